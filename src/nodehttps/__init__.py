@@ -1,0 +1,1 @@
+"""nodehttps: Node.js's ``https`` module for Python (``import nodehttps as https``)."""
