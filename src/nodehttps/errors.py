@@ -267,10 +267,8 @@ def from_oserror(exc: BaseException, syscall: str, address: str | None = None,
     if isinstance(exc, _socket.gaierror):
         eai = getattr(exc, "errno", None)
         code = "EAI_AGAIN" if eai == _socket.EAI_AGAIN else "ENOTFOUND"
-        err = make(code, f"getaddrinfo {code} {address}", errno=eai, syscall="getaddrinfo",
-                   hostname=address)
-        err.__cause__ = exc
-        return err
+        return make(code, f"getaddrinfo {code} {address}", errno=eai, syscall="getaddrinfo",
+                    hostname=address)
     num = getattr(exc, "errno", None)
     if isinstance(exc, TimeoutError) and num is None:
         num = _errno.ETIMEDOUT
@@ -283,6 +281,5 @@ def from_oserror(exc: BaseException, syscall: str, address: str | None = None,
         fields["address"] = address
     if port is not None:
         fields["port"] = port
-    err = make(code, f"{syscall} {code}{where}", **fields)
-    err.__cause__ = exc
-    return err
+    # Not chained to ``exc``: the traceback shows Node's error alone, as Node prints it.
+    return make(code, f"{syscall} {code}{where}", **fields)

@@ -1,0 +1,270 @@
+"""The readable half of Node's streams, as sockets and messages need it.
+
+Theory of operation
+-------------------
+A source (a socket's protocol, an HTTP parser) calls :meth:`Readable.push` with each
+chunk and :meth:`Readable.push_eof` at the end. The stream starts *paused with no
+consumer* (``readable_flowing is None``): chunks wait in a buffer. Adding a ``'data'``
+listener, ``resume()``, ``pipe()`` or ``async for`` makes it flow: buffered chunks are
+emitted first (on a later loop turn, as Node's ``resume`` is deferred), then each new
+chunk straight from ``push`` with no copy. ``pause()`` stops the flow and asks the source
+to stop reading (``_pause_source``); the buffer past ``readable_high_water_mark`` does the
+same. ``'end'`` is emitted once the source ended *and* the buffer was consumed, on a
+later loop turn, as Node's ``endReadable`` is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from . import _loop
+from .events import EventEmitter
+
+__all__ = ["Readable"]
+
+DEFAULT_HIGH_WATER_MARK = 65536  # Node v22+ (SPEC 6b)
+
+
+class Readable(EventEmitter):
+    """Node's ``stream.Readable`` semantics for sockets and incoming messages."""
+
+    readable_high_water_mark: int = DEFAULT_HIGH_WATER_MARK
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._buffer: deque[bytes] = deque()
+        self._buffered = 0
+        self._flowing: bool | None = None
+        self._eof = False
+        self._end_emitted = False
+        self._flush_scheduled = False
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self.destroyed = False
+        self.readable_ended = False
+        self._loop = _loop.get_loop()
+
+    # -- hooks for the source --------------------------------------------------------
+    def _pause_source(self) -> None:
+        """Ask the source to stop producing (subclasses: pause reading)."""
+
+    def _resume_source(self) -> None:
+        """Ask the source to produce again."""
+
+    # -- source side ---------------------------------------------------------------------
+    def push(self, chunk: bytes) -> None:
+        """A chunk from the source."""
+        if self._flowing and not self._buffer:
+            if self._decoder is not None:
+                text = self._decoder.decode(chunk)
+                if text:
+                    self.emit("data", text)
+            else:
+                self.emit("data", chunk)
+            return
+        self._buffer.append(chunk)
+        self._buffered += len(chunk)
+        if self._buffered >= self.readable_high_water_mark:
+            self._pause_source()
+        if self._flowing:
+            self._schedule_flush()
+
+    def push_eof(self) -> None:
+        """The source ended."""
+        if self._eof:
+            return
+        self._eof = True
+        if self._flowing is not False or not self._buffer:
+            self._schedule_flush()
+
+    # -- consumer side -------------------------------------------------------------------
+    def _add(self, event: str, listener: Callable[..., Any], prepend: bool) -> None:
+        super()._add(event, listener, prepend)
+        if event == "data" and self._flowing is None:
+            self.resume()
+
+    def resume(self) -> Readable:
+        """Node's ``readable.resume()``: switch to flowing mode."""
+        if self._flowing is not True:
+            self._flowing = True
+            self._resume_source()
+            self._schedule_flush()
+        return self
+
+    def pause(self) -> Readable:
+        """Node's ``readable.pause()``: stop emitting ``'data'`` and stop the source."""
+        if self._flowing is not False:
+            self._flowing = False
+            self._pause_source()
+        return self
+
+    def is_paused(self) -> bool:
+        """Node's ``readable.isPaused()``."""
+        return self._flowing is False
+
+    @property
+    def readable_flowing(self) -> bool | None:
+        """Node's ``readable.readableFlowing``."""
+        return self._flowing
+
+    @property
+    def readable_length(self) -> int:
+        """Node's ``readable.readableLength``: bytes buffered, not yet consumed."""
+        return self._buffered
+
+    @property
+    def readable(self) -> bool:
+        """Node's ``readable.readable``."""
+        return not self.destroyed and not self.readable_ended
+
+    def set_encoding(self, encoding: str = "utf-8") -> Readable:
+        """Node's ``readable.setEncoding()``: ``'data'`` then carries ``str``."""
+        self._decoder = codecs.getincrementaldecoder(encoding.replace("utf8", "utf-8"))()
+        return self
+
+    def read(self, size: int | None = None) -> bytes | str | None:
+        """Node's ``readable.read()`` (paused mode): buffered data, or ``None``."""
+        if not self._buffer:
+            if self._eof:
+                self._schedule_flush()
+            return None
+        data = b"".join(self._buffer)
+        self._buffer.clear()
+        if size is not None and size < len(data):
+            self._buffer.append(data[size:])
+            data = data[:size]
+        self._buffered = len(self._buffer[0]) if self._buffer else 0
+        if self._flowing is not False:
+            self._resume_source()
+        if self._eof and not self._buffer:
+            self._schedule_flush()
+        return self._decoder.decode(data) if self._decoder is not None else data
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled and not self._end_emitted:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        try:
+            while self._buffer and self._flowing and not self.destroyed:
+                chunk = self._buffer.popleft()
+                self._buffered -= len(chunk)
+                if self._decoder is not None:
+                    text = self._decoder.decode(chunk)
+                    if text:
+                        self.emit("data", text)
+                else:
+                    self.emit("data", chunk)
+            if self._flowing and not self._buffer:
+                self._buffered = 0
+                self._resume_source()
+            if self._eof and not self._buffer and not self._end_emitted and not self.destroyed \
+                    and self._flowing is not False:
+                self._end_emitted = True
+                self.readable_ended = True
+                if self._decoder is not None:
+                    tail = self._decoder.decode(b"", final=True)
+                    if tail:
+                        self.emit("data", tail)
+                self.emit("end")
+                self._after_end()
+        except Exception as exc:  # noqa: BLE001 - a listener raised: uncaught, as Node
+            _loop.report_uncaught(exc, self._loop)
+
+    def _after_end(self) -> None:
+        """Called once ``'end'`` was emitted (subclasses: auto-destroy, ``'close'``)."""
+
+    # -- piping and iteration --------------------------------------------------------
+    def pipe(self, dest: Any, end: bool = True) -> Any:
+        """Node's ``readable.pipe(dest, {end})``: with back-pressure via ``'drain'``."""
+        def on_data(chunk: bytes) -> None:
+            if dest.write(chunk) is False:
+                self.pause()
+                dest.once("drain", on_drain)
+
+        def on_drain() -> None:
+            self.resume()
+
+        self.on("data", on_data)
+        if end:
+            self.once("end", lambda: dest.end())
+        if hasattr(dest, "emit"):
+            dest.emit("pipe", self)
+        return dest
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Any]:
+        queue: deque[Any] = deque()
+        state: dict[str, Any] = {"done": False, "error": None, "waiter": None}
+
+        def wake() -> None:
+            waiter = state["waiter"]
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+        def on_data(chunk: Any) -> None:
+            queue.append(chunk)
+            if len(queue) >= 16:
+                self.pause()
+            wake()
+
+        def on_end() -> None:
+            state["done"] = True
+            wake()
+
+        def on_error(err: BaseException) -> None:
+            state["error"] = err
+            wake()
+
+        self.on("data", on_data)
+        self.on("end", on_end)
+        self.on("error", on_error)
+        self.on("close", on_end)
+        self.resume()
+        try:
+            while True:
+                if queue:
+                    chunk = queue.popleft()
+                    if not queue and self._flowing is False and not state["done"]:
+                        self.resume()
+                    yield chunk
+                    continue
+                if state["error"] is not None:
+                    raise state["error"]
+                if state["done"]:
+                    return
+                state["waiter"] = asyncio.get_running_loop().create_future()
+                await state["waiter"]
+                state["waiter"] = None
+        finally:
+            self.remove_listener("data", on_data)
+            self.remove_listener("end", on_end)
+            self.remove_listener("error", on_error)
+            self.remove_listener("close", on_end)
+            if not state["done"] and state["error"] is None and not self.destroyed:
+                self.destroy()
+
+    def destroy(self, error: BaseException | None = None) -> Readable:
+        """Node's ``readable.destroy([error])`` (subclasses release the source)."""
+        if self.destroyed:
+            return self
+        self.destroyed = True
+        self._buffer.clear()
+        self._buffered = 0
+
+        def finish() -> None:
+            try:
+                if error is not None:
+                    self.emit("error", error)
+                self.emit("close")
+            except Exception as exc:  # noqa: BLE001
+                _loop.report_uncaught(exc, self._loop)
+        self._loop.call_soon(finish)
+        return self
