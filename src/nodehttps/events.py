@@ -120,7 +120,9 @@ class EventEmitter:
             return self
         for i in range(len(current) - 1, -1, -1):
             item = current[i]
-            if item is listener or (isinstance(item, _Once) and item.listener is listener):
+            # ``==`` too: a bound method is a new object at each access, but equal.
+            if item is listener or item == listener or (
+                    isinstance(item, _Once) and item.listener == listener):
                 rest = current[:i] + current[i + 1:]
                 if rest:
                     events[event] = rest

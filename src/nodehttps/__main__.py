@@ -1,0 +1,5 @@
+"""``python -m nodehttps``."""
+
+from .cli import run_main
+
+run_main()

@@ -1,0 +1,276 @@
+"""Node's ``http.Agent``: hands sockets to requests and takes them back.
+
+Theory of operation
+-------------------
+Every decision (reuse a free socket, create one, queue the request; pool, hand over or
+destroy a socket that finished a request; which queued request gets a freed slot) is
+made by the pure :class:`~nodehttps._proto.pool.Pool`, keyed by :meth:`Agent.get_name`.
+This module only carries the decisions out with real sockets, as Node's
+``_http_agent.js`` does: it never touches the HTTP parser (the request owns it) and it
+learns that a socket is done from the socket's ``'free'`` event.
+
+Free sockets are ``unref()``'d, so idle keep-alive sockets do not keep a script alive;
+their idle timeout is the agent's ``timeout`` lowered to the server's
+``Keep-Alive: timeout=N`` hint minus one second (a hint of one second or less means
+"do not reuse").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .. import net
+from .._options import normalize, validate_number, validate_one_of
+from .._proto import pool as _pool
+from ..events import EventEmitter
+
+__all__ = ["Agent", "global_agent"]
+
+_HINT = re.compile(r"^timeout=(\d+)")
+
+
+class Agent(EventEmitter):
+    """Node's ``http.Agent([options])``: socket pooling with keep-alive."""
+
+    default_port = 80
+    protocol = "http:"
+
+    def __init__(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__()
+        opts = normalize(options, kwargs)
+        self.options: dict[str, Any] = dict(opts)
+        self.options.setdefault("no_delay", True)
+        self.options["path"] = None
+        if "default_port" in opts and opts["default_port"] is not None:
+            self.default_port = opts["default_port"]
+        if opts.get("protocol"):
+            self.protocol = opts["protocol"]
+        self.keep_alive: bool = bool(opts.get("keep_alive", False))
+        self.keep_alive_msecs: float = opts.get("keep_alive_msecs") or 1000
+        # Node: a falsy maxSockets/maxFreeSockets means the default, with no validation.
+        self.max_sockets: float = opts.get("max_sockets") or math.inf
+        self.max_free_sockets: float = opts.get("max_free_sockets") or 256
+        max_total = opts.get("max_total_sockets")
+        self.max_total_sockets: float = math.inf if max_total is None else validate_number(
+            max_total, "maxTotalSockets", 1)
+        self.scheduling: str = validate_one_of(opts.get("scheduling", "lifo"), "scheduling",
+                                               ("fifo", "lifo"))
+        self._pool = _pool.Pool(max_sockets=self.max_sockets,
+                                max_free_sockets=self.max_free_sockets,
+                                max_total_sockets=self.max_total_sockets,
+                                scheduling=self.scheduling)
+        self._socket_options: dict[int, dict[str, Any]] = {}
+
+    # -- Node's views --------------------------------------------------------------------
+    @property
+    def sockets(self) -> dict[str, list[Any]]:
+        """Node's ``agent.sockets``: busy sockets per name."""
+        return self._pool.sockets
+
+    @property
+    def free_sockets(self) -> dict[str, list[Any]]:
+        """Node's ``agent.freeSockets``: idle keep-alive sockets per name."""
+        return self._pool.free_sockets
+
+    @property
+    def requests(self) -> dict[str, list[Any]]:
+        """Node's ``agent.requests``: requests waiting for a socket, per name."""
+        return self._pool.requests
+
+    @property
+    def total_socket_count(self) -> int:
+        """Node's ``agent.totalSocketCount``."""
+        return self._pool.total_socket_count
+
+    def get_name(self, options: dict[str, Any] | None = None) -> str:
+        """Node's ``agent.getName([options])``: ``host:port:localAddress[:family]``."""
+        opts = normalize(options)
+        name = str(opts.get("host") or "localhost") + ":"
+        if opts.get("port"):
+            name += str(opts["port"])
+        name += ":"
+        if opts.get("local_address"):
+            name += str(opts["local_address"])
+        if opts.get("family") in (4, 6):
+            name += f":{opts['family']}"
+        if opts.get("socket_path"):
+            name += f":{opts['socket_path']}"
+        return name
+
+    # -- requests ----------------------------------------------------------------------
+    def add_request(self, req: Any, options: dict[str, Any]) -> None:
+        """Node's ``agent.addRequest(req, options)``: reuse, create, or queue."""
+        opts = {**options, **{k: v for k, v in self.options.items() if v is not None}}
+        opts.pop("signal", None)
+        opts["host"] = opts.get("hostname") or opts.get("host") or "localhost"
+        self._prepare_socket_options(opts, req)
+        name = self.get_name(opts)
+        req._agent_name = name
+        req._agent_options = opts
+        decision = self._pool.add_request(name, req)
+        if isinstance(decision, _pool.Reuse):
+            sock = decision.socket
+            self.reuse_socket(sock, req)
+            self._set_request_socket(req, sock, reused=True)
+        elif isinstance(decision, _pool.Create):
+            self._create_for(req, name, opts)
+        elif decision.evict is not None:
+            decision.evict.destroy()
+
+    def _create_for(self, req: Any, name: str, opts: dict[str, Any]) -> None:
+        def on_created(err: BaseException | None, sock: Any) -> None:
+            if err is not None:
+                for action in self._pool.creation_failed(name):
+                    self._carry_out(action)
+                req._emit_error(err)
+                req._emit_close()
+                return
+            self._pool.socket_created(name, sock)
+            self._install_listeners(sock, name)
+            self._set_request_socket(req, sock)
+
+        self.create_socket(req, opts, on_created)
+
+    def _remove_request(self, req: Any) -> None:
+        name = getattr(req, "_agent_name", None)
+        if name is not None:
+            self._pool.remove_request(name, req)
+
+    def _set_request_socket(self, req: Any, sock: Any, reused: bool = False) -> None:
+        req.on_socket(sock, reused)
+        agent_timeout = self.options.get("timeout") or 0
+        if req.timeout is not None and req.timeout != agent_timeout:
+            sock.set_timeout(req.timeout)
+
+    def create_socket(self, req: Any, options: dict[str, Any],
+                      callback: Callable[[BaseException | None, Any], None]) -> None:
+        """Node's ``agent.createSocket(req, options, cb)``."""
+        opts = {**options, **{k: v for k, v in self.options.items() if v is not None}}
+        opts["_agent_key"] = self.get_name(opts)
+        if self.keep_alive:
+            opts["keep_alive"] = True
+            opts["keep_alive_initial_delay"] = self.keep_alive_msecs
+        try:
+            sock = self.create_connection(opts)
+        except Exception as exc:  # noqa: BLE001 - handed to the request as Node does
+            callback(exc, None)
+            return
+        callback(None, sock)
+
+    def _prepare_socket_options(self, opts: dict[str, Any], req: Any) -> None:
+        """Hook for ``https.Agent`` (servername, session)."""
+
+    def create_connection(self, options: dict[str, Any], callback: Callable[..., Any] | None = None
+                          ) -> Any:
+        """Node's ``agent.createConnection(options[, callback])``: a ``net.Socket``."""
+        sock = net.connect(options)
+        if options.get("timeout"):
+            sock.set_timeout(options["timeout"])
+        if callback is not None:
+            sock.once("connect", lambda: callback(None, sock))
+        return sock
+
+    def _install_listeners(self, sock: Any, name: str) -> None:
+        def on_free() -> None:
+            self._on_free(sock, name)
+
+        def on_close(*_: Any) -> None:
+            self._socket_gone(sock, name)
+
+        def on_timeout() -> None:
+            if sock in self._pool.free_sockets.get(name, ()):
+                sock.destroy()
+
+        def on_remove() -> None:
+            self._socket_gone(sock, name)
+            sock.remove_listener("close", on_close)
+            sock.remove_listener("free", on_free)
+            sock.remove_listener("timeout", on_timeout)
+            sock.remove_listener("agentRemove", on_remove)
+
+        sock.on("free", on_free)
+        sock.on("close", on_close)
+        sock.on("timeout", on_timeout)
+        sock.on("agentRemove", on_remove)
+
+    def _socket_gone(self, sock: Any, name: str) -> None:
+        for action in self._pool.socket_closed(name, sock):
+            self._carry_out(action)
+
+    def _carry_out(self, action: _pool.Create) -> None:
+        req = action.request
+        self._create_for(req, action.name, req._agent_options)
+
+    # -- sockets coming back -------------------------------------------------------------
+    def _on_free(self, sock: Any, name: str) -> None:
+        """A socket finished its request: Node's ``'free'`` handler, then ``'free'``."""
+        self._pool_or_pass_on(sock, name)
+        self.emit("free", sock, {"_agent_key": name})
+
+    def _pool_or_pass_on(self, sock: Any, name: str) -> None:
+        if sock.destroyed or not sock.writable:
+            sock.destroy()
+            return
+        req = getattr(sock, "_http_message", None)
+        keep = bool(req is not None and req.should_keep_alive and self.keep_alive)
+        outcome = self._pool.socket_free(name, sock, keep)
+        if isinstance(outcome, _pool.Assign):
+            nxt = outcome.request
+            sock._http_message = None
+            self.reuse_socket(sock, nxt)
+            self._set_request_socket(nxt, sock, reused=True)
+            return
+        if isinstance(outcome, _pool.Pooled):
+            alive = self.keep_socket_alive(sock)
+            sock._http_message = None
+            if not alive:
+                sock.destroy()  # 'close' takes it out of the pool
+                return
+            sock.once("error", _free_socket_error)
+            return
+        sock._http_message = None
+        sock.destroy()
+
+    def keep_socket_alive(self, sock: Any) -> bool:
+        """Node's ``agent.keepSocketAlive(socket)``: prepare an idle socket; False to close it."""
+        sock.set_keep_alive(True, self.keep_alive_msecs)
+        sock.unref()
+        agent_timeout = self.options.get("timeout") or 0
+        keep = True
+        req = getattr(sock, "_http_message", None)
+        res = getattr(req, "res", None)
+        hint = res.headers.get("keep-alive") if res is not None else None
+        if hint:
+            match = _HINT.match(hint)
+            if match:
+                server_timeout = max(int(match.group(1)) * 1000 - 1000, 0)
+                if server_timeout == 0:
+                    keep = False
+                elif server_timeout < agent_timeout:
+                    agent_timeout = server_timeout
+        if (sock.timeout or 0) != agent_timeout:
+            sock.set_timeout(agent_timeout)
+        return keep
+
+    def reuse_socket(self, sock: Any, req: Any) -> None:
+        """Node's ``agent.reuseSocket(socket, req)``."""
+        sock.remove_listener("error", _free_socket_error)
+        req.reused_socket = True
+        sock.ref()
+
+    def destroy(self) -> None:
+        """Node's ``agent.destroy()``: destroy every socket, busy or free."""
+        for group in (self.free_sockets, self.sockets):
+            for socks in list(group.values()):
+                for sock in list(socks):
+                    sock.destroy()
+
+
+def _free_socket_error(_err: BaseException) -> None:
+    """An error on an idle socket: the socket closes and leaves the pool; nothing to report."""
+
+
+global_agent = Agent({"keep_alive": True, "scheduling": "lifo", "timeout": 5000})

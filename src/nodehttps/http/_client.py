@@ -1,0 +1,474 @@
+"""Node's ``http.ClientRequest``: argument forms, the request head, the response.
+
+Theory of operation
+-------------------
+The constructor follows Node's ``ClientRequest``: it merges the URL and options,
+validates them (synchronously, with Node's codes), builds the header map and asks the
+agent for a socket (``agent.add_request``). Output written before a socket arrives
+waits in ``_pending`` and goes out in one write once the socket is assigned.
+
+When the agent hands over a socket (:meth:`ClientRequest.on_socket`), a
+``ResponseParser`` (llhttp) is attached to it; its callbacks build the
+``IncomingMessage``. At the response's end the socket is given back: with keep-alive
+it emits ``'free'`` (the agent pools it), otherwise it is ended.
+
+Errors reach ``'error'`` exactly once, then ``'close'``: a socket that closes before a
+response is Node's ``ECONNRESET`` ``socket hang up``; after ``abort()`` nothing is
+reported, as Node.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .. import _loop, errors
+from .._options import normalize, validate_boolean, validate_integer, validate_number
+from .._proto.headers import headers_from_raw
+from .._proto.http1 import ResponseParser
+from .._url import URL, url_to_http_options
+from ._incoming import IncomingMessage
+from ._outgoing import OutgoingMessage
+
+__all__ = ["ClientRequest", "request_args"]
+
+_TOKEN = re.compile(r"^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$")
+_INVALID_PATH = re.compile(r"[^\u0021-\u00ff]")
+_NO_BODY_METHODS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"))
+
+
+def request_args(url: Any, options: Any, callback: Any
+                 ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+    """Node's argument rules for ``request(url[, options][, callback])``."""
+    if isinstance(url, str):
+        base = url_to_http_options(URL(url))
+    elif isinstance(url, URL):
+        base = url_to_http_options(url)
+    elif url is not None and hasattr(url, "scheme") and hasattr(url, "netloc"):
+        base = url_to_http_options(URL(url.geturl()))  # urllib.parse results
+    else:
+        if callable(options) and callback is None:
+            callback, options = options, None
+        if url is not None and not isinstance(url, Mapping):
+            raise errors.invalid_arg_type("options", ["string", "object", "URL"], url)
+        base = normalize(url)
+    if callable(options):
+        callback, options = options, None
+    if options is not None:
+        if not isinstance(options, Mapping):
+            raise errors.invalid_arg_type("options", "object", options)
+        base.update(normalize(options))
+    return base, callback
+
+
+def _is_agent_like(agent: Any) -> bool:
+    return callable(getattr(agent, "add_request", None))
+
+
+class ClientRequest(OutgoingMessage):
+    """Node's ``http.ClientRequest``: ``write``/``end``, ``'response'``, ``'error'``..."""
+
+    def __init__(self, options: dict[str, Any], callback: Callable[..., Any] | None = None,
+                 *, default_agent: Any) -> None:
+        super().__init__()
+        self._loop = _loop.get_loop()
+        agent = options.get("agent")
+        if agent is False:
+            agent = type(default_agent)()
+        elif agent is None:
+            agent = None if callable(options.get("create_connection")) else default_agent
+        elif not _is_agent_like(agent):
+            raise errors.invalid_arg_type("options.agent",
+                                          ["Agent-like Object", "undefined", "false"], agent)
+        self.agent = agent
+        self._has_agent = agent is not None
+        expected = getattr(agent, "protocol", None) or default_agent.protocol
+        protocol = options.get("protocol") or default_agent.protocol
+        if protocol != expected:
+            raise errors.ERR_INVALID_PROTOCOL(f'Protocol "{protocol}" not supported. '
+                                              f'Expected "{expected}"')
+        default_port = options.get("default_port") or getattr(agent, "default_port", None) \
+            or default_agent.default_port
+        self.port = options.get("port") or default_port or 80
+        host = options.get("hostname") or options.get("host") or "localhost"
+        for key in ("hostname", "host"):
+            value = options.get(key)
+            if value is not None and not isinstance(value, str):
+                raise errors.invalid_arg_type(f"options.{key}", ["string", "undefined", "null"],
+                                              value)
+        self.host = host
+        self.protocol = protocol
+        self.socket_path = options.get("socket_path")
+        if "timeout" in options:
+            timeout = options["timeout"]
+            validate_number(timeout, "timeout", 0)
+            self.timeout: float | None = timeout
+        else:
+            self.timeout = None
+        method = options.get("method")
+        if method is not None and not isinstance(method, str):
+            raise errors.invalid_arg_type("options.method", "string", method)
+        method = (method or "GET").upper()
+        if not _TOKEN.match(method):
+            raise errors.ERR_INVALID_HTTP_TOKEN(f'Method must be a valid HTTP token ["{method}"]')
+        self.method = method
+        mhs = options.get("max_header_size")
+        self.max_header_size = None if mhs is None else validate_integer(mhs, "maxHeaderSize", 0)
+        ihp = options.get("insecure_http_parser")
+        self.insecure_http_parser = False if ihp is None else validate_boolean(
+            ihp, "options.insecureHTTPParser")
+        self.max_headers_count: int | None = None
+        self.path = options.get("path") or "/"
+        if _INVALID_PATH.search(self.path):
+            raise errors.ERR_UNESCAPED_CHARACTERS("Request path contains unescaped characters")
+        self.reused_socket = False
+        self.aborted = False
+        self.res: IncomingMessage | None = None
+        self._pending: list[bytes] = []
+        self._error_emitted = False
+        self._closed = False
+        self._parser: ResponseParser | None = None
+        self._chunked_by_default = method not in _NO_BODY_METHODS
+        self._options = options
+        if callback is not None:
+            self.once("response", callback)
+        self._set_headers(options, host, default_port)
+        if agent is not None:
+            if not agent.keep_alive and agent.max_sockets == float("inf"):
+                self._last = True
+                self.should_keep_alive = False
+            else:
+                self.should_keep_alive = True
+        else:
+            self.should_keep_alive = False
+        self._start(options)
+
+    # -- setup ---------------------------------------------------------------------------
+    def _set_headers(self, options: dict[str, Any], host: str, default_port: int) -> None:
+        headers = options.get("headers")
+        raw_pairs: list[tuple[str, Any]] | None = None
+        if isinstance(headers, list | tuple):
+            items = list(headers)
+            raw_pairs = [(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)] \
+                if items and not isinstance(items[0], list | tuple) else [tuple(p) for p in items]
+            for name, value in raw_pairs:
+                self.append_header(name, value)
+        elif headers is not None:
+            for name, value in headers.items():
+                if value is not None:
+                    self.set_header(name, value)
+        set_host = options.get("set_host", True)
+        if set_host is None:
+            set_host = False
+        if host and not self.has_header("host") and set_host:
+            host_header = host
+            colon = host_header.find(":")
+            if colon != -1 and ":" in host_header[colon + 1:] and not host_header.startswith("["):
+                host_header = f"[{host_header}]"
+            if self.port and int(self.port) != default_port:
+                host_header += f":{self.port}"
+            self.set_header("Host", host_header)
+        auth = options.get("auth")
+        if auth and not self.has_header("authorization"):
+            token = base64.b64encode(str(auth).encode()).decode()
+            self.set_header("Authorization", f"Basic {token}")
+
+    def _start(self, options: dict[str, Any]) -> None:
+        agent = self.agent
+        if agent is not None:
+            agent.add_request(self, options)
+            return
+        create = options["create_connection"]
+        sock = create(options)
+        if sock is not None:
+            self._loop.call_soon(self.on_socket, sock)
+
+    def _first_line(self) -> str:
+        return f"{self.method} {self.path} HTTP/1.1\r\n"
+
+    def _defer(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._loop.call_soon(fn, *args)
+
+    # -- output --------------------------------------------------------------------------
+    def _write_out(self, data: bytes) -> bool:
+        sock = self.socket
+        if sock is None:
+            self._pending.append(data)
+            return sum(map(len, self._pending)) < 16384
+        if sock.destroyed:
+            return False
+        return bool(sock.write(data))
+
+    def _finish_output(self) -> None:
+        if self.socket is not None and not self._pending:
+            self._mark_finished()
+
+    def _mark_finished(self) -> None:
+        if not self.writable_finished:
+            self.writable_finished = True
+            self._loop.call_soon(self.emit, "finish")
+
+    # -- the socket ----------------------------------------------------------------------
+    def on_socket(self, sock: Any, reused: bool = False) -> None:
+        """The agent assigned ``sock`` (Node's ``onSocket``)."""
+        if self.destroyed or self.aborted:
+            self._release_on_abort(sock)
+            return
+        self.socket = sock
+        self.reused_socket = reused
+        sock._http_message = self
+        self._parser = ResponseParser(self, max_header_size=self.max_header_size or 16384,
+                                      insecure=self.insecure_http_parser,
+                                      head_request=self.method == "HEAD")
+        sock.on("data", self._on_socket_data)
+        sock.on("end", self._on_socket_end)
+        sock.on("close", self._on_socket_close)
+        sock.on("error", self._on_socket_error)
+        sock.on("drain", self._on_socket_drain)
+        sock.on("timeout", self._on_socket_timeout)
+        if self.timeout is not None:
+            sock.set_timeout(self.timeout)
+        self.emit("socket", sock)
+        pending, self._pending = self._pending, []
+        if pending:
+            sock.write(b"".join(pending))
+        if self.finished:
+            self._mark_finished()
+
+    def _detach(self, sock: Any) -> None:
+        sock.remove_listener("data", self._on_socket_data)
+        sock.remove_listener("end", self._on_socket_end)
+        sock.remove_listener("close", self._on_socket_close)
+        sock.remove_listener("error", self._on_socket_error)
+        sock.remove_listener("drain", self._on_socket_drain)
+        sock.remove_listener("timeout", self._on_socket_timeout)
+
+    def _release_on_abort(self, sock: Any) -> None:
+        sock.destroy()
+
+    def _on_socket_data(self, data: bytes) -> None:
+        parser = self._parser
+        if parser is not None:
+            parser.feed(data)
+
+    def _on_socket_end(self) -> None:
+        parser = self._parser
+        if parser is not None:
+            parser.feed_eof()
+
+    def _on_socket_error(self, err: BaseException) -> None:
+        res = self.res
+        if res is not None and not res.complete:
+            res.aborted = True
+            res.emit("aborted")
+            res.destroy(errors.conn_reset("aborted"))
+        self._emit_error(err)
+
+    def _on_socket_close(self, _had_error: bool = False) -> None:
+        res = self.res
+        if res is not None:
+            if not res.complete:
+                res.aborted = True
+                res.emit("aborted")
+                res.destroy(errors.conn_reset("aborted"))
+        elif not self._error_emitted and not self.aborted:
+            self._emit_error(errors.conn_reset("socket hang up"))
+        self._emit_close()
+
+    def _on_socket_drain(self) -> None:
+        self.emit("drain")
+
+    def _on_socket_timeout(self) -> None:
+        self.emit("timeout")
+
+    def _emit_error(self, err: BaseException) -> None:
+        if self._error_emitted or self.aborted:
+            return
+        self._error_emitted = True
+        self.destroyed = True
+        if getattr(self.agent, "_on_request_error", None) is not None and self.socket is not None:
+            self.agent._on_request_error(self.socket, err)
+        self.emit("error", err)
+
+    def _emit_close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.destroyed = True
+            self.emit("close")
+
+    # -- parser callbacks ----------------------------------------------------------------
+    def on_response_head(self, head: Any) -> None:
+        sock = self.socket
+        res = IncomingMessage(sock)
+        res.status_code = head.status_code
+        res.status_message = head.status_message
+        res.http_version = head.http_version
+        res.http_version_major, res.http_version_minor = head.http_major, head.http_minor
+        res.raw_headers = head.raw_headers
+        res._max_headers_count = self.max_headers_count
+        res.req = self  # type: ignore[attr-defined]
+        if "high_water_mark" in self._options and self._options["high_water_mark"] is not None:
+            res.readable_high_water_mark = int(self._options["high_water_mark"])
+        self.res = res
+        if not head.should_keep_alive:
+            self.should_keep_alive = False
+        if self.listener_count("response"):
+            self.emit("response", res)
+        else:
+            res._dump()
+
+    def on_informational(self, head: Any) -> None:
+        info = {"status_code": head.status_code, "status_message": head.status_message,
+                "http_version": head.http_version, "http_version_major": head.http_major,
+                "http_version_minor": head.http_minor, "raw_headers": head.raw_headers,
+                "headers": headers_from_raw(head.raw_headers, None)}
+        if head.status_code == 100:
+            self.emit("continue")
+        self.emit("information", _Info(info))
+
+    def on_body(self, chunk: bytes) -> None:
+        res = self.res
+        if res is not None:
+            res.push(chunk)
+
+    def on_response_complete(self, raw_trailers: list[str]) -> None:
+        res = self.res
+        sock = self.socket
+        if res is None or sock is None:
+            return
+        if raw_trailers:
+            res.raw_trailers = raw_trailers
+        res.complete = True
+        self._parser = None
+        self._detach(sock)
+        res.push_eof()
+        if self.should_keep_alive and self.finished and not sock.destroyed:
+            self._loop.call_soon(self._free_socket, sock)
+        else:
+            sock.destroy_soon() if not sock.destroyed else None
+            self._loop.call_soon(self._emit_close)
+
+    def _free_socket(self, sock: Any) -> None:
+        self._emit_close()
+        if not sock.destroyed:
+            sock.emit("free")
+
+    def on_upgrade(self, head: Any, rest: bytes) -> None:
+        sock = self.socket
+        assert sock is not None
+        res = IncomingMessage(sock)
+        res.status_code = head.status_code
+        res.status_message = head.status_message
+        res.raw_headers = head.raw_headers
+        res.upgrade = True
+        self._detach(sock)
+        self._parser = None
+        event = "connect" if self.method == "CONNECT" else "upgrade"
+        if self.listener_count(event):
+            self.emit(event, res, sock, rest)
+            self._emit_close()
+        else:
+            sock.destroy()
+
+    def on_parse_error(self, err: BaseException) -> None:
+        sock = self.socket
+        self._emit_error(err)
+        if sock is not None:
+            sock.destroy()
+
+    # -- Node's methods ------------------------------------------------------------------
+    def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> ClientRequest:
+        """Node's ``request.setTimeout(ms[, callback])``."""
+        validate_number(msecs, "msecs", 0)
+        if callback is not None:
+            self.once("timeout", callback)
+        self.timeout = msecs
+        if self.socket is not None:
+            self.socket.set_timeout(msecs)
+        return self
+
+    def set_no_delay(self, no_delay: bool = True) -> None:
+        """Node's ``request.setNoDelay()`` (applied once a socket is assigned)."""
+        if self.socket is not None:
+            self.socket.set_no_delay(no_delay)
+        else:
+            self.once("socket", lambda s: s.set_no_delay(no_delay))
+
+    def set_socket_keep_alive(self, enable: bool = False, initial_delay: int = 0) -> None:
+        """Node's ``request.setSocketKeepAlive()``."""
+        if self.socket is not None:
+            self.socket.set_keep_alive(enable, initial_delay)
+        else:
+            self.once("socket", lambda s: s.set_keep_alive(enable, initial_delay))
+
+    def destroy(self, error: BaseException | None = None) -> ClientRequest:  # type: ignore[override]
+        """Node's ``request.destroy([error])``: ``'error'`` (``socket hang up``), ``'close'``."""
+        if self.destroyed and (self._closed or self._error_emitted):
+            return self
+        self.destroyed = True
+        sock = self.socket
+        if self.res is not None and self.res.complete:
+            return self  # the socket went back to the pool; leave it alone
+        if sock is not None:
+            if error is not None or self.res is None:
+                self._emit_error(error or errors.conn_reset("socket hang up"))
+            sock.destroy()
+        else:
+            if self.agent is not None and hasattr(self.agent, "_remove_request"):
+                self.agent._remove_request(self)
+            self._loop.call_soon(self._destroy_unassigned, error)
+        return self
+
+    def _destroy_unassigned(self, error: BaseException | None) -> None:
+        if not self.aborted:
+            self._emit_error(error or errors.conn_reset("socket hang up"))
+        self._emit_close()
+
+    def abort(self) -> None:
+        """Node's deprecated ``request.abort()``: ``'abort'`` then ``'close'``, no error."""
+        if self.aborted:
+            return
+        self.aborted = True
+        self._loop.call_soon(self.emit, "abort")
+        self.destroy()
+
+    def get_raw_socket(self) -> Any:
+        return self.socket
+
+    # -- awaitable form (SPEC §4) ------------------------------------------------------------
+    def __await__(self) -> Any:
+        return self._response().__await__()
+
+    async def _response(self) -> IncomingMessage:
+        if self.res is not None:
+            return self.res
+        fut = self._loop.create_future()
+
+        def on_response(res: IncomingMessage) -> None:
+            if not fut.done():
+                fut.set_result(res)
+
+        def on_error(err: BaseException) -> None:
+            if not fut.done():
+                fut.set_exception(err)
+
+        self.once("response", on_response)
+        self.once("error", on_error)
+        try:
+            result: IncomingMessage = await fut
+            return result
+        finally:
+            self.remove_listener("response", on_response)
+            self.remove_listener("error", on_error)
+
+
+class _Info(dict[str, Any]):
+    """The ``'information'`` event's argument: Node's keys and snake_case attributes."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None

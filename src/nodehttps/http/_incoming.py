@@ -1,0 +1,134 @@
+"""Node's ``http.IncomingMessage``: a request on the server, a response on the client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._proto.headers import headers_distinct_from_raw, headers_from_raw
+from .._stream import Readable
+
+__all__ = ["IncomingMessage"]
+
+
+class IncomingMessage(Readable):
+    """Node's ``http.IncomingMessage``: head fields, and the body as a readable stream.
+
+    ``headers`` is a plain dict of lower-cased names joined by Node's rules (built on
+    first access from ``raw_headers``); ``trailers`` likewise after ``'end'``.
+    """
+
+    def __init__(self, socket: Any) -> None:
+        super().__init__()
+        self.socket = socket
+        self.method: str | None = None
+        self.url: str | None = ""
+        self.status_code: int | None = None
+        self.status_message: str | None = None
+        self.http_version = "1.1"
+        self.http_version_major = 1
+        self.http_version_minor = 1
+        self.raw_headers: list[str] = []
+        self.raw_trailers: list[str] = []
+        self.complete = False
+        self.aborted = False
+        self.upgrade = False
+        self._max_headers_count: int | None = None
+        self._headers: dict[str, Any] | None = None
+        self._trailers: dict[str, Any] | None = None
+        self._consuming = False
+        self._on_dump: Callable[[], None] | None = None
+
+    @property
+    def connection(self) -> Any:
+        """Node's deprecated alias of ``socket``."""
+        return self.socket
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        """Node's ``message.headers``: lower-cased names, duplicates joined as Node joins."""
+        if self._headers is None:
+            self._headers = headers_from_raw(self.raw_headers, self._max_headers_count)
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: dict[str, Any]) -> None:
+        self._headers = value
+
+    @property
+    def headers_distinct(self) -> dict[str, list[str]]:
+        """Node's ``message.headersDistinct``: every value a list."""
+        return headers_distinct_from_raw(self.raw_headers, self._max_headers_count)
+
+    @property
+    def trailers(self) -> dict[str, Any]:
+        """Node's ``message.trailers`` (filled at ``'end'``)."""
+        if self._trailers is None:
+            self._trailers = headers_from_raw(self.raw_trailers, None)
+        return self._trailers
+
+    @property
+    def trailers_distinct(self) -> dict[str, list[str]]:
+        """Node's ``message.trailersDistinct``."""
+        return headers_distinct_from_raw(self.raw_trailers, None)
+
+    def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> IncomingMessage:
+        """Node's ``message.setTimeout()``: the socket's idle timeout, ``'timeout'`` here."""
+        if callback is not None:
+            self.once("timeout", callback)
+        if self.socket is not None:
+            self.socket.set_timeout(msecs)
+        return self
+
+    # The socket is the source: pausing the message pauses reading from it.
+    def _pause_source(self) -> None:
+        sock = self.socket
+        if sock is not None and not self.complete:
+            sock._pause_source()
+
+    def _resume_source(self) -> None:
+        sock = self.socket
+        if sock is not None:
+            sock._resume_source()
+
+    def _dump(self) -> None:
+        """Node's ``_dump``: nobody will read the body; drop it and keep the socket moving."""
+        if not self._consuming and not self.readable_ended:
+            self._consuming = True
+            self.remove_all_listeners("data")
+            self.on("data", _drop)
+            self.resume()
+
+    def _add(self, event: str, listener: Callable[..., Any], prepend: bool) -> None:
+        if event in ("data", "readable"):
+            self._consuming = True
+        super()._add(event, listener, prepend)
+
+    def resume(self) -> IncomingMessage:
+        self._consuming = True
+        super().resume()
+        return self
+
+    def _after_end(self) -> None:
+        # Node's autoDestroy: 'close' follows 'end'.
+        if not self.destroyed:
+            self.destroyed = True
+            self._loop.call_soon(self._emit_close_safe)
+
+    def _emit_close_safe(self) -> None:
+        self.emit("close")
+
+    def destroy(self, error: BaseException | None = None) -> IncomingMessage:
+        """Node's ``message.destroy([error])``: also destroys the socket if not complete."""
+        if self.destroyed:
+            return self
+        if not self.readable_ended and not self.complete and self.socket is not None:
+            self.aborted = True
+            self.socket.destroy(error)
+            error = None  # the socket reports it; the message just closes
+        super().destroy(error)
+        return self
+
+
+def _drop(_chunk: Any) -> None:
+    return None

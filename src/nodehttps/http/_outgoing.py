@@ -1,0 +1,351 @@
+"""Node's ``OutgoingMessage``: the header map and the body writer shared by
+``ServerResponse`` and ``ClientRequest``.
+
+Theory of operation
+-------------------
+Headers live in ``_header_map`` (lower-cased name -> ``[name as given, value]``) until
+the head is built, once, by :meth:`OutgoingMessage._store_header`, following Node's
+``_storeHeader``: user headers in insertion order, then ``Date``, ``Connection`` /
+``Keep-Alive``, then ``Content-Length`` or ``Transfer-Encoding: chunked``. The head is
+not written on its own: it waits in ``_head`` and goes out joined with the first body
+bytes, so ``res.end(body)`` is one transport write. ``end(data)`` before any write makes
+the length known, so a small response gets ``Content-Length`` instead of chunks, as Node.
+
+Output goes to ``_write_out(data)``; a subclass attaches the message to a socket (or,
+for pipelined responses, holds the bytes until the earlier responses are done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .. import errors
+from .._proto.headers import (
+    LAST_CHUNK,
+    chunk_frame,
+    date_header_value,
+    validate_header_name,
+    validate_header_value,
+)
+from ..events import EventEmitter
+
+__all__ = ["OutgoingMessage"]
+
+
+def to_bytes(chunk: Any, encoding: str | None = None) -> bytes:
+    if isinstance(chunk, bytes):
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode("latin-1" if encoding in ("latin1", "binary", "latin-1") else
+                            (encoding or "utf-8"))
+    if isinstance(chunk, bytearray | memoryview):
+        return bytes(chunk)
+    if chunk is None:
+        raise errors.make("ERR_STREAM_NULL_VALUES", "May not write null values to stream",
+                          base=errors._NodeTypeError)
+    raise errors.invalid_arg_type("chunk", ["string", "Buffer", "Uint8Array"], chunk)
+
+
+def _header_line(name: str, value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "".join(f"{name}: {v}\r\n" for v in value)
+    return f"{name}: {value}\r\n"
+
+
+class OutgoingMessage(EventEmitter):
+    """Node's ``http.OutgoingMessage``: headers, ``write``/``end``, chunked framing."""
+
+    _has_body = True
+    _chunked_by_default = True
+    _has_agent = False  # ClientRequest: keep-alive does not need a known length
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._header_map: dict[str, list[Any]] = {}
+        self._head: bytes | None = None  # built, waiting for the first body bytes
+        self.headers_sent = False  # Node: headersSent (head built)
+        self.chunked_encoding = False
+        self.should_keep_alive = True
+        self.send_date = False
+        self.strict_content_length = False
+        self.finished = False  # end() called (Node's writableEnded)
+        self.writable_finished = False
+        self.destroyed = False
+        self._content_length: int | None = None
+        self._trailer = b""
+        self._last = False
+        self._removed: set[str] = set()
+        self._written = 0
+        self.socket: Any = None
+
+    # -- headers -------------------------------------------------------------------------
+    def set_header(self, name: str, value: Any) -> OutgoingMessage:
+        """Node's ``setHeader(name, value)``; returns the message."""
+        if self.headers_sent:
+            raise errors.ERR_HTTP_HEADERS_SENT("Cannot set headers after they are sent to the client")
+        validate_header_name(name)
+        validate_header_value(name, value)
+        if isinstance(value, tuple):
+            value = list(value)
+        self._header_map[name.lower()] = [name, value]
+        return self
+
+    def set_headers(self, headers: Mapping[str, Any]) -> OutgoingMessage:
+        """Node's ``setHeaders(headers)``."""
+        for name, value in headers.items():
+            self.set_header(name, value)
+        return self
+
+    def append_header(self, name: str, value: Any) -> OutgoingMessage:
+        """Node's ``appendHeader(name, value)``: adds to any existing value."""
+        if self.headers_sent:
+            raise errors.ERR_HTTP_HEADERS_SENT("Cannot append headers after they are sent to the client")
+        validate_header_name(name)
+        validate_header_value(name, value)
+        key = name.lower()
+        entry = self._header_map.get(key)
+        new = list(value) if isinstance(value, list | tuple) else [value]
+        if entry is None:
+            self._header_map[key] = [name, new if len(new) > 1 else new[0]]
+        else:
+            old = entry[1] if isinstance(entry[1], list) else [entry[1]]
+            entry[1] = old + new
+        return self
+
+    def get_header(self, name: str) -> Any:
+        """Node's ``getHeader(name)``; ``None`` when unset."""
+        if not isinstance(name, str):
+            raise errors.invalid_arg_type("name", "string", name)
+        entry = self._header_map.get(name.lower())
+        return None if entry is None else entry[1]
+
+    def get_headers(self) -> dict[str, Any]:
+        """Node's ``getHeaders()``: lower-cased names."""
+        return {key: entry[1] for key, entry in self._header_map.items()}
+
+    def get_header_names(self) -> list[str]:
+        """Node's ``getHeaderNames()``."""
+        return list(self._header_map)
+
+    def get_raw_header_names(self) -> list[str]:
+        """Node's ``getRawHeaderNames()``."""
+        return [entry[0] for entry in self._header_map.values()]
+
+    def has_header(self, name: str) -> bool:
+        """Node's ``hasHeader(name)``."""
+        return name.lower() in self._header_map
+
+    def remove_header(self, name: str) -> None:
+        """Node's ``removeHeader(name)``."""
+        if self.headers_sent:
+            raise errors.ERR_HTTP_HEADERS_SENT("Cannot remove headers after they are sent to the client")
+        key = name.lower()
+        self._header_map.pop(key, None)
+        self._removed.add(key)
+
+    # -- the head ------------------------------------------------------------------------
+    def _first_line(self) -> str:
+        raise NotImplementedError
+
+    def _store_header(self, extra: Iterable[tuple[str, Any]] | None = None) -> None:
+        """Build the head once (Node's ``_storeHeader``); it goes out with the first bytes."""
+        lines = [self._first_line()]
+        have_date = have_conn = have_len = have_te = False
+        conn_close = False
+        pairs: Iterable[tuple[str, Any]] = extra if extra is not None else \
+            ((entry[0], entry[1]) for entry in self._header_map.values())
+        for name, value in pairs:
+            lines.append(_header_line(name, value))
+            key = name.lower()
+            if key == "date":
+                have_date = True
+            elif key == "connection":
+                have_conn = True
+                if "close" in str(value).lower():
+                    conn_close = True
+                    self._last = True
+                else:
+                    self.should_keep_alive = True
+            elif key == "content-length":
+                have_len = True
+            elif key == "transfer-encoding":
+                have_te = True
+                if "chunked" in str(value).lower():
+                    self.chunked_encoding = True
+        if self.send_date and not have_date:
+            lines.append(f"Date: {date_header_value()}\r\n")
+        if conn_close:
+            self.should_keep_alive = False
+        if "connection" in self._removed:
+            self._last = not self.should_keep_alive
+        elif not have_conn:
+            keep = self.should_keep_alive and (have_len or self._chunked_by_default or
+                                               self._has_agent)
+            if keep:
+                lines.append(self._keep_alive_lines())
+            else:
+                self._last = True
+                self.should_keep_alive = False
+                lines.append("Connection: close\r\n")
+        if not have_len and not have_te:
+            if not self._has_body:
+                self.chunked_encoding = False
+            elif not self._chunked_by_default:
+                self._last = True  # Node: no length, no chunks; the body ends the message
+            elif self._content_length is not None and "content-length" not in self._removed \
+                    and not self._trailer:
+                lines.append(f"Content-Length: {self._content_length}\r\n")
+            elif "transfer-encoding" not in self._removed:
+                lines.append("Transfer-Encoding: chunked\r\n")
+                self.chunked_encoding = True
+            else:
+                self._last = True
+        lines.append("\r\n")
+        self._head = "".join(lines).encode("latin-1")
+        self.headers_sent = True
+
+    def _keep_alive_lines(self) -> str:
+        return "Connection: keep-alive\r\n"
+
+    # -- body ----------------------------------------------------------------------------
+    def _write_out(self, data: bytes) -> bool:
+        """Send bytes towards the socket; False under back-pressure."""
+        raise NotImplementedError
+
+    def _implicit_header(self) -> None:
+        self._store_header()
+
+    def write(self, chunk: Any, encoding: str | Callable[..., Any] | None = None,
+              callback: Callable[..., Any] | None = None) -> bool:
+        """Node's ``write(chunk[, encoding][, callback])``: False under back-pressure."""
+        if callable(encoding):
+            callback, encoding = encoding, None
+        if self.finished:
+            err = errors.ERR_STREAM_WRITE_AFTER_END()
+            self._defer(self._write_after_end, err, callback)
+            return True
+        if self.destroyed:
+            err2 = errors.ERR_STREAM_DESTROYED("Cannot call write after a stream was destroyed")
+            self._defer(self._write_after_end, err2, callback)
+            return False
+        data = to_bytes(chunk, encoding)
+        if self._head is None and not self.headers_sent:
+            self._implicit_header()
+        ok = self._send_body(data)
+        if callback is not None:
+            self._defer(callback, None)
+        return ok
+
+    def _send_body(self, data: bytes) -> bool:
+        if not self._has_body:
+            return self._flush_head()
+        if not data:
+            return self._flush_head() if self._head is not None else True
+        self._written += len(data)
+        if self.strict_content_length:
+            self._check_length(final=False)
+        if self.chunked_encoding:
+            data = chunk_frame(data)
+        head = self._head
+        if head is not None:
+            self._head = None
+            data = head + data
+        return self._write_out(data)
+
+    def _flush_head(self) -> bool:
+        head = self._head
+        if head is None:
+            return True
+        self._head = None
+        return self._write_out(head)
+
+    def _check_length(self, final: bool) -> None:
+        declared = self.get_header("content-length")
+        if declared is None:
+            return
+        want = int(declared)
+        if self._written > want or (final and self._written != want):
+            raise errors.ERR_HTTP_CONTENT_LENGTH_MISMATCH(
+                f"Response body's content-length of {self._written} byte(s) does not match the "
+                f"content-length of {want} byte(s) set in header")
+
+    def _write_after_end(self, err: BaseException, callback: Callable[..., Any] | None) -> None:
+        if callback is not None:
+            callback(err)
+        self.emit("error", err)
+
+    def _defer(self, fn: Callable[..., Any], *args: Any) -> None:
+        raise NotImplementedError
+
+    def end(self, chunk: Any = None, encoding: str | Callable[..., Any] | None = None,
+            callback: Callable[..., Any] | None = None) -> OutgoingMessage:
+        """Node's ``end([chunk][, encoding][, callback])``."""
+        if callable(chunk):
+            callback, chunk = chunk, None
+        elif callable(encoding):
+            callback, encoding = encoding, None
+        if self.finished:
+            if callback is not None:
+                self._defer(callback, errors.ERR_STREAM_ALREADY_FINISHED(
+                    "Cannot call end after a stream was finished"))
+            return self
+        data = b"" if chunk is None else to_bytes(chunk, encoding)
+        if not self.headers_sent:
+            self._content_length = len(data) if self._has_body else 0
+            self._implicit_header()
+        if callback is not None:
+            self.once("finish", callback)
+        self.finished = True
+        if self.strict_content_length:
+            self._written += len(data)
+            self._check_length(final=True)
+            self._written -= len(data)
+        if self.chunked_encoding and self._has_body:
+            tail = (chunk_frame(data) if data else b"") + LAST_CHUNK + self._trailer + b"\r\n"
+            self._written += len(data)
+            head = self._head or b""
+            self._head = None
+            self._write_out(head + tail)
+        elif data and self._has_body:
+            self._send_body(data)
+        else:
+            self._flush_head()
+        self._finish_output()
+        return self
+
+    def _finish_output(self) -> None:
+        """All bytes were handed over: emit ``'finish'`` (subclasses add their bookkeeping)."""
+        raise NotImplementedError
+
+    def add_trailers(self, headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Node's ``addTrailers(headers)`` (sent only with chunked encoding)."""
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        out = []
+        for name, value in items:
+            validate_header_name(name)
+            if isinstance(value, str) and any(c in value for c in "\r\n\0"):
+                raise errors.ERR_INVALID_CHAR(f'Invalid character in trailer content ["{name}"]')
+            out.append(_header_line(name, value))
+        self._trailer = "".join(out).encode("latin-1")
+
+    def flush_headers(self) -> None:
+        """Node's ``flushHeaders()``: send the head now."""
+        if not self.headers_sent:
+            self._implicit_header()
+        self._flush_head()
+
+    @property
+    def writable_ended(self) -> bool:
+        """Node's ``writableEnded``."""
+        return self.finished
+
+    @property
+    def header_sent(self) -> bool:
+        """Node's deprecated ``headerSent``: same as ``headers_sent``."""
+        return self.headers_sent
+
+    @property
+    def connection(self) -> Any:
+        """Node's deprecated alias of ``socket``."""
+        return self.socket

@@ -1,0 +1,204 @@
+"""Node's ``http.ServerResponse``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .. import errors
+from .._proto.headers import STATUS_CODES, validate_header_name, validate_header_value
+from ._outgoing import OutgoingMessage
+
+if TYPE_CHECKING:
+    from ._incoming import IncomingMessage
+    from ._server import _Connection
+
+__all__ = ["ServerResponse"]
+
+
+class ServerResponse(OutgoingMessage):
+    """Node's ``http.ServerResponse``: ``write_head``, ``status_code``, ``'finish'``..."""
+
+    def __init__(self, req: IncomingMessage, conn: _Connection | None = None) -> None:
+        super().__init__()
+        self.req = req
+        self._conn = conn
+        self.status_code = 200
+        self.status_message: str | None = None
+        self.send_date = True
+        self._attached = False
+        self._pending: list[bytes] = []
+        self._need_drain = False
+        self._keep_alive_timeout = 0
+        self._max_requests_per_socket = 0
+        self._max_requests_reached = False
+        method = req.method
+        if method == "HEAD":
+            self._has_body = False
+        if req.http_version_major < 1 or (req.http_version_major == 1 and req.http_version_minor < 1):
+            te = req.headers.get("te")
+            self._chunked_by_default = bool(te and "chunked" in te.lower())
+        if conn is not None:
+            self.socket = conn.socket
+
+    # -- head ----------------------------------------------------------------------------
+    def _first_line(self) -> str:
+        status = self.status_code
+        if self.status_message is None:
+            self.status_message = STATUS_CODES.get(status, "unknown")
+        return f"HTTP/1.1 {status} {self.status_message}\r\n"
+
+    def _keep_alive_lines(self) -> str:
+        if self._max_requests_reached:
+            self._last = True
+            self.should_keep_alive = False
+            return "Connection: close\r\n"
+        line = "Connection: keep-alive\r\n"
+        if self._keep_alive_timeout:
+            extra = f", max={self._max_requests_per_socket}" if self._max_requests_per_socket > 0 else ""
+            line += f"Keep-Alive: timeout={int(self._keep_alive_timeout // 1000)}{extra}\r\n"
+        return line
+
+    def _implicit_header(self) -> None:
+        self.write_head(self.status_code)
+
+    def write_head(self, status_code: int, status_message: Any = None,
+                   headers: Mapping[str, Any] | Iterable[Any] | None = None) -> ServerResponse:
+        """Node's ``writeHead(statusCode[, statusMessage][, headers])``.
+
+        ``headers`` may be a dict, a flat raw list ``[name, value, name, value]`` or a
+        list of pairs; header names already set with ``set_header`` are merged.
+        """
+        if self.headers_sent:
+            raise errors.ERR_HTTP_HEADERS_SENT("Cannot write headers after they are sent to the client")
+        if status_message is not None and not isinstance(status_message, str):
+            headers, status_message = status_message, None
+        if isinstance(status_code, bool) or not isinstance(status_code, int) or \
+                not 100 <= status_code <= 999:
+            raise errors.ERR_HTTP_INVALID_STATUS_CODE(f"Invalid status code: {status_code}")
+        if status_message is not None:
+            if any(c in status_message for c in "\r\n"):
+                raise errors.ERR_INVALID_CHAR("Invalid character in statusMessage")
+            self.status_message = status_message
+        self.status_code = status_code
+        if status_code in (204, 304) or 100 <= status_code < 200:
+            self._has_body = False
+        pairs: list[tuple[str, Any]] | None = None
+        if headers is not None:
+            if isinstance(headers, Mapping):
+                for name, value in headers.items():
+                    if value is not None:
+                        self.set_header(name, value)
+            else:
+                items = list(headers)
+                if items and not isinstance(items[0], list | tuple):
+                    if len(items) % 2:
+                        raise errors.invalid_arg_value("headers", items)
+                    items = [(items[i], items[i + 1]) for i in range(0, len(items), 2)]
+                if self._header_map:
+                    for name, value in items:
+                        self.set_header(name, value)
+                else:
+                    pairs = []
+                    for name, value in items:
+                        validate_header_name(name)
+                        validate_header_value(name, value)
+                        pairs.append((name, value))
+        self._store_header(pairs)
+        return self
+
+    write_header = write_head
+
+    # -- output --------------------------------------------------------------------------
+    def _write_out(self, data: bytes) -> bool:
+        if not self._attached:
+            self._pending.append(data)
+            return False
+        sock = self.socket
+        if sock is None or sock.destroyed:
+            return False
+        ok: bool = sock.write(data)
+        if not ok:
+            self._need_drain = True
+        return ok
+
+    def _attach(self) -> None:
+        """This response is now first in line on its connection: flush what waited."""
+        self._attached = True
+        pending, self._pending = self._pending, []
+        if pending:
+            self.socket.write(b"".join(pending))
+        if self._need_drain or pending:
+            self._need_drain = False
+            self.emit("drain")
+        if self.finished and not self.writable_finished:
+            self._finish_output()
+
+    def _defer(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.req._loop.call_soon(fn, *args)
+
+    def _finish_output(self) -> None:
+        if not self._attached:
+            return
+        self.writable_finished = True
+        conn = self._conn
+        self.req._loop.call_soon(self._emit_finish)
+        if conn is not None:
+            conn.response_done(self)
+
+    def _emit_finish(self) -> None:
+        self.emit("finish")
+        self.emit("close")
+
+    def _on_socket_drain(self) -> None:
+        if self._need_drain:
+            self._need_drain = False
+            self.emit("drain")
+
+    # -- informational responses ---------------------------------------------------------
+    def _send_informational(self, data: bytes) -> None:
+        if self._attached and self.socket is not None:
+            self.socket.write(data)
+        else:
+            self._pending.append(data)
+
+    def write_continue(self, callback: Callable[..., Any] | None = None) -> None:
+        """Node's ``writeContinue()``: ``HTTP/1.1 100 Continue``."""
+        self._send_informational(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if callback is not None:
+            self._defer(callback)
+
+    def write_processing(self, callback: Callable[..., Any] | None = None) -> None:
+        """Node's ``writeProcessing()``: ``HTTP/1.1 102 Processing``."""
+        self._send_informational(b"HTTP/1.1 102 Processing\r\n\r\n")
+        if callback is not None:
+            self._defer(callback)
+
+    def write_early_hints(self, hints: Mapping[str, Any],
+                          callback: Callable[..., Any] | None = None) -> None:
+        """Node's ``writeEarlyHints(hints)``: ``HTTP/1.1 103 Early Hints``."""
+        lines = ["HTTP/1.1 103 Early Hints\r\n"]
+        for name, value in hints.items():
+            validate_header_name(name)
+            values = value if isinstance(value, list | tuple) else [value]
+            lines.extend(f"{name}: {v}\r\n" for v in values)
+        lines.append("\r\n")
+        self._send_informational("".join(lines).encode("latin-1"))
+        if callback is not None:
+            self._defer(callback)
+
+    def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> ServerResponse:
+        """Node's ``response.setTimeout()``: ``'timeout'`` on the response."""
+        if callback is not None:
+            self.once("timeout", callback)
+        if self.socket is not None:
+            self.socket.set_timeout(msecs)
+        return self
+
+    def destroy(self, error: BaseException | None = None) -> ServerResponse:
+        """Node's ``response.destroy()``: destroys the socket."""
+        if not self.destroyed:
+            self.destroyed = True
+            if self.socket is not None:
+                self.socket.destroy(error)
+        return self
