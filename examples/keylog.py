@@ -7,8 +7,9 @@ its owner can read. Usage: ``python examples/keylog.py [FILE]`` (default: ``ssl-
 import os
 import sys
 
-import nodehttps as https
 from _common import HOST, PORT
+
+import nodehttps as https
 
 path = sys.argv[1] if len(sys.argv) > 1 else "ssl-keys.log"
 log_file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab",

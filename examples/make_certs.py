@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "certs"))
     out = Path(parser.parse_args().out)
     out.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = (x509.CertificateBuilder().subject_name(_name("nodehttps example CA"))

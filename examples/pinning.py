@@ -10,8 +10,9 @@ import base64
 import hashlib
 import sys
 
-import nodehttps as https
 from _common import HOST, PORT
+
+import nodehttps as https
 from nodehttps import tls
 
 parser = argparse.ArgumentParser()

@@ -2,8 +2,9 @@
 
 import sys
 
-import nodehttps as https
 from _common import CERTS, HOST, PORT
+
+import nodehttps as https
 
 options = {
     "hostname": HOST,

@@ -6,8 +6,9 @@ agent (``options['agent'] = https.Agent(options)``), so its sockets and sessions
 
 import sys
 
-import nodehttps as https
 from _common import CERTS, HOST, PORT
+
+import nodehttps as https
 
 options = {
     "hostname": HOST,

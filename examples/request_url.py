@@ -2,8 +2,9 @@
 
 import sys
 
-import nodehttps as https
 from _common import HOST, PORT
+
+import nodehttps as https
 
 options = https.URL(f"https://abc:xyz@{HOST}:{PORT}")
 

@@ -3,8 +3,9 @@
     python examples/make_certs.py && python examples/server_pem.py
 """
 
-import nodehttps as https
 from _common import CERTS, PORT
+
+import nodehttps as https
 
 options = {
     "key": (CERTS / "private-key.pem").read_bytes(),

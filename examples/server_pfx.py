@@ -3,8 +3,9 @@
     python examples/make_certs.py && python examples/server_pfx.py
 """
 
-import nodehttps as https
 from _common import CERTS, PORT
+
+import nodehttps as https
 
 options = {
     "pfx": (CERTS / "test_cert.pfx").read_bytes(),

@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 import pytest
-from rawpeer import RawClient
 
 from nodehttps import errors, http
+from rawpeer import RawClient
 
 BAD_400 = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
 BAD_431 = b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"

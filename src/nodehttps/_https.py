@@ -101,7 +101,7 @@ class Agent(HttpAgent):
         sock = tls.connect(opts)
         if key is not None:
             sock.on("session", lambda session: self._cache_session(key, session))
-            sock.once("close", lambda had_error=False: had_error and self._evict_session(key))
+            sock.once("close", lambda had_error=False: self._evict_session(key) if had_error else None)
         if self._keylog_on:
             self._watch_keylog(sock)
         if callback is not None:

@@ -165,7 +165,7 @@ def guarded(fn: Callable[..., Any], loop: asyncio.AbstractEventLoop | None = Non
     def call(*args: Any) -> None:
         try:
             fn(*args)
-        except Exception as exc:  # noqa: BLE001 - reported as Node reports it
+        except Exception as exc:
             report_uncaught(exc, loop)
     return call
 

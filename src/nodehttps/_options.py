@@ -105,6 +105,7 @@ def validate_number(value: Any, name: str, minimum: float | None = None,
         elif minimum is not None:
             rng = f">= {_fmt(minimum)}"
         else:
+            assert maximum is not None
             rng = f"<= {_fmt(maximum)}"
         raise out_of_range(name, rng, value)
     return value  # type: ignore[no-any-return]

@@ -173,7 +173,7 @@ class Readable(EventEmitter):
                         self.emit("data", tail)
                 self.emit("end")
                 self._after_end()
-        except Exception as exc:  # noqa: BLE001 - a listener raised: uncaught, as Node
+        except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
 
     def _after_end(self) -> None:
@@ -264,7 +264,7 @@ class Readable(EventEmitter):
                 if error is not None:
                     self.emit("error", error)
                 self.emit("close")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 _loop.report_uncaught(exc, self._loop)
         self._loop.call_soon(finish)
         return self

@@ -12,7 +12,7 @@ from . import errors
 __all__ = ["URL", "url_to_http_options"]
 
 
-class URL(ada_url.URL):  # type: ignore[misc]
+class URL(ada_url.URL):
     """Node's WHATWG ``URL`` (parsed by ada, as Node parses it).
 
     An invalid input raises ``ERR_INVALID_URL`` (a ``TypeError``) with ``.input``.

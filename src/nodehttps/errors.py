@@ -58,7 +58,7 @@ class _NodeValueError(NodeError, ValueError):
 class NodeSystemError(NodeError, OSError):
     """A system error (Node's ``SystemError``/``ErrnoException``/``ExceptionWithHostPort``)."""
 
-    errno: int | None  # type: ignore[assignment]
+    errno: int | None
     syscall: str | None
     address: str | None
     port: int | None
@@ -181,8 +181,9 @@ def describe_received(value: object) -> str:
     """Node's ``determineSpecificType``, naming Python's types and values."""
     if value is None:
         return "None"
-    if callable(value) and not isinstance(value, type) and getattr(value, "__name__", None):
-        return f"function {value.__name__}"
+    name = getattr(value, "__name__", None)
+    if callable(value) and not isinstance(value, type) and name:
+        return f"function {name}"
     if isinstance(value, bool | int | float | str):
         shown = repr(value)
         if len(shown) > 28:

@@ -86,26 +86,26 @@ class _SocketProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         try:
             self.sock._attach(transport)  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self.sock._loop)
 
     def data_received(self, data: bytes) -> None:
         try:
             self.sock._on_data(data)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self.sock._loop)
 
     def eof_received(self) -> bool:
         try:
             self.sock._on_eof()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self.sock._loop)
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         try:
             self.sock._on_lost(exc)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             _loop.report_uncaught(err, self.sock._loop)
 
     def pause_writing(self) -> None:
@@ -114,7 +114,7 @@ class _SocketProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         try:
             self.sock._on_writable()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self.sock._loop)
 
 
@@ -172,7 +172,8 @@ class Socket(Readable):
                        family: int) -> None:
         loop = self._loop
         if is_ip(host):
-            addresses = [(host, _socket.AF_INET6 if is_ip(host) == 6 else _socket.AF_INET)]
+            addresses: list[tuple[str, int]] = [
+                (host, _socket.AF_INET6 if is_ip(host) == 6 else _socket.AF_INET)]
         else:
             fam = {4: _socket.AF_INET, 6: _socket.AF_INET6}.get(family, _socket.AF_UNSPEC)
             try:
@@ -183,8 +184,8 @@ class Socket(Readable):
                 return
             addresses = []
             for fam_i, _, _, _, addr in infos:
-                if (addr[0], fam_i) not in addresses:
-                    addresses.append((addr[0], fam_i))
+                if (str(addr[0]), int(fam_i)) not in addresses:
+                    addresses.append((str(addr[0]), int(fam_i)))
             self.emit("lookup", None, addresses[0][0], 6 if addresses[0][1] == _socket.AF_INET6 else 4,
                       host)
         last_exc: BaseException | None = None
@@ -395,7 +396,7 @@ class Socket(Readable):
             if error is not None:
                 self.emit("error", error)
             self.emit("close", error is not None)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
 
     def _before_close(self, error: BaseException | None) -> None:
@@ -473,7 +474,7 @@ class Socket(Readable):
             return
         try:
             self.emit("timeout")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
         # Node re-arms on the next activity: stamp now so a quiet socket waits a full period.
         if self._timeout_ms and not self.destroyed:
@@ -556,7 +557,7 @@ class Socket(Readable):
         if self._closed:
             return
         fut = self._loop.create_future()
-        self.once("close", lambda *_: fut.done() or fut.set_result(None))
+        self.once("close", lambda *_: _settle(fut))
         await fut
 
 
@@ -672,7 +673,7 @@ class Server(EventEmitter):
     def _emit_error(self, err: BaseException) -> None:
         try:
             self.emit("error", err)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
 
     def _protocol_factory(self) -> asyncio.Protocol:
@@ -769,7 +770,7 @@ class Server(EventEmitter):
         if not self.listening and not self._closing:
             return
         fut = self._loop.create_future()
-        self.once("close", lambda *_: fut.done() or fut.set_result(None))
+        self.once("close", lambda *_: _settle(fut))
         self.close()
         await fut
 
@@ -793,7 +794,7 @@ class _AcceptedProtocol(_SocketProtocol):
         try:
             self.sock._attach(transport)  # type: ignore[arg-type]
             self.server._on_accept(self.sock)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _loop.report_uncaught(exc, self.sock._loop)
 
 
@@ -826,3 +827,8 @@ def create_server(options: dict[str, Any] | None = None,
                   connection_listener: Callable[..., Any] | None = None, **kwargs: Any) -> Server:
     """Node's ``net.createServer([options][, connectionListener])``."""
     return Server(options, connection_listener, **kwargs)
+
+
+def _settle(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)

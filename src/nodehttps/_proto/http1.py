@@ -136,7 +136,7 @@ class RequestOwner(Protocol):
     def on_parse_error(self, err: errors.NodeError) -> None: ...
 
 
-class _Reject(Exception):  # noqa: N818 - internal signal, never escapes
+class _Reject(Exception):
     def __init__(self, err: errors.NodeError) -> None:
         self.err = err
 
@@ -405,5 +405,5 @@ class ResponseParser(_Base):
         self.owner.on_response_complete(self.trailers)
 
 
-class _Restart(Exception):  # noqa: N818 - internal signal, never escapes
+class _Restart(Exception):
     """Raised from ``on_headers_complete`` to stop llhttp after a bodiless head."""

@@ -23,7 +23,7 @@ def make_self_signed(cn: str = "localhost", days: int = 365) -> tuple[bytes, byt
     """A self-signed P-256 certificate for ``cn`` (plus 127.0.0.1 and ::1): (key PEM, cert PEM)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     sans: list[x509.GeneralName] = [x509.DNSName(cn)]
     if cn == "localhost":
         sans += [x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
@@ -71,7 +71,7 @@ def load_or_make_localhost() -> tuple[bytes, bytes]:
     try:
         key_pem, cert_pem = key_path.read_bytes(), cert_path.read_bytes()
         cert = x509.load_pem_x509_certificate(cert_pem)
-        if cert.not_valid_after_utc > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1):
+        if cert.not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
             return key_pem, cert_pem
     except (OSError, ValueError):
         pass

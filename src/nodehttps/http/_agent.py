@@ -155,7 +155,7 @@ class Agent(EventEmitter):
             opts["keep_alive_initial_delay"] = self.keep_alive_msecs
         try:
             sock = self.create_connection(opts)
-        except Exception as exc:  # noqa: BLE001 - handed to the request as Node does
+        except Exception as exc:
             callback(exc, None)
             return
         callback(None, sock)

@@ -288,8 +288,6 @@ class ClientRequest(OutgoingMessage):
             return
         self._error_emitted = True
         self.destroyed = True
-        if getattr(self.agent, "_on_request_error", None) is not None and self.socket is not None:
-            self.agent._on_request_error(self.socket, err)
         self.emit("error", err)
 
     def _emit_close(self) -> None:
@@ -403,7 +401,7 @@ class ClientRequest(OutgoingMessage):
         else:
             self.once("socket", lambda s: s.set_keep_alive(enable, initial_delay))
 
-    def destroy(self, error: BaseException | None = None) -> ClientRequest:  # type: ignore[override]
+    def destroy(self, error: BaseException | None = None) -> ClientRequest:
         """Node's ``request.destroy([error])``: ``'error'`` (``socket hang up``), ``'close'``."""
         if self.destroyed and (self._closed or self._error_emitted):
             return self

@@ -229,7 +229,7 @@ class OutgoingMessage(EventEmitter):
             err2 = errors.ERR_STREAM_DESTROYED("Cannot call write after a stream was destroyed")
             self._defer(self._write_after_end, err2, callback)
             return False
-        data = to_bytes(chunk, encoding)
+        data = to_bytes(chunk, encoding if isinstance(encoding, str) else None)
         if self._head is None and not self.headers_sent:
             self._implicit_header()
         ok = self._send_body(data)
@@ -290,7 +290,7 @@ class OutgoingMessage(EventEmitter):
                 self._defer(callback, errors.ERR_STREAM_ALREADY_FINISHED(
                     "Cannot call end after a stream was finished"))
             return self
-        data = b"" if chunk is None else to_bytes(chunk, encoding)
+        data = b"" if chunk is None else to_bytes(chunk, encoding if isinstance(encoding, str) else None)
         if not self.headers_sent:
             self._content_length = len(data) if self._has_body else 0
             self._implicit_header()

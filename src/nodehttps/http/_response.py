@@ -29,7 +29,7 @@ class ServerResponse(OutgoingMessage):
         self._attached = False
         self._pending: list[bytes] = []
         self._need_drain = False
-        self._keep_alive_timeout = 0
+        self._keep_alive_timeout: float = 0
         self._max_requests_per_socket = 0
         self._max_requests_reached = False
         method = req.method

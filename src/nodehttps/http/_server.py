@@ -34,6 +34,7 @@ from typing import Any
 from .. import _loop, errors, net
 from .._options import normalize, validate_boolean, validate_integer, validate_number
 from .._proto.http1 import RequestParser, client_error_reply, parse_error
+from ..events import EventEmitter
 from ._incoming import IncomingMessage
 from ._response import ServerResponse
 
@@ -201,7 +202,7 @@ class _Connection:
                     res.end()
                     return
             server.emit("request", req, res)
-        except Exception as exc:  # noqa: BLE001 - SPEC §9: answer 500, keep serving
+        except Exception as exc:
             self.handler_failed(res, exc)
 
     def handler_failed(self, res: ServerResponse, exc: BaseException) -> None:
@@ -248,7 +249,7 @@ class _Connection:
             return
         try:
             self.server.emit(event, req, sock, rest)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.error("Exception in the '%s' listener", event, exc_info=exc)
             sock.destroy()
 
@@ -296,7 +297,7 @@ class _Connection:
             server.emit_client_error(err, self.socket)
 
 
-class _HttpServer:
+class _HttpServer(EventEmitter):
     """The http part of ``http.Server`` and ``https.Server`` (a mixin over net/tls Server)."""
 
     _connections_http: set[_Connection]
@@ -340,8 +341,8 @@ class _HttpServer:
         self._connections_http = set()
         self._check_timer = None
         if request_listener is not None:
-            self.on("request", request_listener)  # type: ignore[attr-defined]
-        self.on("listening", self._start_checking)  # type: ignore[attr-defined]
+            self.on("request", request_listener)
+        self.on("listening", self._start_checking)
 
     @property
     def listening_or_open(self) -> bool:
@@ -352,10 +353,10 @@ class _HttpServer:
 
     def emit_client_error(self, err: BaseException, socket: net.Socket) -> None:
         """Node's ``socketOnError``: ``'clientError'``, or the default answer and close."""
-        if self.listener_count("clientError"):  # type: ignore[attr-defined]
+        if self.listener_count("clientError"):
             try:
-                self.emit("clientError", err, socket)  # type: ignore[attr-defined]
-            except Exception as exc:  # noqa: BLE001
+                self.emit("clientError", err, socket)
+            except Exception as exc:
                 _loop.report_uncaught(exc, socket._loop)
             return
         if socket.destroyed:
@@ -400,7 +401,7 @@ class _HttpServer:
         validate_number(msecs, "msecs", 0)
         self.timeout = msecs
         if callback is not None:
-            self.on("timeout", callback)  # type: ignore[attr-defined]
+            self.on("timeout", callback)
         return self
 
     def close_all_connections(self) -> None:
