@@ -34,18 +34,19 @@ class Readable(EventEmitter):
 
     readable_high_water_mark: int = DEFAULT_HIGH_WATER_MARK
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, loop: Any = None) -> None:
+        self._events = {}
         self._buffer: deque[bytes] = deque()
         self._buffered = 0
         self._flowing: bool | None = None
         self._eof = False
         self._end_emitted = False
         self._flush_scheduled = False
+        self._read_drained = False  # read() emptied the buffer: 'end' may follow in paused mode
         self._decoder: codecs.IncrementalDecoder | None = None
         self.destroyed = False
         self.readable_ended = False
-        self._loop = _loop.get_loop()
+        self._loop = loop or _loop.get_loop()
 
     # -- hooks for the source --------------------------------------------------------
     def _pause_source(self) -> None:
@@ -77,7 +78,7 @@ class Readable(EventEmitter):
         if self._eof:
             return
         self._eof = True
-        if self._flowing is not False or not self._buffer:
+        if self._flowing or self._read_drained:
             self._schedule_flush()
 
     # -- consumer side -------------------------------------------------------------------
@@ -128,6 +129,7 @@ class Readable(EventEmitter):
     def read(self, size: int | None = None) -> bytes | str | None:
         """Node's ``readable.read()`` (paused mode): buffered data, or ``None``."""
         if not self._buffer:
+            self._read_drained = True
             if self._eof:
                 self._schedule_flush()
             return None
@@ -164,7 +166,7 @@ class Readable(EventEmitter):
                 self._buffered = 0
                 self._resume_source()
             if self._eof and not self._buffer and not self._end_emitted and not self.destroyed \
-                    and self._flowing is not False:
+                    and (self._flowing or self._read_drained):
                 self._end_emitted = True
                 self.readable_ended = True
                 if self._decoder is not None:

@@ -139,6 +139,8 @@ class Socket(Readable):
         self._ref_wanted = True
         self._timeout_ms: float = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_due = 0.0
+        self._reading_paused = False
         self._last_active = 0.0
         self.bytes_read = 0
         self.bytes_written = 0
@@ -224,7 +226,7 @@ class Socket(Readable):
         if self._timeout_ms:
             self._touch()
         if self._flowing is False:
-            transport.pause_reading()
+            self._pause_source()
         self._connected()
         if was_connecting:
             self.emit("connect")
@@ -256,12 +258,14 @@ class Socket(Readable):
         self._maybe_close()
 
     def _pause_source(self) -> None:
-        if self._transport is not None:
+        if self._transport is not None and not self._reading_paused:
+            self._reading_paused = True
             with contextlib.suppress(RuntimeError, AttributeError):
                 self._transport.pause_reading()
 
     def _resume_source(self) -> None:
-        if self._transport is not None and not self._peer_ended:
+        if self._reading_paused and self._transport is not None and not self._peer_ended:
+            self._reading_paused = False
             with contextlib.suppress(RuntimeError, AttributeError):
                 self._transport.resume_reading()
 
@@ -445,23 +449,32 @@ class Socket(Readable):
 
     def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> Socket:
         """Node's ``socket.setTimeout(ms[, callback])``: ``'timeout'`` after ``ms`` idle."""
-        validate_number(msecs, "msecs", 0)
+        if type(msecs) is not int or msecs < 0:
+            validate_number(msecs, "msecs", 0)
         if callback is not None:
             if msecs == 0:
                 self.remove_listener("timeout", callback)
             else:
                 self.once("timeout", callback)
         self._timeout_ms = msecs
-        self._clear_timer()
         if msecs and not self.destroyed:
             self._touch()
         return self
 
     def _touch(self) -> None:
-        self._last_active = self._loop.time()
-        if self._timer is None and self._timeout_ms and not self.destroyed:
-            self._timer = self._loop.call_at(self._last_active + self._timeout_ms / 1000,
-                                             self._on_timer)
+        """Stamp activity; make sure a timer fires no later than the new deadline.
+
+        Cheap on the hot path: an existing timer that fires earlier is kept (it re-arms
+        itself for the rest); clearing a timeout leaves the timer to find it cleared.
+        """
+        now = self._last_active = self._loop.time()
+        due = now + self._timeout_ms / 1000
+        if self._timer is not None:
+            if self._timer_due <= due:
+                return
+            self._timer.cancel()
+        self._timer_due = due
+        self._timer = self._loop.call_at(due, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -470,6 +483,7 @@ class Socket(Readable):
         now = self._loop.time()
         due = self._last_active + self._timeout_ms / 1000
         if now + 0.0005 < due:
+            self._timer_due = due
             self._timer = self._loop.call_at(due, self._on_timer)
             return
         try:

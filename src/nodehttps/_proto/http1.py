@@ -97,10 +97,12 @@ def client_error_reply(err: BaseException) -> bytes:
 class RequestHead:
     """A request's head as the parser saw it."""
 
-    __slots__ = ("http_major", "http_minor", "http_version", "method", "raw_headers",
-                 "should_keep_alive", "upgrade", "url")
+    __slots__ = ("expect", "host_count", "http_major", "http_minor", "http_version", "method",
+                 "raw_headers", "should_keep_alive", "upgrade", "url")
 
     def __init__(self) -> None:
+        self.expect: str | None = None
+        self.host_count = 0
         self.method = ""
         self.url = ""
         self.http_version = "1.1"
@@ -253,6 +255,15 @@ class RequestParser(_Base):
             self.feed(rest)
 
     # -- llhttp callbacks ----------------------------------------------------------------
+    def on_header(self, name: bytes, value: bytes) -> None:
+        _Base.on_header(self, name, value)
+        if len(name) in (4, 6) and self.in_head and self.head is not None:
+            low = name.lower()
+            if low == b"host":
+                self.head.host_count += 1
+            elif low == b"expect":
+                self.head.expect = value.decode("latin-1")
+
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
         head = self.head = RequestHead()

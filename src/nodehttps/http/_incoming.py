@@ -19,7 +19,7 @@ class IncomingMessage(Readable):
     """
 
     def __init__(self, socket: Any) -> None:
-        super().__init__()
+        super().__init__(getattr(socket, "_loop", None))
         self.socket = socket
         self.method: str | None = None
         self.url: str | None = ""
@@ -37,6 +37,7 @@ class IncomingMessage(Readable):
         self._headers: dict[str, Any] | None = None
         self._trailers: dict[str, Any] | None = None
         self._consuming = False
+        self._dump_on_complete = False
         self._on_dump: Callable[[], None] | None = None
 
     @property
@@ -93,6 +94,11 @@ class IncomingMessage(Readable):
 
     def _dump(self) -> None:
         """Node's ``_dump``: nobody will read the body; drop it and keep the socket moving."""
+        if self.complete and not self._buffer and not self._consuming and not self._events:
+            # Nothing to read and nobody listening: end quietly, without loop turns.
+            self._consuming = True
+            self.readable_ended = self._end_emitted = self.destroyed = True
+            return
         if not self._consuming and not self.readable_ended:
             self._consuming = True
             self.remove_all_listeners("data")

@@ -47,10 +47,6 @@ _RESPONSE_500 = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
 _RESPONSE_408 = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"
 
 
-def _count_host(raw: list[str]) -> int:
-    return sum(1 for i in range(0, len(raw), 2) if len(raw[i]) == 4 and raw[i].lower() == "host")
-
-
 class _Connection:
     """One HTTP/1 connection on the server: parser callbacks and response order."""
 
@@ -144,7 +140,7 @@ class _Connection:
     def on_request_head(self, head: Any) -> None:
         server = self.server
         sock = self.socket
-        if _count_host(head.raw_headers) > 1:  # SPEC §9: RFC 9112 says 400; Node accepts
+        if head.host_count > 1:  # SPEC §9: RFC 9112 says 400; Node accepts
             self.parser.dead = True
             self.on_parse_error(parse_error("HPE_INVALID_HEADER_TOKEN", "Duplicate Host header"))
             return
@@ -177,7 +173,7 @@ class _Connection:
         if len(self.responses) == 1:
             res._attach()
         if server.require_host_header and head.http_minor == 1 and head.http_major == 1 \
-                and "host" not in req.headers:
+                and not head.host_count:
             res.write_head(400, ["Connection", "close"])  # Node's answer, via a response
             res.end()
             return
@@ -186,7 +182,7 @@ class _Connection:
             res.write_head(503, {"Connection": "close"})
             res.end()
             return
-        expect = req.headers.get("expect")
+        expect = head.expect
         try:
             if expect is not None:
                 if expect.lower() == "100-continue":
@@ -228,6 +224,8 @@ class _Connection:
             req.raw_trailers = raw_trailers
         req.complete = True
         req.push_eof()
+        if req._dump_on_complete:
+            req._dump()
         self._maybe_idle()
 
     def on_upgrade(self, rest: bytes) -> None:
@@ -263,8 +261,10 @@ class _Connection:
         if self.responses and self.responses[0] is res:
             self.responses.popleft()
         req = res.req
-        if not req.complete or not req.readable_ended:
+        if req.complete:
             req._dump()
+        else:
+            req._dump_on_complete = True
         if res._last or not res.should_keep_alive:
             self.closing = True
             self.socket.destroy_soon()
