@@ -64,7 +64,7 @@ def _start(cmd: list[str]) -> tuple[subprocess.Popen[str], int]:
 
 
 def _wrk(url: str, seconds: int) -> float:
-    out = subprocess.run(_pin(1) + ["wrk", "-t1", "-c50", f"-d{seconds}s", url],
+    out = subprocess.run([*_pin(1), "wrk", "-t1", "-c50", f"-d{seconds}s", url],
                          capture_output=True, text=True, timeout=seconds + 30).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     return float(match.group(1)) if match else 0.0
