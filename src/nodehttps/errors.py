@@ -108,6 +108,10 @@ class ERR_UNHANDLED_ERROR(NodeError, RuntimeError): code = "ERR_UNHANDLED_ERROR"
 class ABORT_ERR(NodeError, RuntimeError): code = "ABORT_ERR"; default_message = "The operation was aborted"; name = "AbortError"  # noqa: E701, E702
 
 # ---- TLS ----
+class VerifyError(NodeError, ConnectionError):
+    """A certificate verification failure (``CERT_HAS_EXPIRED``, ...): OpenSSL's verify code."""
+
+
 class ERR_TLS_CERT_ALTNAME_INVALID(NodeError, ConnectionError): code = "ERR_TLS_CERT_ALTNAME_INVALID"  # noqa: E701
 class ERR_TLS_HANDSHAKE_TIMEOUT(NodeError, TimeoutError): code = "ERR_TLS_HANDSHAKE_TIMEOUT"; default_message = "TLS handshake timeout"  # noqa: E701, E702
 class ERR_TLS_RENEGOTIATION_DISABLED(NodeError, ConnectionError): code = "ERR_TLS_RENEGOTIATION_DISABLED"; default_message = "TLS session renegotiation disabled for this socket"  # noqa: E701, E702

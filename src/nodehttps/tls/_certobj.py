@@ -1,0 +1,335 @@
+"""Node's certificate objects (``getPeerCertificate()``), built lazily from DER.
+
+Each field is formatted as Node formats it (Node: ``src/crypto/crypto_x509.cc``,
+OpenSSL's printers): ``subject``/``issuer`` with OpenSSL short names (a repeated
+attribute becomes a list), ``subjectaltname`` as OpenSSL prints it
+(``DNS:a, IP Address:127.0.0.1``; IPv6 uncompressed in upper case), ``valid_from`` as
+``ASN1_TIME_print`` (``Nov  3 21:43:45 2026 GMT``), fingerprints as ``AB:CD:...``,
+``serial_number`` as ``BN_bn2hex``, ``pubkey`` as DER SubjectPublicKeyInfo for RSA and
+the uncompressed point for EC keys. Parsing happens on first access to a field, so a
+connection that never looks at its peer's certificate pays nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+from .._options import snake_name
+
+__all__ = ["PeerCertificate", "build_chain", "certificate_from_der", "pin_sha256"]
+
+_SHORT_NAMES = {
+    "2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O",
+    "2.5.4.11": "OU", "1.2.840.113549.1.9.1": "emailAddress", "2.5.4.5": "serialNumber",
+    "2.5.4.9": "street", "0.9.2342.19200300.100.1.25": "DC", "0.9.2342.19200300.100.1.1": "UID",
+    "2.5.4.4": "SN", "2.5.4.42": "GN", "2.5.4.12": "title", "2.5.4.43": "initials",
+    "2.5.4.44": "generationQualifier", "2.5.4.46": "dnQualifier", "2.5.4.65": "pseudonym",
+    "2.5.4.17": "postalCode", "2.5.4.15": "businessCategory", "2.5.4.97": "organizationIdentifier",
+    "1.3.6.1.4.1.311.60.2.1.3": "jurisdictionC", "1.3.6.1.4.1.311.60.2.1.2": "jurisdictionST",
+    "1.3.6.1.4.1.311.60.2.1.1": "jurisdictionL", "2.5.4.41": "name", "2.5.4.16": "postalAddress",
+}
+_CURVES = {"secp256r1": ("prime256v1", "P-256"), "secp384r1": ("secp384r1", "P-384"),
+           "secp521r1": ("secp521r1", "P-521"), "secp224r1": ("secp224r1", "P-224"),
+           "secp256k1": ("secp256k1", None)}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ACCESS = {"1.3.6.1.5.5.7.48.1": "OCSP - URI", "1.3.6.1.5.5.7.48.2": "CA Issuers - URI"}
+
+# Node's keys that differ from snake_case of themselves.
+_NODE_KEYS = ("subject", "issuer", "subjectaltname", "infoAccess", "ca", "modulus", "bits",
+              "exponent", "pubkey", "asn1Curve", "nistCurve", "valid_from", "valid_to",
+              "fingerprint", "fingerprint256", "fingerprint512", "ext_key_usage",
+              "serialNumber", "raw", "issuerCertificate")
+
+
+def _name_dict(name: x509.Name) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for attr in name:
+        key = _SHORT_NAMES.get(attr.oid.dotted_string, attr.oid.dotted_string)
+        value = attr.value if isinstance(attr.value, str) else attr.value.decode("latin-1")
+        if key in out:
+            prev = out[key]
+            out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
+        else:
+            out[key] = value
+    return out
+
+
+def _ip_text(ip: Any) -> str:
+    if isinstance(ip, ipaddress.IPv6Address):
+        words = ip.exploded.split(":")
+        return ":".join(format(int(w, 16), "X") for w in words)
+    if isinstance(ip, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return str(ip)
+    return str(ip)
+
+
+def _general_name(name: x509.GeneralName) -> str:
+    if isinstance(name, x509.DNSName):
+        return f"DNS:{name.value}"
+    if isinstance(name, x509.IPAddress):
+        return f"IP Address:{_ip_text(name.value)}"
+    if isinstance(name, x509.UniformResourceIdentifier):
+        return f"URI:{name.value}"
+    if isinstance(name, x509.RFC822Name):
+        return f"email:{name.value}"
+    if isinstance(name, x509.DirectoryName):
+        return "DirName:" + "/".join(f"{k}={v}" for k, v in _name_dict(name.value).items())
+    if isinstance(name, x509.RegisteredID):
+        return f"Registered ID:{name.value.dotted_string}"
+    return "othername:<unsupported>"
+
+
+def _asn1_time(when: Any) -> str:
+    return (f"{_MONTHS[when.month - 1]} {when.day:2d} {when.hour:02d}:{when.minute:02d}:"
+            f"{when.second:02d} {when.year} GMT")
+
+
+def _colon_hex(data: bytes) -> str:
+    return ":".join(f"{b:02X}" for b in data)
+
+
+class PeerCertificate:
+    """A peer certificate as Node shows it: ``cert.fingerprint256`` or ``cert['fingerprint256']``."""
+
+    def __init__(self, der: bytes) -> None:
+        self.raw = der
+        self.issuer_certificate: PeerCertificate | None = None
+
+    @cached_property
+    def _x509(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.raw)
+
+    def _ext(self, kind: type[Any]) -> Any:
+        try:
+            return self._x509.extensions.get_extension_for_class(kind).value
+        except x509.ExtensionNotFound:
+            return None
+
+    @cached_property
+    def subject(self) -> dict[str, Any]:
+        return _name_dict(self._x509.subject)
+
+    @cached_property
+    def issuer(self) -> dict[str, Any]:
+        return _name_dict(self._x509.issuer)
+
+    @cached_property
+    def subjectaltname(self) -> str | None:
+        san = self._ext(x509.SubjectAlternativeName)
+        return None if san is None else ", ".join(_general_name(n) for n in san)
+
+    @cached_property
+    def info_access(self) -> dict[str, list[str]] | None:
+        aia = self._ext(x509.AuthorityInformationAccess)
+        if aia is None:
+            return None
+        out: dict[str, list[str]] = {}
+        for desc in aia:
+            key = _ACCESS.get(desc.access_method.dotted_string, desc.access_method.dotted_string)
+            value = _general_name(desc.access_location).split(":", 1)[1]
+            out.setdefault(key, []).append(value)
+        return out
+
+    @cached_property
+    def ca(self) -> bool:
+        bc = self._ext(x509.BasicConstraints)
+        return bool(bc is not None and bc.ca)
+
+    @cached_property
+    def _key(self) -> Any:
+        return self._x509.public_key()
+
+    @cached_property
+    def bits(self) -> int | None:
+        key = self._key
+        if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey):
+            return int(key.key_size)
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            return 253
+        if isinstance(key, ed448.Ed448PublicKey):
+            return 456
+        return None
+
+    @cached_property
+    def modulus(self) -> str | None:
+        key = self._key
+        if isinstance(key, rsa.RSAPublicKey):
+            return format(key.public_numbers().n, "X")
+        return None
+
+    @cached_property
+    def exponent(self) -> str | None:
+        key = self._key
+        if isinstance(key, rsa.RSAPublicKey):
+            return hex(key.public_numbers().e)
+        return None
+
+    @cached_property
+    def pubkey_spki(self) -> bytes:
+        """The DER SubjectPublicKeyInfo, whatever the key type (for RFC 7469 pins)."""
+        return bytes(self._key.public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo))
+
+    @cached_property
+    def pubkey(self) -> bytes | None:
+        key = self._key
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            return bytes(key.public_bytes(serialization.Encoding.X962,
+                                          serialization.PublicFormat.UncompressedPoint))
+        if isinstance(key, rsa.RSAPublicKey):
+            return self.pubkey_spki
+        return None
+
+    @cached_property
+    def asn1_curve(self) -> str | None:
+        key = self._key
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            return _CURVES.get(key.curve.name, (key.curve.name, None))[0]
+        return None
+
+    @cached_property
+    def nist_curve(self) -> str | None:
+        key = self._key
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            return _CURVES.get(key.curve.name, (key.curve.name, None))[1]
+        return None
+
+    @cached_property
+    def valid_from(self) -> str:
+        return _asn1_time(self._x509.not_valid_before_utc)
+
+    @cached_property
+    def valid_to(self) -> str:
+        return _asn1_time(self._x509.not_valid_after_utc)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return _colon_hex(hashlib.sha1(self.raw).digest())
+
+    @cached_property
+    def fingerprint256(self) -> str:
+        return _colon_hex(hashlib.sha256(self.raw).digest())
+
+    @cached_property
+    def fingerprint512(self) -> str:
+        return _colon_hex(hashlib.sha512(self.raw).digest())
+
+    @cached_property
+    def ext_key_usage(self) -> list[str] | None:
+        eku = self._ext(x509.ExtendedKeyUsage)
+        return None if eku is None else [oid.dotted_string for oid in eku]
+
+    @cached_property
+    def serial_number(self) -> str:
+        text = format(self._x509.serial_number, "X")
+        return text if len(text) % 2 == 0 else "0" + text
+
+    # -- mapping access by Node's keys -----------------------------------------------------
+    def _fields(self) -> list[str]:
+        keys = ["subject", "issuer", "subjectaltname", "infoAccess", "ca"]
+        if isinstance(self._key, rsa.RSAPublicKey):
+            keys += ["modulus", "bits", "exponent", "pubkey"]
+        elif isinstance(self._key, ec.EllipticCurvePublicKey):
+            keys += ["bits", "pubkey", "asn1Curve", "nistCurve"]
+        keys += ["valid_from", "valid_to", "fingerprint", "fingerprint256", "fingerprint512",
+                 "ext_key_usage", "serialNumber", "raw"]
+        if self.issuer_certificate is not None:
+            keys.append("issuerCertificate")
+        return [k for k in keys if getattr(self, snake_name(k)) is not None]
+
+    def __getitem__(self, key: str) -> Any:
+        name = snake_name(key)
+        if name not in {snake_name(k) for k in _NODE_KEYS} and name != "pubkey_spki":
+            raise KeyError(key)
+        value = getattr(self, name)
+        if value is None and key not in self._fields():
+            raise KeyError(key)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def keys(self) -> list[str]:
+        """Node's keys, in Node's order."""
+        return self._fields()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict with Node's keys (``issuerCertificate`` left as the object)."""
+        return {key: self[key] for key in self._fields()}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PeerCertificate) and other.raw == self.raw
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+    def __repr__(self) -> str:
+        return f"<PeerCertificate subject={self.subject!r} fingerprint256={self.fingerprint256}>"
+
+
+def certificate_from_der(der: bytes) -> PeerCertificate:
+    """Node's ``getPeerCertificate()`` object for one DER certificate."""
+    return PeerCertificate(bytes(der))
+
+
+def _issued_by(child: PeerCertificate, parent: PeerCertificate) -> bool:
+    if child._x509.issuer != parent._x509.subject:
+        return False
+    try:
+        child._x509.verify_directly_issued_by(parent._x509)
+    except (ValueError, TypeError, Exception):
+        return False
+    return True
+
+
+def build_chain(ders: list[bytes], extra_ca_ders: list[bytes] | None = None) -> PeerCertificate | None:
+    """Node's ``getPeerCertificate(true)``: link ``issuer_certificate`` up the chain.
+
+    ``ders`` is the chain as verified (leaf first); ``extra_ca_ders`` can complete it
+    (trusted roots). A self-signed certificate is its own ``issuer_certificate``.
+    """
+    if not ders:
+        return None
+    certs = [certificate_from_der(d) for d in ders]
+    pool = certs[1:] + [certificate_from_der(d) for d in (extra_ca_ders or ())]
+    current = certs[0]
+    seen = {current.raw}
+    while True:
+        if current._x509.issuer == current._x509.subject:
+            current.issuer_certificate = current
+            break
+        parent = next((c for c in pool if c.raw not in seen and _issued_by(current, c)), None)
+        if parent is None:
+            break
+        current.issuer_certificate = parent
+        seen.add(parent.raw)
+        current = parent
+    return certs[0]
+
+
+def pin_sha256(cert: Any) -> str:
+    """RFC 7469 ``pin-sha256``: base64 SHA-256 of the DER SubjectPublicKeyInfo (any key type)."""
+    if isinstance(cert, PeerCertificate):
+        spki = cert.pubkey_spki
+    else:
+        raw = cert["raw"] if not isinstance(cert, bytes | bytearray) else bytes(cert)
+        spki = certificate_from_der(raw).pubkey_spki
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
