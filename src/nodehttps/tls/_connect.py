@@ -1,0 +1,126 @@
+"""Node's ``tls.connect()``: a client :class:`TLSSocket` over TCP or an existing socket."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from .. import errors, net
+from .._options import normalize
+from . import _hooks
+from ._session import TLSSession
+from ._socket import TLSSocket
+
+__all__ = ["NodeDeprecationWarning", "connect"]
+
+_IP_SERVERNAME = ("Setting the TLS ServerName to an IP address is not permitted by RFC 6066. "
+                  "This will be ignored in a future version.")
+_INSECURE_ENV = ("Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes "
+                 "TLS connections and HTTPS requests insecure by disabling certificate "
+                 "verification.")
+# Options that shape the SSLContext: a session may only resume through its own context,
+# so it is reused only when the connection does not ask for a different one.
+_CONTEXT_KEYS = frozenset((
+    "ca", "cert", "key", "pfx", "passphrase", "ciphers", "crl", "ecdh_curve", "dhparam",
+    "min_version", "max_version", "secure_protocol", "secure_options", "honor_cipher_order",
+    "sigalgs", "session_id_context", "session_timeout", "ticket_keys", "client_cert_engine",
+    "private_key_engine", "private_key_identifier", "alpn_protocols"))
+_warned: set[str] = set()
+
+
+class NodeDeprecationWarning(DeprecationWarning):
+    """A Node deprecation (``.code`` is Node's ``DEPxxxx``)."""
+
+    code = "DEP0000"
+
+
+class _IPServernameWarning(NodeDeprecationWarning):
+    code = "DEP0123"
+
+
+def _connect_args(args: tuple[Any, ...], kwargs: dict[str, Any]
+                  ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+    """Node's ``normalizeConnectArgs`` for ``(options | port[, host][, options])[, cb]``."""
+    rest = list(args)
+    callback = rest.pop() if rest and callable(rest[-1]) else None
+    opts: dict[str, Any] = {}
+    if rest and isinstance(rest[0], dict):
+        opts = normalize(rest[0])
+    elif rest:
+        opts["port"] = rest[0]
+        if len(rest) > 1 and isinstance(rest[1], str):
+            opts["host"] = rest[1]
+            rest = rest[2:]
+        else:
+            rest = rest[1:]
+        if rest and isinstance(rest[0], dict):
+            opts = {**normalize(rest[0]), **opts}
+    elif rest and rest[0] is not None:
+        raise errors.invalid_arg_type("options", "object", rest[0])
+    if kwargs:
+        opts.update(normalize(kwargs))
+    return opts, callback
+
+
+def _default_reject() -> bool:
+    if os.environ.get("NODE_TLS_REJECT_UNAUTHORIZED") == "0":
+        if "env" not in _warned:
+            _warned.add("env")
+            warnings.warn(_INSECURE_ENV, UserWarning, stacklevel=4)
+        return False
+    return True
+
+
+def _secure_context(opts: dict[str, Any], session: TLSSession | None) -> Any:
+    """The options' context; the session's own one when the options do not differ."""
+    given = opts.get("secure_context")
+    if given is not None:
+        return given
+    built = _hooks.create_secure_context(opts, is_server=False)
+    if session is not None and session.context is not built.context and \
+            session.secure_context is not None and not _CONTEXT_KEYS.intersection(opts):
+        return session.secure_context
+    return built
+
+
+def connect(*args: Any, **kwargs: Any) -> TLSSocket:
+    """Node's ``tls.connect(options[, callback])`` / ``connect(port[, host][, options][, cb])``.
+
+    ``callback`` listens to ``'secureConnect'``. Options: ``host``, ``port``, ``socket``
+    (TLS over an existing, possibly still connecting, ``net.Socket``), ``servername``
+    (default: ``host``; none for an IP or ``''``), ``session`` (a :class:`TLSSession`
+    from ``get_session()``/``'session'``), ``alpn_protocols``, ``check_server_identity``,
+    ``reject_unauthorized`` (default True), ``secure_context``, ``timeout``, and every
+    ``create_secure_context`` option.
+    """
+    opts, callback = _connect_args(args, kwargs)
+    if opts.get("reject_unauthorized") is None:
+        opts["reject_unauthorized"] = _default_reject()
+    host = opts.get("host") or opts.get("hostname") or "localhost"
+    opts["host"] = host
+    servername = opts.get("servername")
+    if servername:
+        if net.is_ip(servername):
+            warnings.warn(_IP_SERVERNAME, _IPServernameWarning, stacklevel=2)
+    elif servername is None:
+        servername = host
+    sni = servername if servername and not net.is_ip(servername) else None
+    session = opts.get("session")
+    if session is not None and not isinstance(session, TLSSession):
+        session = None if session is False else session
+    secure_context = _secure_context(opts, session if isinstance(session, TLSSession) else None)
+    lower = opts.get("socket")
+    sock = TLSSocket(lower, {**opts, "is_server": False, "secure_context": secure_context,
+                             "servername": sni, "session": session})
+    sock._connect_opts = opts
+    if callback is not None:
+        sock.once("secureConnect", callback)
+    timeout = opts.get("timeout")
+    if timeout:
+        sock.set_timeout(timeout)
+    if lower is None:
+        sock.connect({k: opts[k] for k in ("port", "host", "path", "local_address", "local_port",
+                                           "family") if k in opts})
+    return sock

@@ -1,0 +1,240 @@
+"""What the TLS engine asks of its neighbours, in one place.
+
+The engine (``_socket.py``) needs secure contexts (``_context``), certificate objects
+(``_certobj``), the identity check (``_identity``), Node's verify errors
+(``_proto.verify_codes``) and what the stdlib ``ssl`` lacks (``_libssl``: the verify
+result under ``CERT_NONE``, per-line keylog, the new-session callback, the negotiated
+group, exported keying material). This module binds those calls and keeps the one
+piece of state they need: which live connections want keylog lines or session events.
+
+OpenSSL calls the keylog and new-session callbacks from inside ``do_handshake()`` or
+``read()``, with the ``SSL*``'s Python object id. The callbacks only append to the
+connection's :class:`Watch`; the engine drains it after the step (``after_step``), so
+no listener ever runs inside OpenSSL. Callbacks are installed on a context only once
+somebody listens (``want_keylog`` / ``want_sessions``); until then OpenSSL never calls
+into Python, and connections nobody watches are not in the table.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import TYPE_CHECKING, Any
+
+from .. import errors
+
+from .._proto.verify_codes import verify_error as _verify_error
+from . import _libssl as _lib
+from ._certobj import build_chain, certificate_from_der
+from ._identity import check_server_identity
+
+try:  # pragma: no cover - switched to the real module as it lands
+    from ._context import create_secure_context
+except ImportError:  # pragma: no cover
+    from ._standin import create_secure_context
+
+if TYPE_CHECKING:
+    from ._socket import TLSSocket
+
+__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der",
+           "check_server_identity", "create_secure_context", "export_keying_material",
+           "negotiated_group", "own_certificate", "standard_cipher_name", "unwatch",
+           "verify_error", "verify_result", "want_keylog", "want_sessions", "watch"]
+
+_AVAILABLE = bool(_lib.available())
+#: True when OpenSSL tells us of each new client session (else the engine polls).
+SESSION_CALLBACK = _AVAILABLE and hasattr(_lib, "set_new_session_callback")
+
+
+def verify_error(code: int, chain_len: int | None) -> errors.NodeError | None:
+    """Node's error for an X509 verify code (``None`` for ``X509_V_OK``)."""
+    return _verify_error(code, chain_len)
+
+
+def verify_result(obj: ssl.SSLObject) -> int:
+    """OpenSSL's verify result for the peer chain, also under ``CERT_NONE``."""
+    if _AVAILABLE:
+        return int(_lib.get_verify_result(obj))
+    # Without libssl, a CERT_REQUIRED context has verified during the handshake; a
+    # CERT_NONE one cannot tell: report Node's generic failure rather than success.
+    if obj.context.verify_mode == ssl.CERT_REQUIRED:
+        return 0
+    return 2  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+
+
+def accept_any_peer_certificate(ctx: ssl.SSLContext) -> bool:
+    """Let handshakes finish whatever the peer's chain (Node's always-OK verify callback),
+    so a server with ``request_cert`` and ``reject_unauthorized=False`` can report the
+    result. False when libssl offers no such hook: a bad client certificate then fails
+    the handshake (``'tlsClientError'``) instead."""
+    fn = getattr(_lib, "set_permissive_verify", None)
+    if not _AVAILABLE or fn is None:
+        return False
+    if not getattr(ctx, "_nodehttps_permissive", False):
+        fn(ctx)
+        ctx._nodehttps_permissive = True  # type: ignore[attr-defined]
+    return True
+
+
+# -- keylog and new-session callbacks ------------------------------------------------------
+class Watch:
+    """What OpenSSL reported for one connection during the current step."""
+
+    __slots__ = ("key", "keylog", "lines", "new_sessions", "sessions", "sock")
+
+    def __init__(self, sock: TLSSocket) -> None:
+        self.sock = sock
+        self.key = 0
+        self.keylog = False
+        self.sessions = False
+        self.lines: list[bytes] = []
+        self.new_sessions = 0
+
+
+_by_ssl: dict[int, Watch] = {}
+
+
+def _on_keylog(ssl_id: int, line: bytes) -> None:
+    w = _by_ssl.get(ssl_id)
+    if w is not None and w.keylog:
+        w.lines.append(line)
+
+
+def _on_new_session(ssl_id: int) -> None:
+    w = _by_ssl.get(ssl_id)
+    if w is not None and w.sessions:
+        w.new_sessions += 1
+
+
+def _install(ctx: ssl.SSLContext, w: Watch) -> None:
+    if not _AVAILABLE:
+        return
+    if w.keylog and not getattr(ctx, "_nodehttps_keylog", False):
+        _lib.set_keylog_callback(ctx, _on_keylog)
+        ctx._nodehttps_keylog = True  # type: ignore[attr-defined]
+    if w.sessions and SESSION_CALLBACK and not getattr(ctx, "_nodehttps_sessions", False):
+        _lib.set_new_session_callback(ctx, _on_new_session)
+        ctx._nodehttps_sessions = True  # type: ignore[attr-defined]
+
+
+def _ensure(sock: TLSSocket) -> Watch:
+    w: Watch | None = sock._watch
+    if w is None:
+        w = Watch(sock)
+        sock._watch = w
+    return w
+
+
+def want_keylog(sock: TLSSocket) -> None:
+    """``sock`` has a ``'keylog'`` listener (or its server has)."""
+    _ensure(sock).keylog = True
+    watch(sock)
+
+
+def want_sessions(sock: TLSSocket) -> None:
+    """A client ``sock`` has a ``'session'`` listener."""
+    if SESSION_CALLBACK:
+        _ensure(sock).sessions = True
+        watch(sock)
+
+
+def watch(sock: TLSSocket, ctx: ssl.SSLContext | None = None) -> None:
+    """Route OpenSSL's reports for ``sock``'s engine (once it has one) to it."""
+    w = sock._watch
+    obj = sock._obj
+    if w is None or obj is None:
+        return
+    if not w.key:
+        w.key = id(obj._sslobj)  # type: ignore[attr-defined]
+        _by_ssl[w.key] = w
+    _install(ctx or obj.context, w)
+
+
+def unwatch(sock: TLSSocket) -> None:
+    """``sock`` is closing."""
+    w = sock._watch
+    if w is not None and w.key:
+        _by_ssl.pop(w.key, None)
+        w.key = 0
+
+
+def after_step(sock: TLSSocket) -> None:
+    """Dispatch what OpenSSL reported during the last engine step."""
+    w = sock._watch
+    if w is None:
+        return
+    if w.lines:
+        lines, w.lines = w.lines, []
+        for line in lines:
+            sock._emit_keylog(line)
+    if w.new_sessions:
+        count, w.new_sessions = w.new_sessions, 0
+        sock._emit_new_sessions(count)
+
+
+# -- connection facts -------------------------------------------------------------------------
+def negotiated_group(obj: ssl.SSLObject) -> str | None:
+    """The key-exchange group's name (``'x25519'``), ``None`` when unknown."""
+    fn = getattr(_lib, "get_negotiated_group", None)
+    if not _AVAILABLE or fn is None:
+        return None
+    name = fn(obj)
+    return str(name) if name else None
+
+
+def export_keying_material(obj: ssl.SSLObject, length: int, label: str,
+                           context: bytes | None) -> bytes:
+    """RFC 5705 keying material (Node's ``exportKeyingMaterial``)."""
+    fn = getattr(_lib, "export_keying_material", None)
+    if not _AVAILABLE or fn is None:
+        raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
+            "exportKeyingMaterial is not available: libssl could not be reached")
+    return bytes(fn(obj, length, label.encode(), context))
+
+
+def own_certificate(obj: ssl.SSLObject, secure_context: Any) -> bytes | None:
+    """The DER certificate this side presented, when it can be known."""
+    fn = getattr(_lib, "get_certificate", None)
+    if _AVAILABLE and fn is not None:
+        der = fn(obj)
+        if der:
+            return bytes(der)
+    ders = getattr(secure_context, "cert_ders", None)
+    return bytes(ders[0]) if ders else None
+
+
+def standard_cipher_name(name: str) -> str:
+    """IANA's name of an OpenSSL cipher name (Node's ``standardName``)."""
+    if name.startswith("TLS_"):
+        return name
+    parts = name.split("-")
+    kx = "RSA"
+    if len(parts) > 2 and parts[0] in ("ECDHE", "DHE") and parts[1] in ("RSA", "ECDSA"):
+        kx = f"{parts[0]}_{parts[1]}"
+        parts = parts[2:]
+    cipher, rest = parts[0], parts[1:]
+    if cipher.startswith("AES") and rest:
+        bits = cipher[3:]
+        if rest[0] in ("GCM", "CCM") and len(rest) > 1:
+            return f"TLS_{kx}_WITH_AES_{bits}_{rest[0]}_{rest[1]}"
+        return f"TLS_{kx}_WITH_AES_{bits}_CBC_{rest[0]}"
+    if cipher == "CHACHA20":
+        return f"TLS_{kx}_WITH_CHACHA20_POLY1305_SHA256"
+    return name
+
+
+def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
+    """The context's session ticket keys (Node's 48-byte form)."""
+    fn = getattr(_lib, "get_ticket_keys", None)
+    if not _AVAILABLE or fn is None:
+        raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
+            "getTicketKeys is not available: libssl could not be reached")
+    return bytes(fn(ctx))
+
+
+def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
+    """Set the context's session ticket keys from Node's 48 bytes."""
+    fn = getattr(_lib, "set_ticket_keys", None)
+    if not _AVAILABLE or fn is None:
+        raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
+            "setTicketKeys is not available: libssl could not be reached")
+    fn(ctx, keys)

@@ -1,0 +1,185 @@
+"""The read-only side of a TLS connection: certificates, cipher, protocol, keys.
+
+Node's ``TLSSocket`` getters (``getPeerCertificate``, ``getCipher``, ...), as a mixin of
+:class:`~nodehttps.tls.TLSSocket` over its ``ssl.SSLObject``. Certificate objects are
+built on first use and kept: building a detailed chain costs far more than the
+handshake's own parsing.
+"""
+
+from __future__ import annotations
+
+import _ssl
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from .. import errors
+from .._options import validate_number, validate_string
+from . import _hooks
+from ._session import TLSSession
+
+__all__ = ["TLSInfo", "sent_chain", "verified_chain"]
+
+_GROUPS = {"x25519": ("X25519", 253), "x448": ("X448", 448),
+           "secp256r1": ("prime256v1", 256), "prime256v1": ("prime256v1", 256),
+           "p-256": ("prime256v1", 256), "secp384r1": ("secp384r1", 384),
+           "p-384": ("secp384r1", 384), "secp521r1": ("secp521r1", 521),
+           "p-521": ("secp521r1", 521)}
+
+
+class TLSInfo:
+    """Node's TLSSocket getters; mixed into :class:`TLSSocket`."""
+
+    __slots__ = ()
+
+    _obj: ssl.SSLObject | None
+    _secure: bool
+    _is_server: bool
+    _chain: tuple[bytes, ...] | None
+    _peer_cert: dict[bool, Any]
+    _session_offer: TLSSession | None
+    _secure_ctx: Any
+    _loop: Any
+
+    def is_session_reused(self) -> bool:
+        """Node's ``isSessionReused()``."""
+        return bool(self._obj is not None and self._obj.session_reused)
+
+    def _peer_chain(self) -> tuple[bytes, ...]:
+        if self._chain is None:
+            obj = self._obj
+            if obj is None:
+                return ()
+            chain = verified_chain(obj)
+            if not chain:
+                leaf = obj.getpeercert(True)
+                offer = self._session_offer
+                if offer is not None and offer.peer_chain and self.is_session_reused() and \
+                        (leaf is None or offer.peer_chain[0] == leaf):
+                    chain = offer.peer_chain
+                elif leaf is not None:
+                    chain = (leaf,)
+            self._chain = chain
+        return self._chain
+
+    def get_peer_certificate(self, detailed: bool = False) -> Any:
+        """Node's ``getPeerCertificate([detailed])``: a certificate object, ``{}`` if none.
+
+        ``detailed`` links ``issuer_certificate`` up the chain; on a resumed session the
+        chain comes from the session given to ``connect(session=...)``.
+        """
+        if self._obj is None:
+            return None
+        detailed = bool(detailed)
+        cached = self._peer_cert.get(detailed)
+        if cached is not None:
+            return cached
+        chain = self._peer_chain()
+        if not chain:
+            return {}
+        cert = _hooks.build_chain(list(chain)) if detailed else _hooks.certificate_from_der(chain[0])
+        self._peer_cert[detailed] = cert
+        return cert
+
+    def get_certificate(self) -> Any:
+        """Node's ``getCertificate()``: our own certificate object, ``{}`` if none."""
+        if self._obj is None:
+            return None
+        der = _hooks.own_certificate(self._obj, self._secure_ctx)
+        return _hooks.certificate_from_der(der) if der else {}
+
+    # -- connection facts -------------------------------------------------------------------
+    def get_protocol(self) -> str | None:
+        """Node's ``getProtocol()``: ``'TLSv1.3'``, ``'TLSv1.2'``..."""
+        return self._obj.version() if self._obj is not None else None
+
+    def get_cipher(self) -> dict[str, Any] | None:
+        """Node's ``getCipher()``: ``{'name', 'standard_name', 'version'}``.
+
+        Node's ``standardName`` key works too (``cipher['standardName']``).
+        """
+        if self._obj is None or not self._secure:
+            return None
+        info = self._obj.cipher()
+        if info is None:
+            return None
+        name, version, _bits = info
+        return _Cipher(name=name, standard_name=_hooks.standard_cipher_name(name),
+                       version=version)
+
+    def get_ephemeral_key_info(self) -> dict[str, Any] | None:
+        """Node's ``getEphemeralKeyInfo()``: ``{'type', 'name', 'size'}`` (client only)."""
+        if self._is_server:
+            return None
+        if self._obj is None or not self._secure:
+            return {}
+        group = _hooks.negotiated_group(self._obj)
+        if not group:
+            return {}
+        known = _GROUPS.get(group.lower())
+        if known is not None:
+            return {"type": "ECDH", "name": known[0], "size": known[1]}
+        if group.lower().startswith("ffdhe"):
+            return {"type": "DH", "size": int(group[5:])}
+        return {"type": "ECDH", "name": group}
+
+    def export_keying_material(self, length: int, label: str, context: bytes | None = None
+                               ) -> bytes:
+        """Node's ``exportKeyingMaterial(length, label[, context])`` (RFC 5705)."""
+        validate_number(length, "length", 0)
+        validate_string(label, "label")
+        if self._obj is None or not self._secure:
+            raise errors.ERR_TLS_INVALID_STATE()
+        return _hooks.export_keying_material(self._obj, int(length), label, context)
+
+    def get_peer_finished(self) -> bytes | None:
+        """Node's ``getPeerFinished()``: not available from Python's ssl (``None``)."""
+        return None
+
+    def get_finished(self) -> bytes | None:
+        """Node's ``getFinished()``: not available from Python's ssl (``None``)."""
+        return None
+
+    def disable_renegotiation(self) -> None:
+        """Node's ``disableRenegotiation()``: renegotiation is always refused here."""
+
+    def renegotiate(self, options: Any = None, callback: Callable[..., Any] | None = None
+                    ) -> bool:
+        """Node's ``renegotiate()``: refused (SPEC 9): ``ERR_TLS_RENEGOTIATION_DISABLED``."""
+        if callable(options):
+            callback = options
+        if callback is not None:
+            self._loop.call_soon(callback, errors.ERR_TLS_RENEGOTIATION_DISABLED())
+        return False
+
+
+class _Cipher(dict):  # type: ignore[type-arg]
+    """``get_cipher()``'s value: snake_case keys, Node's keys by item access too."""
+
+    _NODE = {"standardName": "standard_name"}
+
+    def __getitem__(self, key: str) -> Any:
+        return super().__getitem__(self._NODE.get(key, key))
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def verified_chain(obj: ssl.SSLObject) -> tuple[bytes, ...]:
+    """The peer chain OpenSSL built (DER), also filled under CERT_NONE; () on resumption."""
+    public = getattr(obj, "get_verified_chain", None)  # Python 3.13+
+    if public is not None:
+        return tuple(public() or ())
+    certs = obj._sslobj.get_verified_chain()  # type: ignore[attr-defined]
+    return tuple(c.public_bytes(_ssl.ENCODING_DER) for c in certs or ())
+
+
+def sent_chain(obj: ssl.SSLObject) -> tuple[Any, ...]:
+    """The chain the peer sent (for Node's leaf-only rule in verify codes)."""
+    public = getattr(obj, "get_unverified_chain", None)
+    if public is not None:
+        return tuple(public() or ())
+    return tuple(obj._sslobj.get_unverified_chain() or ())  # type: ignore[attr-defined]

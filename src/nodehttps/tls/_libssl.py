@@ -1,0 +1,257 @@
+"""The libssl bridge: what Python's ``ssl`` lacks, from the same libssl, through ctypes.
+
+Theory of operation
+-------------------
+This is the only module that imports ctypes. It opens the shared object of ``_ssl``
+(so symbols resolve to the very libssl Python uses) and finds the ``SSL_CTX*`` behind
+an ``ssl.SSLContext`` and the ``SSL*`` behind an ``ssl.SSLObject``: CPython keeps each
+pointer as the first field after the object header. Before trusting that layout, it
+validates it once: it flips an option bit through Python and reads it back through
+``SSL_CTX_get_options`` on the pointer found, and checks that OpenSSL's app-data of an
+``SSL*`` points back at its Python object. If anything does not check out (a static
+build, another interpreter, another layout) :func:`available` is False and every
+function raises ``ERR_FEATURE_UNAVAILABLE_ON_PLATFORM``; callers fall back or say so.
+
+Callbacks (keylog lines, new sessions) run inside OpenSSL on the loop's thread; they
+only hand their bytes to a Python function that must queue them, never re-enter TLS.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from .. import errors
+
+__all__ = ["available", "export_keying_material", "get_negotiated_group", "get_ticket_keys",
+           "get_verify_result", "set_ciphersuites", "set_groups", "set_keylog_callback",
+           "set_new_session_callback", "set_session_id_context", "set_session_timeout",
+           "set_sigalgs", "set_ticket_keys"]
+
+_KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+_NEW_SESSION_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_P = ctypes.c_void_p
+_SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
+    "SSL_CTX_set_keylog_callback": (None, [_P, _KEYLOG_CB]),
+    "SSL_CTX_sess_set_new_cb": (None, [_P, _NEW_SESSION_CB]),
+    "SSL_CTX_ctrl": (ctypes.c_long, [_P, ctypes.c_int, ctypes.c_long, _P]),
+    "SSL_CTX_get_options": (ctypes.c_uint64, [_P]),
+    "SSL_CTX_set_ciphersuites": (ctypes.c_int, [_P, ctypes.c_char_p]),
+    "SSL_CTX_set_session_id_context": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_uint]),
+    "SSL_CTX_set_timeout": (ctypes.c_long, [_P, ctypes.c_long]),
+    "SSL_get_ex_data": (_P, [_P, ctypes.c_int]),
+    "SSL_get_verify_result": (ctypes.c_long, [_P]),
+    "SSL_ctrl": (ctypes.c_long, [_P, ctypes.c_int, ctypes.c_long, _P]),
+    "SSL_export_keying_material": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_size_t,
+                                                  ctypes.c_char_p, ctypes.c_size_t,
+                                                  ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]),
+    "OBJ_nid2sn": (ctypes.c_char_p, [ctypes.c_int]),
+}
+# SSL_CTX_ctrl / SSL_ctrl commands (openssl/ssl.h)
+_SET_SESS_CACHE_MODE, _GET_SESS_CACHE_MODE = 44, 45
+_SET_TLSEXT_TICKET_KEYS, _GET_TLSEXT_TICKET_KEYS = 59, 58
+_SET_GROUPS_LIST, _SET_SIGALGS_LIST = 92, 98
+_GET_NEGOTIATED_GROUP = 134
+_SESS_CACHE_CLIENT, _SESS_CACHE_NO_INTERNAL_STORE = 0x1, 0x300
+_TICKET_KEY_LENGTH = 80  # OpenSSL 3: 16 name + 32 HMAC + 32 AES
+
+_lib: Any = None
+_ok: bool | None = None
+_keep: dict[int, list[Any]] = {}  # id(SSLContext) -> CFUNCTYPE objects kept alive
+
+
+def _load() -> bool:
+    global _lib, _ok
+    if _ok is not None:
+        return _ok
+    try:
+        import _ssl
+
+        lib = ctypes.CDLL(_ssl.__file__)
+        for name, (restype, argtypes) in _SIGNATURES.items():
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = restype, argtypes
+        _lib = lib
+        _ok = _validate()
+    except (OSError, AttributeError, ImportError, ValueError):
+        _ok = False
+    return _ok
+
+
+def _ctx_ptr_unchecked(ctx: ssl.SSLContext) -> int:
+    return ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value or 0
+
+
+def _ssl_ptr_unchecked(obj: Any) -> int:
+    raw = getattr(obj, "_sslobj", obj)
+    # PySSLSocket: PyObject_HEAD, PyObject *Socket (weakref), SSL *ssl
+    return ctypes.c_void_p.from_address(id(raw) + object.__basicsize__ + ctypes.sizeof(_P)).value or 0
+
+
+def _validate() -> bool:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ptr = _ctx_ptr_unchecked(ctx)
+    if not ptr:
+        return False
+    bit = ssl.OP_NO_TICKET
+    ctx.options |= bit
+    if not int(_lib.SSL_CTX_get_options(ptr)) & bit:
+        return False
+    ctx.options &= ~bit
+    if int(_lib.SSL_CTX_get_options(ptr)) & bit:
+        return False
+    obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
+    sptr = _ssl_ptr_unchecked(obj)
+    return bool(sptr) and _lib.SSL_get_ex_data(sptr, 0) == id(getattr(obj, "_sslobj", None))
+
+
+def available() -> bool:
+    """True when the bridge validated against this Python's ``_ssl``."""
+    return _load()
+
+
+def _need() -> None:
+    if not _load():
+        raise errors.make("ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+                          "This feature needs the libssl bridge, which is not supported on "
+                          "this Python build")
+
+
+def _ctx(ctx: ssl.SSLContext) -> int:
+    _need()
+    return _ctx_ptr_unchecked(ctx)
+
+
+def _ssl(obj: Any) -> int:
+    _need()
+    return _ssl_ptr_unchecked(obj)
+
+
+def _keep_alive(ctx: ssl.SSLContext, cb: Any) -> None:
+    _keep.setdefault(id(ctx), []).append(cb)
+
+
+def _failed(what: str) -> errors.NodeError:
+    return errors.make("ERR_SSL_PASSED_INVALID_ARGUMENT",
+                       f"error:0A080106:SSL routines::passed invalid argument ({what})")
+
+
+# -- context settings ----------------------------------------------------------------------
+def set_ciphersuites(ctx: ssl.SSLContext, suites: str) -> None:
+    """TLS 1.3 cipher suites (``SSL_CTX_set_ciphersuites``)."""
+    if not _lib_call("SSL_CTX_set_ciphersuites", _ctx(ctx), suites.encode()):
+        raise errors.make("ERR_SSL_NO_CIPHER_MATCH", "error:0A0000B9:SSL routines::no cipher match")
+
+
+def set_groups(ctx: ssl.SSLContext, groups: str) -> None:
+    """Key-exchange groups, e.g. ``'P-256:X25519'`` (Node's ``ecdhCurve``)."""
+    if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_GROUPS_LIST, 0, ctypes.c_char_p(groups.encode())) != 1:
+        raise errors.make("ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve")
+
+
+def set_sigalgs(ctx: ssl.SSLContext, sigalgs: str) -> None:
+    """Signature algorithms (Node's ``sigalgs``)."""
+    if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_SIGALGS_LIST, 0, ctypes.c_char_p(sigalgs.encode())) != 1:
+        raise errors.make("ERR_OSSL_UNKNOWN", "error:00000000:lib(0)::reason(0)")
+
+
+def set_session_timeout(ctx: ssl.SSLContext, seconds: int) -> None:
+    """Session lifetime (Node's ``sessionTimeout``)."""
+    _lib.SSL_CTX_set_timeout(_ctx(ctx), int(seconds))
+
+
+def set_session_id_context(ctx: ssl.SSLContext, sid: bytes) -> None:
+    """Session id context (Node's ``sessionIdContext``), at most 32 bytes as OpenSSL wants."""
+    data = hashlib.sha1(sid).hexdigest()[:32].encode() if len(sid) > 32 else sid
+    if _lib.SSL_CTX_set_session_id_context(_ctx(ctx), data, len(data)) != 1:
+        raise _failed("sessionIdContext")
+
+
+def _expand_ticket_keys(keys: bytes) -> bytes:
+    """Node's 48 bytes (16 name, 16 HMAC, 16 AES) -> OpenSSL 3's 80, deterministically."""
+    name = keys[:16]
+    hmac_key = hashlib.sha256(b"nodehttps ticket hmac" + keys).digest()
+    aes_key = hashlib.sha256(b"nodehttps ticket aes" + keys).digest()
+    return name + hmac_key + aes_key
+
+
+_ticket_keys: dict[int, bytes] = {}
+
+
+def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
+    """Node's ``setTicketKeys(48 bytes)``: tickets from servers sharing keys resume."""
+    if len(keys) != 48:
+        raise errors.invalid_arg_value("keys", keys, "must be exactly 48 bytes")
+    buf = ctypes.create_string_buffer(_expand_ticket_keys(bytes(keys)), _TICKET_KEY_LENGTH)
+    if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_TLSEXT_TICKET_KEYS, _TICKET_KEY_LENGTH, buf) != 1:
+        raise _failed("ticketKeys")
+    _ticket_keys[id(ctx)] = bytes(keys)
+
+
+def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
+    """Node's ``getTicketKeys()``: the 48 bytes in use (made at random on first ask)."""
+    keys = _ticket_keys.get(id(ctx))
+    if keys is None:
+        keys = os.urandom(48)
+        set_ticket_keys(ctx, keys)
+    return keys
+
+
+# -- callbacks -----------------------------------------------------------------------------
+def set_keylog_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], None]) -> None:
+    """Each NSS key-log line, as produced: ``fn(id of the _ssl object, line + b'\\n')``."""
+    def callback(ssl_ptr: int, line: bytes) -> None:
+        fn(_lib.SSL_get_ex_data(ssl_ptr, 0), line + b"\n")
+
+    cb = _KEYLOG_CB(callback)
+    _keep_alive(ctx, cb)
+    _lib.SSL_CTX_set_keylog_callback(_ctx(ctx), cb)
+
+
+def set_new_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], None]) -> None:
+    """Client side: ``fn(id of the _ssl object)`` for each new session (each TLS 1.3 ticket)."""
+    def callback(ssl_ptr: int, _session: int) -> int:
+        fn(_lib.SSL_get_ex_data(ssl_ptr, 0))
+        return 0  # OpenSSL keeps ownership; Python reads the session through .session
+
+    cb = _NEW_SESSION_CB(callback)
+    _keep_alive(ctx, cb)
+    ptr = _ctx(ctx)
+    mode = _lib.SSL_CTX_ctrl(ptr, _GET_SESS_CACHE_MODE, 0, None)
+    _lib.SSL_CTX_ctrl(ptr, _SET_SESS_CACHE_MODE,
+                      mode | _SESS_CACHE_CLIENT | _SESS_CACHE_NO_INTERNAL_STORE, None)
+    _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
+
+
+# -- per connection --------------------------------------------------------------------------
+def get_verify_result(obj: Any) -> int:
+    """OpenSSL's verify result for the connection, also under ``CERT_NONE``."""
+    return int(_lib.SSL_get_verify_result(_ssl(obj)))
+
+
+def get_negotiated_group(obj: Any) -> str | None:
+    """The key-exchange group of the handshake (``'x25519'``, ``'prime256v1'``...)."""
+    nid = int(_lib.SSL_ctrl(_ssl(obj), _GET_NEGOTIATED_GROUP, 0, None))
+    if nid <= 0:
+        return None
+    name = _lib.OBJ_nid2sn(nid & 0xFFFF)
+    return name.decode() if name else None
+
+
+def export_keying_material(obj: Any, length: int, label: bytes, context: bytes | None) -> bytes:
+    """RFC 5705 keying material (Node's ``exportKeyingMaterial``)."""
+    out = ctypes.create_string_buffer(length)
+    ctx_bytes = context or b""
+    ok = _lib.SSL_export_keying_material(_ssl(obj), out, length, label, len(label),
+                                         ctx_bytes, len(ctx_bytes), 1 if context is not None else 0)
+    if ok != 1:
+        raise errors.make("ERR_TLS_INVALID_STATE", "TLS socket connection must be securely established")
+    return out.raw
+
+
+def _lib_call(name: str, *args: Any) -> int:
+    return int(getattr(_lib, name)(*args))

@@ -1,0 +1,226 @@
+"""Node's ``tls.Server``: a ``net.Server`` whose accepted sockets are TLS sockets.
+
+Theory of operation
+-------------------
+Each accepted connection is a server-side :class:`TLSSocket` from the start (no plain
+socket under it), so the accept path and every byte after it go straight from the
+transport into the TLS engine. After its handshake the socket is given to
+``'secureConnection'``; a failure before that goes to ``'tlsClientError'(err, socket)``.
+
+Server names: the stdlib ``sni_callback`` on each of the server's contexts records the
+name the client sent (``tls_socket.servername``) and switches the connection to a
+context from :meth:`Server.add_context` (Node's wildcard rules: ``*`` is one label
+part, the last matching entry wins). A Node-style asynchronous ``sni_callback(servername,
+cb)`` runs before OpenSSL sees the connection at all: the socket holds the ClientHello
+(``_hello.py``) until ``cb(err, secure_context)`` is called.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from .. import _loop, errors, net
+from .._options import normalize, validate_function, validate_number
+from . import _hooks
+from ._hello import NOT_TLS, parse_client_hello
+from ._socket import HANDSHAKE_TIMEOUT_MS, TLSSocket
+
+__all__ = ["Server", "convert_alpn_protocols", "create_server"]
+
+
+def convert_alpn_protocols(protocols: Any) -> bytes | None:
+    """Node's ``tls.convertALPNProtocols``: a list of names -> the wire format."""
+    if protocols is None:
+        return None
+    if isinstance(protocols, bytes | bytearray | memoryview):
+        return bytes(protocols)
+    out = bytearray()
+    for name in protocols:
+        raw = name.encode() if isinstance(name, str) else bytes(name)
+        if not 0 < len(raw) < 256:
+            raise errors.out_of_range("The byte length of the protocol", "<= 255", len(raw))
+        out.append(len(raw))
+        out += raw
+    return bytes(out)
+
+
+def _alpn_list(protocols: Any) -> list[str] | None:
+    if protocols is None:
+        return None
+    if isinstance(protocols, bytes | bytearray | memoryview):
+        raw, names, pos = bytes(protocols), [], 0
+        while pos < len(raw):
+            names.append(raw[pos + 1:pos + 1 + raw[pos]].decode())
+            pos += 1 + raw[pos]
+        return names
+    return [p if isinstance(p, str) else bytes(p).decode() for p in protocols]
+
+
+def _hostname_pattern(hostname: str) -> re.Pattern[str]:
+    escaped = re.sub(r"([.^$+?\-\\\[\]{}])", r"\\\1", hostname)
+    return re.compile("^" + escaped.replace("*", "[^.]*") + "$")
+
+
+def _sni_dispatch(obj: Any, name: str | None, _ctx: ssl.SSLContext) -> None:
+    """stdlib ``sni_callback``: note the name; switch to an ``add_context`` context."""
+    sock = getattr(obj, "_nodehttps_socket", None)
+    if sock is None or name is None:
+        return
+    try:
+        sock._sni_name = name
+        server = sock._tls_server
+        if server is not None and server._contexts and server.sni_callback is None:
+            chosen = server._context_for(name)
+            if chosen is not None:
+                obj.context = chosen.context
+                _hooks.watch(sock, chosen.context)
+    except Exception as exc:
+        _loop.report_uncaught(exc)
+
+
+class Server(net.Server):
+    """Node's ``tls.Server``: ``'secureConnection'``, ``'tlsClientError'``, ``'keylog'``.
+
+    Options: every ``create_secure_context`` option, plus ``request_cert``,
+    ``reject_unauthorized`` (default True; applies with ``request_cert``),
+    ``alpn_protocols``, ``sni_callback(servername, cb)``, ``handshake_timeout``
+    (120000 ms). ``'newSession'``/``'resumeSession'`` (TLS 1.2 external session caches)
+    are not supported: OpenSSL's own cache and tickets resume sessions instead.
+    """
+
+    def __init__(self, options: dict[str, Any] | Callable[..., Any] | None = None,
+                 secure_connection_listener: Callable[..., Any] | None = None,
+                 **kwargs: Any) -> None:
+        if callable(options) and secure_connection_listener is None:
+            options, secure_connection_listener = None, options
+        if options is not None and not isinstance(options, dict):
+            raise errors.invalid_arg_type("options", "object", options)
+        opts = normalize(options, kwargs)
+        super().__init__(opts)
+        timeout = opts.get("handshake_timeout")
+        self.handshake_timeout: float = HANDSHAKE_TIMEOUT_MS if timeout is None else \
+            validate_number(timeout, "options.handshakeTimeout")
+        sni = opts.get("sni_callback")
+        self.sni_callback: Callable[..., Any] | None = None if sni is None else \
+            validate_function(sni, "options.SNICallback")
+        self.request_cert = bool(opts.get("request_cert"))
+        self.reject_unauthorized = opts.get("reject_unauthorized") is not False
+        self.alpn_protocols: bytes | None = convert_alpn_protocols(opts.get("alpn_protocols"))
+        self._contexts: list[tuple[re.Pattern[str], Any]] = []
+        self._options = opts
+        self._secure_context = self._make_context(opts)
+        if secure_connection_listener is not None:
+            self.on("secureConnection", secure_connection_listener)
+
+    # -- contexts ---------------------------------------------------------------------------
+    def _make_context(self, opts: dict[str, Any]) -> Any:
+        secure_context = opts.get("secure_context")
+        if secure_context is None:
+            secure_context = _hooks.create_secure_context(opts, is_server=True)
+        self._configure(secure_context.context)
+        return secure_context
+
+    def _configure(self, ctx: ssl.SSLContext) -> None:
+        """What Node sets per socket and Python per context: verify mode, ALPN, SNI."""
+        if self.request_cert:
+            ctx.verify_mode = ssl.CERT_REQUIRED if self.reject_unauthorized else ssl.CERT_OPTIONAL
+            _hooks.accept_any_peer_certificate(ctx)
+        alpn = _alpn_list(self.alpn_protocols)
+        if alpn:
+            ctx.set_alpn_protocols(alpn)
+        if not ctx.options & ssl.OP_NO_RENEGOTIATION:
+            ctx.options |= ssl.OP_NO_RENEGOTIATION
+        ctx.sni_callback = _sni_dispatch
+
+    def add_context(self, hostname: str, context: Any) -> None:
+        """Node's ``server.addContext(hostname, context)``: a context for an SNI name."""
+        if not isinstance(hostname, str):
+            raise errors.invalid_arg_type("hostname", "string", hostname)
+        if not hasattr(context, "context"):
+            context = _hooks.create_secure_context(normalize(context), is_server=True)
+        self._configure(context.context)
+        self._contexts.append((_hostname_pattern(hostname), context))
+
+    def _context_for(self, servername: str) -> Any:
+        chosen = None
+        for pattern, context in self._contexts:
+            if pattern.match(servername):
+                chosen = context
+        return chosen
+
+    def set_secure_context(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """Node's ``server.setSecureContext(options)``: new connections use the new one."""
+        opts = dict(self._options)
+        opts.update(normalize(options, kwargs))
+        opts.pop("secure_context", None)
+        self._options = opts
+        self._secure_context = self._make_context(opts)
+
+    def get_ticket_keys(self) -> bytes:
+        """Node's ``server.getTicketKeys()``: the 48-byte session ticket keys."""
+        return _hooks.get_ticket_keys(self._secure_context.context)
+
+    def set_ticket_keys(self, keys: bytes) -> None:
+        """Node's ``server.setTicketKeys(keys)``: 48 bytes; older tickets stop resuming."""
+        if not isinstance(keys, bytes | bytearray | memoryview):
+            raise errors.invalid_arg_type("buffer", ["Buffer", "TypedArray", "DataView"], keys)
+        if len(keys) != 48:
+            raise errors.make("ERR_ASSERTION", "Session ticket keys must be a 48-byte buffer")
+        _hooks.set_ticket_keys(self._secure_context.context, bytes(keys))
+
+    # -- connections ------------------------------------------------------------------------
+    def _protocol_factory(self) -> Any:
+        sock = TLSSocket(None, {"is_server": True, "server": self,
+                                "secure_context": self._secure_context,
+                                "request_cert": self.request_cert,
+                                "reject_unauthorized": self.reject_unauthorized,
+                                "allow_half_open": self.allow_half_open})
+        sock.server = self
+        sock.connecting = False
+        if self.listener_count("keylog"):
+            sock._keylog_server = self
+            _hooks.want_keylog(sock)
+        self._connections += 1
+        sock.once("close", lambda *_: self._connection_closed())
+        return net._AcceptedProtocol(sock, self)
+
+    def _peek_hello(self, sock: TLSSocket) -> None:
+        """An async ``sni_callback``: wait for the whole ClientHello, then ask it."""
+        if sock._hello is None:
+            return
+        name = parse_client_hello(bytes(sock._hello))
+        if name is None:
+            return
+        if name is NOT_TLS or not name:
+            sock._resume_with(None)
+            return
+        assert isinstance(name, str) and self.sni_callback is not None
+        sock._sni_name = name
+        sock._hello_wait = True
+        answered = False
+
+        def done(err: BaseException | None = None, context: Any = None) -> None:
+            nonlocal answered
+            if answered or sock.destroyed:
+                return
+            answered = True
+            if err is not None:
+                sock.destroy(err)
+                return
+            if context is not None and not hasattr(context, "context"):
+                context = _hooks.create_secure_context(normalize(context), is_server=True)
+            if context is not None:
+                self._configure(context.context)
+            sock._resume_with(context)
+
+        self.sni_callback(name, done)
+
+
+def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
+                  secure_connection_listener: Callable[..., Any] | None = None,
+                  **kwargs: Any) -> Server:
+    """Node's ``tls.createServer([options][, secureConnectionListener])``."""
+    return Server(options, secure_connection_listener, **kwargs)

@@ -1,0 +1,87 @@
+"""OpenSSL errors as Node reports them (Node: ``src/crypto/crypto_util.cc``, ``_tls_wrap.js``).
+
+Python's :class:`ssl.SSLError` carries OpenSSL's library and reason names
+(``'SSL'``, ``'WRONG_VERSION_NUMBER'``) and the reason text; Node builds from the same
+OpenSSL error an ``Error`` whose code is ``ERR_SSL_<REASON>`` and whose message is
+OpenSSL's error line::
+
+    error:0A00010B:SSL routines::wrong version number
+
+(Node's line also has OpenSSL's thread id, function, file and line, which Python does
+not expose; the packed code, the library and the reason are exact, so Node's tests'
+patterns such as ``/SSL routines:[^:]*:wrong version number/`` match.) An alert from the
+peer ends with ``:SSL alert number N`` as in Node.
+
+When the handshake fails while plaintext was waiting to be written (an ``https``
+request's headers, a ``write()`` before ``'secureConnect'``), Node reports the failure
+as the write's: ``EPROTO`` with the message ``write EPROTO error:...``.
+"""
+
+from __future__ import annotations
+
+import _ssl
+import errno as _errno
+import re
+import ssl
+
+from .. import errors
+
+__all__ = ["TLSError", "from_ssl_error", "openssl_message"]
+
+_LIB_NAMES = {
+    "SSL": "SSL routines", "X509": "x509 certificate routines", "PEM": "PEM routines",
+    "EVP": "digital envelope routines", "PROV": "Provider routines",
+    "ASN1": "asn1 encoding routines", "BIO": "BIO routines", "SYS": "system library",
+    "X509V3": "X509 V3 routines", "PKCS12": "PKCS12 routines", "RSA": "rsa routines",
+    "EC": "elliptic curve routines", "OSSL_DECODER": "DECODER routines",
+}
+_LIB_NUMBERS = {name: num for num, name in getattr(_ssl, "lib_codes_to_names", {}).items()}
+_NAMES_TO_CODES: dict[str, tuple[int, int]] = getattr(_ssl, "err_names_to_codes", {})
+_TEXT = re.compile(r"^\[[^\]]*\]\s*(.*?)(?:\s*\(_ssl\.c:\d+\))?$", re.S)
+_OPENSSL3 = ssl.OPENSSL_VERSION_INFO >= (3, 0)
+_ALERT_OFFSET = 1000  # OpenSSL's SSL_AD_REASON_OFFSET: alert reasons are 1000 + alert
+
+
+class TLSError(errors.NodeError, ConnectionError):
+    """Base of the ``ERR_SSL_*`` errors made at run time (a :class:`ConnectionError`)."""
+
+
+def _reason_text(exc: ssl.SSLError) -> str:
+    raw = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], str) else str(exc)
+    m = _TEXT.match(raw)
+    return (m.group(1) if m else raw).strip()
+
+
+def openssl_message(exc: ssl.SSLError) -> tuple[str, str, str]:
+    """``(message, library, reason)`` of an SSLError in OpenSSL's ``error:...`` form."""
+    reason_name = getattr(exc, "reason", None) or ""
+    lib_name = getattr(exc, "library", None) or "SSL"
+    text = _reason_text(exc)
+    library = _LIB_NAMES.get(lib_name, f"{lib_name} routines")
+    packed = _NAMES_TO_CODES.get(reason_name)
+    if packed is None:
+        return f"error:00000000:{library}::{text}", library, text
+    lib_num, reason_num = packed
+    lib_num = _LIB_NUMBERS.get(lib_name, lib_num)
+    code = (lib_num << 23) | reason_num if _OPENSSL3 else (lib_num << 24) | reason_num
+    message = f"error:{code:08X}:{library}::{text}"
+    if "ALERT" in reason_name and reason_num > _ALERT_OFFSET:
+        message += f":SSL alert number {reason_num - _ALERT_OFFSET}"
+    return message, library, text
+
+
+def from_ssl_error(exc: BaseException, *, as_write: bool = False) -> errors.NodeError:
+    """Node's error for an ``ssl.SSLError`` (never a certificate-verify error: see
+    ``_verify``). ``as_write``: the failure ends a pending write (``EPROTO``)."""
+    if isinstance(exc, errors.NodeError):
+        return exc
+    if not isinstance(exc, ssl.SSLError):
+        return errors.from_oserror(exc, "read") if isinstance(exc, OSError) else \
+            errors.make("EPROTO", f"read EPROTO {exc}", errno=_errno.EPROTO, syscall="read")
+    message, library, reason = openssl_message(exc)
+    reason_name = getattr(exc, "reason", None)
+    if as_write or not reason_name:
+        syscall = "write" if as_write else "read"
+        return errors.EPROTO(f"{syscall} EPROTO {message}", errno=_errno.EPROTO, syscall=syscall)
+    return errors.make(f"ERR_SSL_{reason_name}", message, TLSError, library=library,
+                       reason=reason)

@@ -1,0 +1,274 @@
+"""Interop: our TLS server and client against `openssl` and `node` (skipped when absent)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nodehttps import tls
+from tls_pki import PKI
+
+OPENSSL = shutil.which("openssl")
+NODE = shutil.which("node")
+needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+@pytest.fixture(scope="module")
+def certs() -> PKI:
+    return PKI()
+
+
+@pytest.fixture
+def files(certs: PKI, tmp_path: Path) -> dict[str, str]:
+    out = {}
+    for name, text in (("ca", certs.ca), ("key", certs.leaf.key_pem),
+                       ("cert", certs.leaf.cert_pem)):
+        path = tmp_path / f"{name}.pem"
+        path.write_text(text)
+        out[name] = str(path)
+    return out
+
+
+async def proc(*argv: str, stdin: bytes = b"", timeout: float = 15) -> str:
+    p = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE,
+                                             stdout=asyncio.subprocess.PIPE,
+                                             stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(p.communicate(stdin), timeout)
+    return out.decode(errors="replace")
+
+
+async def echo_server(options: dict[str, Any], *, once: bool = False
+                      ) -> tuple[tls.Server, int]:
+    def on_secure(sock: tls.TLSSocket) -> None:
+        sock.on("error", lambda err: None)
+        if once:
+            sock.on("data", lambda d: sock.end(b"echo:" + d))
+        else:
+            sock.on("data", lambda d: sock.write(b"echo:" + d))
+        sock.on("end", sock.end)
+    server = tls.create_server(options, on_secure)
+    server.on("tlsClientError", lambda err, sock: None)
+    server.listen(0, "127.0.0.1")
+    await asyncio.sleep(0)
+    return server, int(server.address()["port"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _read_until_close(sock: tls.TLSSocket) -> tuple[bytes, BaseException | None]:
+    data = bytearray()
+    err: list[BaseException] = []
+    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    sock.on("data", data.extend)
+    sock.on("error", err.append)
+    sock.on("close", lambda *_: fut.done() or fut.set_result(None))
+    await asyncio.wait_for(fut, 10)
+    return bytes(data), (err[0] if err else None)
+
+
+# -- openssl ------------------------------------------------------------------------------------
+@needs_openssl
+def test_openssl_s_client_reconnect_reuses_tls12(run: Any, certs: PKI, files: dict[str, str]
+                                                 ) -> None:
+    async def main() -> None:
+        server, port = await echo_server(certs.leaf.server_options())
+        out = await proc(OPENSSL or "openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                         "-servername", "localhost", "-CAfile", files["ca"], "-tls1_2",
+                         "-reconnect")
+        assert "Verify return code: 0 (ok)" in out
+        lines = [ln for ln in out.splitlines() if ln.startswith(("New,", "Reused,"))]
+        assert lines[0].startswith("New, TLSv1.2")
+        assert len(lines) >= 3 and all(ln.startswith("Reused, TLSv1.2") for ln in lines[1:])
+        server.close()
+    run(main(), timeout=30)
+
+
+@needs_openssl
+def test_openssl_s_client_resumes_tls13_ticket(run: Any, certs: PKI, files: dict[str, str],
+                                               tmp_path: Path) -> None:
+    async def main() -> None:
+        server, port = await echo_server(certs.leaf.server_options(), once=True)
+        sess = str(tmp_path / "sess.pem")
+        base = [OPENSSL or "openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                "-servername", "localhost", "-CAfile", files["ca"], "-ign_eof"]
+        first = await proc(*base, "-sess_out", sess, stdin=b"ping\n")
+        assert "New, TLSv1.3" in first and "echo:ping" in first
+        second = await proc(*base, "-sess_in", sess, stdin=b"pong\n")
+        assert "Reused, TLSv1.3" in second and "echo:pong" in second
+        server.close()
+    run(main(), timeout=30)
+
+
+@needs_openssl
+def test_our_client_against_openssl_s_server(run: Any, files: dict[str, str]) -> None:
+    async def main() -> None:
+        port = _free_port()
+        p = await asyncio.create_subprocess_exec(
+            OPENSSL or "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-key",
+            files["key"], "-cert", files["cert"], "-www", "-naccept", "1",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            sock = None
+            for _ in range(100):
+                sock = tls.connect({"port": port, "host": "localhost", "ca": Path(files["ca"]).read_text()})
+                err: list[BaseException] = []
+                ok = asyncio.get_running_loop().create_future()
+                sock.once("secureConnect", lambda f=ok: f.done() or f.set_result(True))
+                sock.once("error", lambda e, f=ok, errs=err: (errs.append(e), f.done() or f.set_result(False)))
+                if await ok:
+                    break
+                await asyncio.sleep(0.05)
+            assert sock is not None and sock.authorized is True
+            sock.write(b"GET / HTTP/1.0\r\n\r\n")
+            data, error = await _read_until_close(sock)
+            assert error is None
+            assert data.startswith(b"HTTP/1.0 200 ok")
+            assert b"TLSv1.3" in data
+        finally:
+            if p.returncode is None:
+                p.kill()
+            await p.wait()
+    run(main(), timeout=30)
+
+
+@needs_openssl
+def test_client_renegotiation_is_refused(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        closed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def on_secure(sock: tls.TLSSocket) -> None:
+            sock.on("error", lambda err: None)
+            sock.on("data", lambda d: sock.write(b"echo:" + d))
+            sock.on("close", lambda had_error=False: closed.done() or closed.set_result(had_error))
+        server = tls.create_server(certs.leaf.server_options(), on_secure)
+        server.listen(0, "127.0.0.1")
+        await asyncio.sleep(0)
+        port = server.address()["port"]
+        p = await asyncio.create_subprocess_exec(
+            OPENSSL or "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2",
+            "-servername", "localhost", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        assert p.stdin is not None and p.stdout is not None
+        p.stdin.write(b"hello\n")
+        await asyncio.sleep(0.2)
+        p.stdin.write(b"R\n")  # s_client's command: renegotiate
+        out = (await asyncio.wait_for(p.stdout.read(), 10)).decode(errors="replace")
+        await p.wait()
+        assert "echo:hello" in out and "RENEGOTIATING" in out
+        assert "no renegotiation" in out
+        assert await asyncio.wait_for(closed, 5) is True
+        server.close()
+    run(main(), timeout=30)
+
+
+# -- node -----------------------------------------------------------------------------------
+_NODE_SERVER = """
+const tls = require('tls'), fs = require('fs');
+const s = tls.createServer({key: fs.readFileSync(process.argv[1]), cert: fs.readFileSync(process.argv[2])},
+  c => { c.on('data', d => c.end('node:' + d)); });
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+s.on('connection', () => s.close());
+"""
+
+_NODE_CLIENT = """
+const tls = require('tls'), fs = require('fs');
+const [port, ca] = [Number(process.argv[1]), fs.readFileSync(process.argv[2])];
+let lines = [], protocol = null;
+const c = tls.connect({port, host: 'localhost', ca}, () => { protocol = c.getProtocol(); c.write('ping'); });
+c.on('keylog', l => lines.push(l.toString()));
+let data = '';
+c.on('data', d => { data += d; c.end(); });
+c.on('close', () => console.log(JSON.stringify({authorized: c.authorized, data, lines,
+  protocol})));
+"""
+
+_NODE_VERIFY = """
+const tls = require('tls'), fs = require('fs');
+const ca = fs.readFileSync(process.argv[1]);
+const ports = JSON.parse(process.argv[2]);
+const out = {};
+function next(i) {
+  if (i >= ports.length) { console.log(JSON.stringify(out)); return; }
+  const [name, port] = ports[i];
+  const c = tls.connect({port, host: 'localhost', ca});
+  c.on('secureConnect', () => { out[name] = {code: null}; c.destroy(); next(i + 1); });
+  c.on('error', e => { out[name] = {code: e.code, message: e.message}; next(i + 1); });
+}
+next(0);
+"""
+
+
+@needs_node
+def test_our_client_against_a_node_server(run: Any, certs: PKI, files: dict[str, str]) -> None:
+    async def main() -> None:
+        p = await asyncio.create_subprocess_exec(
+            NODE or "node", "-e", _NODE_SERVER, files["key"], files["cert"],
+            stdout=asyncio.subprocess.PIPE)
+        assert p.stdout is not None
+        port = int((await asyncio.wait_for(p.stdout.readline(), 10)).decode())
+        sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
+        sock.once("secureConnect", lambda: sock.write(b"hi"))
+        data, error = await _read_until_close(sock)
+        assert error is None and data == b"node:hi"
+        assert sock.authorized is True and sock.get_protocol() == "TLSv1.3"
+        await asyncio.wait_for(p.wait(), 10)
+    run(main(), timeout=30)
+
+
+@needs_node
+def test_node_client_against_our_server_keylog_matches(run: Any, certs: PKI,
+                                                       files: dict[str, str]) -> None:
+    async def main() -> None:
+        server, port = await echo_server(certs.leaf.server_options())
+        ours: list[bytes] = []
+        server.on("keylog", lambda line, sock: ours.append(line))
+        out = await proc(NODE or "node", "-e", _NODE_CLIENT, str(port), files["ca"])
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result["authorized"] is True
+        assert result["data"] == "echo:ping"
+        assert result["protocol"] == "TLSv1.3"
+        assert sorted(line.decode() for line in ours) == sorted(result["lines"])
+        server.close()
+    run(main(), timeout=30)
+
+
+VERIFY_ROLES = ["untrusted_leaf", "self_signed", "expired", "future", "cn_only", "chain_leaf"]
+
+
+@needs_node
+def test_verify_errors_match_node(run: Any, certs: PKI, files: dict[str, str]) -> None:
+    async def main() -> None:
+        servers = []
+        ports = []
+        for role in VERIFY_ROLES:
+            options = getattr(certs, role).server_options()
+            server, port = await echo_server(options)
+            servers.append(server)
+            ports.append([role, port])
+        # chain_leaf is trusted through the root: both sides must accept it.
+        out = await proc(NODE or "node", "-e", _NODE_VERIFY, files["ca"], json.dumps(ports))
+        node = json.loads(out.strip().splitlines()[-1])
+        ours: dict[str, dict[str, Any]] = {}
+        for role, port in ports:
+            sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
+            fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            sock.on("secureConnect", lambda f=fut, s=sock: (f.set_result({"code": None}),
+                                                            s.destroy()))
+            sock.on("error", lambda e, f=fut: f.done() or f.set_result(
+                {"code": getattr(e, "code", None), "message": str(e)}))
+            ours[role] = await asyncio.wait_for(fut, 10)
+        assert ours == node
+        for server in servers:
+            server.close()
+    run(main(), timeout=30)

@@ -1,0 +1,309 @@
+"""tls.Server: secureConnection, tlsClientError, handshake timeout, client certificates,
+SNI contexts, keylog, ticket keys."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+
+from nodehttps import errors, tls
+from nodehttps.tls import _libssl
+from rawpeer import RawClient
+from tls_pki import PKI
+
+
+@pytest.fixture(scope="module")
+def certs() -> PKI:
+    return PKI()
+
+
+class Watch:
+    """A tls.Server and what it reported."""
+
+    def __init__(self, server: tls.Server) -> None:
+        self.server = server
+        self.secure: list[tls.TLSSocket] = []
+        self.client_errors: list[tuple[BaseException, tls.TLSSocket]] = []
+        loop = asyncio.get_running_loop()
+        self.first_error: asyncio.Future[BaseException] = loop.create_future()
+        self.first_secure: asyncio.Future[tls.TLSSocket] = loop.create_future()
+        server.on("secureConnection", self._on_secure)
+        server.on("tlsClientError", self._on_error)
+
+    def _on_secure(self, sock: tls.TLSSocket) -> None:
+        self.secure.append(sock)
+        sock.on("data", lambda d: sock.write(b"echo:" + d))
+        sock.on("error", lambda err: None)
+        if not self.first_secure.done():
+            self.first_secure.set_result(sock)
+
+    def _on_error(self, err: BaseException, sock: tls.TLSSocket) -> None:
+        self.client_errors.append((err, sock))
+        if not self.first_error.done():
+            self.first_error.set_result(err)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.address()["port"])
+
+
+async def start(options: dict[str, Any], *, listen_errors: bool = True) -> Watch:
+    server = tls.create_server(options)
+    watch = Watch(server)
+    if not listen_errors:
+        server.remove_all_listeners("tlsClientError")
+    server.listen(0, "127.0.0.1")
+    await asyncio.sleep(0)
+    return watch
+
+
+async def client(port: int, **options: Any) -> tuple[tls.TLSSocket, asyncio.Future[Any]]:
+    """A client; the future resolves to 'secure' or the error."""
+    fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    sock = tls.connect({"port": port, "host": "localhost", **options})
+    sock.on("secureConnect", lambda: fut.done() or fut.set_result("secure"))
+    sock.on("error", lambda err: fut.done() or fut.set_result(err))
+    sock.on("close", lambda *_: fut.done() or fut.set_result("closed"))
+    return sock, fut
+
+
+# -- failed handshakes ---------------------------------------------------------------------------
+def test_garbage_gives_tls_client_error(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        raw = await RawClient.connect(watch.port)
+        await raw.send(b"A" * 100)
+        err = await asyncio.wait_for(watch.first_error, 5)
+        assert err.code == "ERR_SSL_WRONG_VERSION_NUMBER"  # type: ignore[attr-defined]
+        assert re.search(r"SSL routines:[^:]*:wrong version number", str(err))
+        assert watch.client_errors[0][1].encrypted is True
+        assert await raw.read_all() == b""
+        watch.server.close()
+    run(main())
+
+
+def test_plain_http_to_the_tls_port(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        raw = await RawClient.connect(watch.port)
+        await raw.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        err = await asyncio.wait_for(watch.first_error, 5)
+        assert err.code == "ERR_SSL_HTTP_REQUEST"  # type: ignore[attr-defined]
+        assert "http request" in str(err)
+        assert await raw.read_all() == b"", "closed with zero bytes, as Node"
+        watch.server.close()
+    run(main())
+
+
+def test_client_hanging_up_mid_handshake(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        raw = await RawClient.connect(watch.port)
+        raw.writer.write_eof()
+        err = await asyncio.wait_for(watch.first_error, 5)
+        assert err.code == "ECONNRESET" and str(err) == "socket hang up"  # type: ignore[attr-defined]
+        raw.close()
+        watch.server.close()
+    run(main())
+
+
+@pytest.mark.parametrize("listening", [True, False])
+def test_handshake_timeout(run: Any, certs: PKI, listening: bool) -> None:
+    async def main() -> None:
+        watch = await start({**certs.leaf.server_options(), "handshake_timeout": 60},
+                            listen_errors=listening)
+        assert watch.server.handshake_timeout == 60
+        raw = await RawClient.connect(watch.port)
+        if listening:
+            err = await asyncio.wait_for(watch.first_error, 5)
+            assert err.code == "ERR_TLS_HANDSHAKE_TIMEOUT"  # type: ignore[attr-defined]
+            assert str(err) == "TLS handshake timeout"
+            sock = watch.client_errors[0][1]
+            assert not sock.destroyed, "the listener decides, as in Node"
+            sock.destroy()
+        assert await raw.read_all() == b""
+        watch.server.close()
+    run(main())
+
+
+def test_default_handshake_timeout(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server = tls.create_server(certs.leaf.server_options())
+        assert server.handshake_timeout == 120000
+        with pytest.raises(TypeError) as info:
+            tls.create_server({**certs.leaf.server_options(), "handshakeTimeout": "x"})
+        assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+    run(main())
+
+
+# -- client certificates ---------------------------------------------------------------------
+def test_client_certificate_accepted(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start({**certs.leaf.server_options(), "request_cert": True,
+                             "ca": certs.ca})
+        sock, fut = await client(watch.port, ca=certs.ca, **certs.client.server_options())
+        assert await fut == "secure"
+        server_side = await asyncio.wait_for(watch.first_secure, 5)
+        assert server_side.authorized is True
+        assert server_side.authorization_error is None
+        assert server_side.get_peer_certificate()["subject"]["CN"] == "client"
+        sock.destroy()
+        watch.server.close()
+    run(main())
+
+
+@pytest.mark.parametrize(("version", "client_code"), [
+    ("TLSv1.3", "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"),
+    ("TLSv1.2", "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE")])
+def test_missing_client_certificate_rejected(run: Any, certs: PKI, version: str,
+                                             client_code: str) -> None:
+    async def main() -> None:
+        watch = await start({**certs.leaf.server_options(), "request_cert": True,
+                             "reject_unauthorized": True, "ca": certs.ca,
+                             "max_version": version})
+        sock, fut = await client(watch.port, ca=certs.ca)
+        sock.on("error", lambda err: fut.done() or fut.set_result(err))
+        first = await fut
+        if first == "secure":  # TLS 1.3: the client finished first; the alert follows
+            done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            sock.on("error", lambda err: done.done() or done.set_result(err))
+            sock.on("close", lambda *_: done.done() or done.set_result(None))
+            first = await done
+        assert getattr(first, "code", None) == client_code
+        server_err = await asyncio.wait_for(watch.first_error, 5)
+        assert server_err.code == "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"  # type: ignore[attr-defined]
+        watch.server.close()
+    run(main())
+
+
+def test_missing_client_certificate_not_rejected(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start({**certs.leaf.server_options(), "request_cert": True,
+                             "reject_unauthorized": False, "ca": certs.ca})
+        sock, fut = await client(watch.port, ca=certs.ca)
+        assert await fut == "secure"
+        server_side = await asyncio.wait_for(watch.first_secure, 5)
+        assert server_side.authorized is False
+        assert server_side.authorization_error == "UNABLE_TO_GET_ISSUER_CERT"
+        sock.destroy()
+        watch.server.close()
+    run(main())
+
+
+@pytest.mark.skipif(not hasattr(_libssl, "set_permissive_verify"),
+                    reason="needs libssl's accept-all verify callback (Node's VerifyCallback)")
+def test_untrusted_client_certificate_not_rejected(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start({**certs.leaf.server_options(), "request_cert": True,
+                             "reject_unauthorized": False, "ca": certs.ca})
+        sock, fut = await client(watch.port, ca=certs.ca, **certs.other_client.server_options())
+        assert await fut == "secure"
+        server_side = await asyncio.wait_for(watch.first_secure, 5)
+        assert server_side.authorized is False
+        assert server_side.authorization_error == "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+        sock.destroy()
+        watch.server.close()
+    run(main())
+
+
+# -- SNI --------------------------------------------------------------------------------------
+def test_add_context_with_wildcards(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        watch.server.add_context("*.example.com", certs.cn_only.server_options())
+        watch.server.add_context("exact.test", certs.self_signed.server_options())
+        seen = {}
+        for name in ("a.example.com", "exact.test", "localhost", "a.b.example.com"):
+            sock, fut = await client(watch.port, servername=name, reject_unauthorized=False)
+            assert await fut == "secure"
+            seen[name] = sock.get_peer_certificate()["subject"]["CN"]
+            sock.destroy()
+        assert seen == {"a.example.com": "agent1", "exact.test": "localhost",
+                        "localhost": "localhost", "a.b.example.com": "localhost"}
+        exact = await client(watch.port, servername="exact.test", reject_unauthorized=False)
+        assert await exact[1] == "secure"
+        assert exact[0].authorization_error == "DEPTH_ZERO_SELF_SIGNED_CERT"
+        exact[0].destroy()
+        assert [s.servername for s in watch.secure][:3] == ["a.example.com", "exact.test",
+                                                           "localhost"]
+        watch.server.close()
+    run(main())
+
+
+def test_async_sni_callback(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        other = tls.create_secure_context(certs.cn_only.server_options(), is_server=True)
+        asked: list[str] = []
+
+        def sni(servername: str, cb: Any) -> None:
+            asked.append(servername)
+            if servername == "bad.test":
+                loop.call_later(0.01, cb, errors.make("ERR_MY_SNI", "no such host"))
+            else:
+                loop.call_later(0.01, cb, None, other if servername == "agent1" else None)
+        watch = await start({**certs.leaf.server_options(), "SNICallback": sni})
+        sock, fut = await client(watch.port, servername="agent1", ca=certs.ca)
+        assert await fut == "secure"
+        assert sock.authorized is True, "agent1 is the CN of the context the callback chose"
+        sock.destroy()
+        plain, fut2 = await client(watch.port, ca=certs.ca)
+        assert await fut2 == "secure"
+        assert plain.get_peer_certificate()["subject"]["CN"] == "localhost"
+        plain.destroy()
+        _bad, fut3 = await client(watch.port, servername="bad.test", ca=certs.ca)
+        assert isinstance(await fut3, BaseException)
+        err = await asyncio.wait_for(watch.first_error, 5)
+        assert err.code == "ERR_MY_SNI"  # type: ignore[attr-defined]
+        assert asked == ["agent1", "localhost", "bad.test"]
+        assert watch.secure[0].servername == "agent1"
+        watch.server.close()
+    run(main())
+
+
+# -- keylog, tickets ------------------------------------------------------------------------------
+def test_server_keylog_gets_line_and_socket(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        lines: list[tuple[bytes, Any]] = []
+        watch.server.on("keylog", lambda line, sock: lines.append((line, sock)))
+        sock, fut = await client(watch.port, ca=certs.ca)
+        assert await fut == "secure"
+        await asyncio.wait_for(watch.first_secure, 5)
+        assert len(lines) == 5
+        assert all(s is watch.secure[0] for _, s in lines)
+        sock.destroy()
+        watch.server.close()
+    run(main())
+
+
+def test_ticket_keys_rotation(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        keys = watch.server.get_ticket_keys()
+        assert isinstance(keys, bytes) and len(keys) == 48
+        sessions: list[Any] = []
+        sock, fut = await client(watch.port, ca=certs.ca, max_version="TLSv1.2")
+        sock.on("session", sessions.append)
+        assert await fut == "secure"
+        await asyncio.sleep(0.02)
+        sock.destroy()
+        assert sessions
+        again, fut2 = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
+                                   session=sessions[-1])
+        assert await fut2 == "secure" and again.is_session_reused() is True
+        again.destroy()
+        watch.server.set_ticket_keys(bytes(range(48)))
+        assert watch.server.get_ticket_keys() == bytes(range(48))
+        rotated, fut3 = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
+                                     session=sessions[-1])
+        assert await fut3 == "secure" and rotated.is_session_reused() is False
+        rotated.destroy()
+        with pytest.raises(Exception) as info:
+            watch.server.set_ticket_keys(b"short")
+        assert "48-byte" in str(info.value)
+        watch.server.close()
+    run(main())

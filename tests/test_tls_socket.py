@@ -1,0 +1,466 @@
+"""tls.connect / TLSSocket: real handshakes on 127.0.0.1 against our tls.Server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from nodehttps import errors, net, tls
+from nodehttps.tls import _hooks
+from tls_pki import PKI
+
+
+@pytest.fixture(scope="module")
+def certs() -> PKI:
+    return PKI()
+
+
+class Conn:
+    """A client TLSSocket and what happened to it."""
+
+    def __init__(self, sock: tls.TLSSocket) -> None:
+        self.sock = sock
+        self.error: BaseException | None = None
+        self.data = bytearray()
+        self.events: list[str] = []
+        self.sessions: list[tls.TLSSession] = []
+        self.keylog: list[bytes] = []
+        loop = asyncio.get_running_loop()
+        self.secure = loop.create_future()
+        self.closed = loop.create_future()
+        sock.on("secureConnect", lambda: self._event("secureConnect"))
+        sock.on("error", self._on_error)
+        sock.on("data", self.data.extend)
+        sock.on("end", lambda: self.events.append("end"))
+        sock.on("close", self._on_close)
+        sock.on("session", self.sessions.append)
+
+    def _event(self, name: str) -> None:
+        self.events.append(name)
+        if not self.secure.done():
+            self.secure.set_result(True)
+
+    def _on_error(self, err: BaseException) -> None:
+        self.events.append("error")
+        self.error = err
+
+    def _on_close(self, had_error: bool = False) -> None:
+        self.events.append("close")
+        if not self.secure.done():
+            self.secure.set_result(False)
+        if not self.closed.done():
+            self.closed.set_result(had_error)
+
+
+async def serve(options: dict[str, Any], on_secure: Callable[..., Any] | None = None
+                ) -> tuple[tls.Server, int, list[tls.TLSSocket]]:
+    accepted: list[tls.TLSSocket] = []
+
+    def listener(sock: tls.TLSSocket) -> None:
+        accepted.append(sock)
+        if on_secure is not None:
+            on_secure(sock)
+        else:
+            sock.on("data", lambda d: sock.write(b"echo:" + d))
+            sock.on("end", sock.end)
+    server = tls.create_server(options, listener)
+    server.on("tlsClientError", lambda err, sock: None)
+    server.listen(0, "127.0.0.1")
+    await asyncio.sleep(0)
+    return server, server.address()["port"], accepted
+
+
+async def dial(port: int, **options: Any) -> Conn:
+    options.setdefault("host", "localhost")
+    conn = Conn(tls.connect({"port": port, **options}))
+    await conn.secure
+    return conn
+
+
+async def settle(turns: int = 5) -> None:
+    for _ in range(turns):
+        await asyncio.sleep(0.002)
+
+
+# -- handshakes and connection facts -------------------------------------------------------
+@pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
+def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> None:
+    async def main() -> None:
+        server, port, accepted = await serve({**certs.chain_leaf.server_options(),
+                                              "max_version": version})
+        conn = await dial(port, ca=certs.ca)
+        sock = conn.sock
+        assert conn.events == ["secureConnect"]
+        assert sock.encrypted is True and sock.authorized is True
+        assert sock.authorization_error is None
+        assert sock.get_protocol() == version
+        assert sock.alpn_protocol is False
+        cipher = sock.get_cipher()
+        assert cipher is not None and cipher["version"] == version
+        assert cipher["standardName"] == cipher["standard_name"]
+        assert cipher["standard_name"].startswith("TLS_")
+        leaf = sock.get_peer_certificate()
+        assert leaf["subject"]["CN"] == "localhost"
+        chain = sock.get_peer_certificate(True)
+        assert chain["issuer_certificate"]["subject"]["CN"] == "Test Intermediate"
+        root = chain["issuer_certificate"]["issuer_certificate"]
+        assert root["subject"]["CN"] == "Test Root"
+        assert root["issuer_certificate"] is root
+        sock.write(b"ping")
+        for _ in range(200):
+            if conn.data:
+                break
+            await asyncio.sleep(0.005)
+        assert bytes(conn.data) == b"echo:ping"
+        assert accepted[0].servername == "localhost"
+        sock.end()
+        assert await conn.closed is False
+        assert conn.events[-2:] == ["end", "close"]
+        server.close()
+    run(main())
+
+
+def test_writes_before_the_handshake_are_sent_after_it(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(certs.leaf.server_options())
+        conn = Conn(tls.connect(port, "localhost", {"ca": certs.ca}))
+        conn.sock.write(b"early-")
+        conn.sock.end(b"bird")
+        await conn.closed
+        assert bytes(conn.data) == b"echo:early-bird" or bytes(conn.data).startswith(b"echo:")
+        assert b"".join(bytes(conn.data).split(b"echo:")) == b"early-bird"
+        assert conn.error is None
+        server.close()
+    run(main())
+
+
+# -- keylog ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("version", "lines"), [("TLSv1.3", 5), ("TLSv1.2", 1)])
+def test_keylog_lines_per_side(run: Any, certs: PKI, version: str, lines: int) -> None:
+    async def main() -> None:
+        server_lines: dict[int, list[bytes]] = {}
+        server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
+        server.on("keylog", lambda line, sock: server_lines.setdefault(id(sock), []).append(line))
+        conns = []
+        for _ in range(2):
+            sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
+            conn = Conn(sock)
+            sock.on("keylog", conn.keylog.append)
+            conns.append(conn)
+        for conn in conns:
+            assert await conn.secure
+        await settle()
+        randoms = set()
+        for conn in conns:
+            assert len(conn.keylog) == lines
+            assert all(line.endswith(b"\n") for line in conn.keylog)
+            fields = [line.split() for line in conn.keylog]
+            assert {f[1] for f in fields} == {fields[0][1]}, "one client random per connection"
+            randoms.add(fields[0][1])
+            if version == "TLSv1.2":
+                assert fields[0][0] == b"CLIENT_RANDOM"
+            else:
+                assert {f[0] for f in fields} == {
+                    b"CLIENT_HANDSHAKE_TRAFFIC_SECRET", b"SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                    b"CLIENT_TRAFFIC_SECRET_0", b"SERVER_TRAFFIC_SECRET_0", b"EXPORTER_SECRET"}
+        assert len(randoms) == 2
+        assert len(server_lines) == 2
+        for got in server_lines.values():
+            assert len(got) == lines
+            assert got[0].split()[1] in randoms
+        assert sorted(sorted(v) for v in server_lines.values()) == \
+            sorted(sorted(c.keylog) for c in conns)
+        for conn in conns:
+            conn.sock.destroy()
+        server.close()
+    run(main())
+
+
+# -- sessions ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("polling", [False, True], ids=["callback", "polling"])
+@pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
+def test_session_resumption(run: Any, certs: PKI, version: str, polling: bool,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    if polling:  # the path taken where libssl's new-session callback is unavailable
+        monkeypatch.setattr(_hooks, "SESSION_CALLBACK", False)
+
+    async def main() -> None:
+        server, port, _ = await serve({**certs.chain_leaf.server_options(),
+                                       "max_version": version})
+        first = await dial(port, ca=certs.ca)
+        assert first.sock.is_session_reused() is False
+        first.sock.write(b"x")  # TLS 1.3 tickets come after the handshake
+        for _ in range(200):
+            if first.sessions and first.data:
+                break
+            await asyncio.sleep(0.005)
+        assert first.sessions, "a 'session' event"
+        session = first.sessions[-1]
+        assert isinstance(session, tls.TLSSession)
+        assert first.sock.get_session() == session
+        first.sock.end()
+        await first.closed
+        second = await dial(port, ca=certs.ca, session=session)
+        assert second.sock.is_session_reused() is True
+        assert second.sock.authorized is True
+        chain = second.sock.get_peer_certificate(True)
+        assert chain["subject"]["CN"] == "localhost"
+        assert chain["issuer_certificate"]["subject"]["CN"] == "Test Intermediate"
+        assert chain["issuer_certificate"]["issuer_certificate"]["subject"]["CN"] == "Test Root"
+        second.sock.destroy()
+        third = await dial(port, ca=certs.ca)
+        assert third.sock.is_session_reused() is False
+        third.sock.destroy()
+        server.close()
+    run(main())
+
+
+# -- verification -----------------------------------------------------------------------------
+VERIFY_TABLE = [
+    ("untrusted_leaf", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the first certificate"),
+    ("self_signed", "DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate"),
+    ("expired", "CERT_HAS_EXPIRED", "certificate has expired"),
+    ("future", "CERT_NOT_YET_VALID", "certificate is not yet valid"),
+    ("cn_only", "ERR_TLS_CERT_ALTNAME_INVALID",
+     "Hostname/IP does not match certificate's altnames: Host: localhost. is not cert's CN: agent1"),
+]
+
+
+@pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
+def test_authorization_error_when_not_rejecting(run: Any, certs: PKI, role: str, code: str,
+                                                message: str) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(getattr(certs, role).server_options())
+        conn = await dial(port, ca=certs.ca, reject_unauthorized=False)
+        assert conn.sock.authorized is False
+        assert conn.sock.authorization_error == code
+        assert conn.error is None
+        conn.sock.destroy()
+        server.close()
+    run(main())
+
+
+@pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
+def test_rejecting_emits_the_verify_error(run: Any, certs: PKI, role: str, code: str,
+                                          message: str) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(getattr(certs, role).server_options())
+        conn = await dial(port, ca=certs.ca)
+        await conn.closed
+        assert "secureConnect" not in conn.events
+        assert conn.error is not None
+        assert conn.error.code == code  # type: ignore[attr-defined]
+        assert str(conn.error) == message
+        server.close()
+    run(main())
+
+
+def test_chain_with_unknown_root(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(certs.chain_leaf.server_options())
+        conn = await dial(port, ca=certs.other_root.cert_pem, reject_unauthorized=False)
+        assert conn.sock.authorization_error == "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+        conn.sock.destroy()
+        server.close()
+    run(main())
+
+
+def test_revoked_with_crl(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(certs.revoked.server_options())
+        conn = await dial(port, ca=certs.ca, crl=certs.crl, reject_unauthorized=False)
+        assert conn.sock.authorization_error == "CERT_REVOKED"
+        conn.sock.destroy()
+        good, gport, _ = await serve(certs.leaf.server_options())
+        ok = await dial(gport, ca=certs.ca, crl=certs.crl)
+        assert ok.sock.authorized is True
+        ok.sock.destroy()
+        server.close()
+        good.close()
+    run(main())
+
+
+def test_custom_check_server_identity(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(certs.leaf.server_options())
+        seen: list[tuple[str, Any]] = []
+        mine = errors.make("ERR_MY_PIN", "pin mismatch")
+
+        def reject(host: str, cert: Any) -> Any:
+            seen.append((host, cert))
+            return mine
+        conn = await dial(port, ca=certs.ca, check_server_identity=reject)
+        await conn.closed
+        assert conn.error is mine
+        assert seen[0][0] == "localhost"
+        assert seen[0][1]["issuer_certificate"]["subject"]["CN"] == "Test Root"
+        lenient = await dial(port, ca=certs.ca, servername="other.example",
+                             check_server_identity=lambda host, cert: None)
+        assert lenient.sock.authorized is True
+        lenient.sock.destroy()
+        server.close()
+    run(main())
+
+
+# -- failures -------------------------------------------------------------------------------
+async def junk_server(reply: bytes) -> tuple[net.Server, int]:
+    def on_conn(sock: net.Socket) -> None:
+        sock.on("error", lambda err: None)
+        sock.once("data", lambda _d: sock.end(reply))
+    server = net.create_server(on_conn)
+    server.listen(0, "127.0.0.1")
+    await asyncio.sleep(0)
+    return server, server.address()["port"]
+
+
+def test_junk_server_gives_wrong_version_number(run: Any) -> None:
+    async def main() -> None:
+        server, port = await junk_server(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        conn = await dial(port, host="127.0.0.1")
+        await conn.closed
+        err = conn.error
+        assert err is not None and err.code == "ERR_SSL_WRONG_VERSION_NUMBER"  # type: ignore[attr-defined]
+        assert re.search(r"error:0A00010B:SSL routines:[^:]*:wrong version number", str(err))
+        assert err.reason == "wrong version number"  # type: ignore[attr-defined]
+        assert isinstance(err, ConnectionError)
+        # With a write pending, Node reports the handshake failure as the write's: EPROTO.
+        sock = tls.connect({"port": port, "host": "127.0.0.1"})
+        writer = Conn(sock)
+        sock.write(b"GET / HTTP/1.1\r\n\r\n")
+        await writer.closed
+        assert writer.error is not None and writer.error.code == "EPROTO"  # type: ignore[attr-defined]
+        assert str(writer.error).startswith("write EPROTO ")
+        assert "wrong version number" in str(writer.error)
+        assert writer.error.syscall == "write"  # type: ignore[attr-defined]
+        server.close()
+    run(main())
+
+
+def test_peer_closing_mid_handshake_is_econnreset(run: Any) -> None:
+    async def main() -> None:
+        server, port = await junk_server(b"")
+        conn = await dial(port, host="127.0.0.1")
+        await conn.closed
+        err = conn.error
+        assert isinstance(err, ConnectionResetError)
+        assert err.code == "ECONNRESET"  # type: ignore[attr-defined]
+        assert str(err) == ("Client network socket disconnected before secure TLS connection "
+                            "was established")
+        assert err.host == "127.0.0.1" and err.port == port  # type: ignore[attr-defined]
+        server.close()
+    run(main())
+
+
+# -- SNI and ALPN ------------------------------------------------------------------------------
+def test_servername_rules(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, accepted = await serve(certs.leaf.server_options())
+        a = await dial(port, ca=certs.ca)
+        b = await dial(port, ca=certs.ca, servername="")
+        c = await dial(port, host="127.0.0.1", ca=certs.ca)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            d = await dial(port, host="127.0.0.1", ca=certs.ca, servername="127.0.0.1")
+        await settle()
+        assert [s.servername for s in accepted] == ["localhost", False, False, False]
+        assert c.sock.authorized is True  # the IP is checked against the IP SAN
+        dep = [w for w in caught if getattr(w.category, "code", None) == "DEP0123"]
+        assert dep and str(dep[0].message).startswith(
+            "Setting the TLS ServerName to an IP address is not permitted by RFC 6066.")
+        for conn in (a, b, c, d):
+            conn.sock.destroy()
+        server.close()
+    run(main())
+
+
+def test_alpn(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, accepted = await serve({**certs.leaf.server_options(),
+                                              "ALPNProtocols": ["http/1.1"]})
+        assert server.alpn_protocols == b"\x08http/1.1"
+        conn = await dial(port, ca=certs.ca, ALPNProtocols=["h2", "http/1.1"])
+        none = await dial(port, ca=certs.ca, alpn_protocols=["h2"])
+        await settle()
+        assert conn.sock.alpn_protocol == "http/1.1"
+        assert accepted[0].alpn_protocol == "http/1.1"
+        assert none.sock.alpn_protocol is False
+        conn.sock.destroy()
+        none.sock.destroy()
+        server.close()
+    run(main())
+
+
+# -- over an existing socket, half-close, ragged EOF -------------------------------------------
+@pytest.mark.parametrize("wait_connected", [True, False])
+def test_tls_over_an_existing_socket(run: Any, certs: PKI, wait_connected: bool) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(certs.leaf.server_options())
+        raw = net.connect(port, "127.0.0.1")
+        if wait_connected:
+            fut = asyncio.get_running_loop().create_future()
+            raw.once("connect", lambda: fut.set_result(None))
+            await fut
+        conn = Conn(tls.connect({"socket": raw, "servername": "localhost", "ca": certs.ca}))
+        assert await conn.secure
+        assert conn.sock.authorized is True
+        assert conn.sock.remote_port == port
+        conn.sock.write(b"tunnel")
+        for _ in range(200):
+            if conn.data:
+                break
+            await asyncio.sleep(0.005)
+        assert bytes(conn.data) == b"echo:tunnel"
+        conn.sock.end()
+        await conn.closed
+        await settle()
+        assert raw.destroyed
+        server.close()
+    run(main())
+
+
+def test_half_close_sends_close_notify_then_fin(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        ended: list[str] = []
+
+        def on_secure(sock: tls.TLSSocket) -> None:
+            sock.on("data", lambda d: None)
+            sock.on("end", lambda: (ended.append("end"), sock.end(b"bye")))
+        server, port, _ = await serve({**certs.leaf.server_options(), "allow_half_open": True},
+                                      on_secure)
+        conn = await dial(port, ca=certs.ca, allow_half_open=True)
+        conn.sock.end(b"last words")
+        assert await conn.closed is False
+        assert ended == ["end"]
+        assert bytes(conn.data) == b"bye"
+        assert conn.error is None
+        server.close()
+    run(main())
+
+
+def test_ragged_eof_after_the_handshake_is_a_normal_end(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        def on_secure(sock: tls.TLSSocket) -> None:
+            sock.write(b"partial")
+            # FIN without close_notify, as a peer that just closes its socket.
+            sock._loop.call_later(0.02, lambda: sock._transport.close())
+        server, port, _ = await serve(certs.leaf.server_options(), on_secure)
+        conn = await dial(port, ca=certs.ca)
+        assert await conn.closed is False
+        assert conn.error is None
+        assert bytes(conn.data) == b"partial"
+        assert "end" in conn.events
+        server.close()
+    run(main())
+
+
+def test_session_option_validation(run: Any) -> None:
+    async def main() -> None:
+        with pytest.raises(TypeError) as info:
+            tls.TLSSocket(None, {"session": b"not a session"})
+        assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+    run(main())
