@@ -225,34 +225,37 @@ class RequestParser(_Base):
 
     def feed(self, data: bytes) -> None:
         """Parse ``data``; callbacks on the owner follow."""
+        rest: bytes | None = data
+        while rest is not None:
+            rest = self._feed_once(rest)
+
+    def _feed_once(self, data: bytes) -> bytes | None:
         if self.dead:
-            return
+            return None
         try:
             self._guard_raw(data)
             self.parser.feed_data(data)
             self.fed += len(data)
+            return None
         except httptools.HttpParserUpgrade as exc:
-            offset = int(exc.args[0])
-            self._upgraded(data[offset:])
+            rest = data[int(exc.args[0]):]
         except (httptools.HttpParserError, _Reject) as exc:
             self.dead = True
             self.owner.on_parse_error(self._error_from(exc, data))
-
-    def feed_eof(self) -> None:
-        """The peer ended its side; an unfinished message is simply dropped, as Node."""
-        self.dead = True
-
-    def _upgraded(self, rest: bytes) -> None:
+            return None
         head = self.head
         if head is not None and head.upgrade:
             self.dead = True
             self.owner.on_upgrade(rest)
-            return
-        # An Upgrade request nobody listens for: a normal request; parse on.
+            return None
+        # An Upgrade request nobody listens for is a normal request: parse on, afresh.
         self.parser = self._make_parser()
         self.head_bytes = 0
-        if rest:
-            self.feed(rest)
+        return rest or None
+
+    def feed_eof(self) -> None:
+        """The peer ended its side; an unfinished message is simply dropped, as Node."""
+        self.dead = True
 
     # -- llhttp callbacks ----------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -318,41 +321,52 @@ class ResponseParser(_Base):
 
     def feed(self, data: bytes) -> None:
         """Parse ``data``; callbacks on the owner follow."""
+        rest: bytes | None = data
+        while rest is not None:
+            rest = self._feed_once(rest)
+
+    def _feed_once(self, data: bytes) -> bytes | None:
+        """One llhttp run; the bytes to parse afresh after a bodiless head, if any.
+
+        The restart happens outside the ``except`` block, so that exceptions raised by
+        the next run are not chained to this one's.
+        """
         if self.dead:
-            return
+            return None
         if self.in_head:
             self.buffer += data
         try:
             self._guard_raw(data)
             self.parser.feed_data(data)
             self.fed += len(data)
+            return None
         except httptools.HttpParserUpgrade as exc:
             head = self.head
             self.dead = True
             if head is not None:
                 head.upgrade = True
                 self.owner.on_upgrade(head, data[int(exc.args[0]):])
+            return None
         except httptools.HttpParserCallbackError as exc:
-            if isinstance(exc.__context__, _Restart):
-                if not self.dead:
-                    self._restart()
-                return
-            self.dead = True
-            self.owner.on_parse_error(self._error_from(exc, data))
+            if not isinstance(exc.__context__, _Restart):
+                self.dead = True
+                self.owner.on_parse_error(self._error_from(exc, data))
+                return None
         except (httptools.HttpParserError, _Reject) as exc:
             self.dead = True
             self.owner.on_parse_error(self._error_from(exc, data))
+            return None
+        return None if self.dead else self._restart()
 
-    def _restart(self) -> None:
-        """A bodiless head (HEAD, 1xx) ended the message: parse what follows afresh."""
+    def _restart(self) -> bytes:
+        """A bodiless head (1xx) ended the message: a fresh parser for what follows."""
         end = self.buffer.find(b"\r\n\r\n")
         rest = self.buffer[end + 4:] if end != -1 else b""
         self.buffer = b""
         self.parser = self._make_parser()
         self.in_head = True
         self.head_bytes = 0
-        if rest:
-            self.feed(rest)
+        return rest
 
     def feed_eof(self) -> None:
         """The server closed: a body that runs to EOF is complete now."""
@@ -397,7 +411,10 @@ class ResponseParser(_Base):
         head.raw_headers = self.raw
         head.should_keep_alive = parser.should_keep_alive()
         status = head.status_code
-        if 100 <= status < 200 and status != 101:
+        if status == 101 or parser.should_upgrade():
+            head.upgrade = True  # on_upgrade follows, with the bytes after the head
+            return
+        if 100 <= status < 200:
             self.owner.on_informational(head)
             self.head = None
             raise _Restart
@@ -412,6 +429,8 @@ class ResponseParser(_Base):
 
     def on_message_complete(self) -> None:
         self.buffer = b""
+        if self.head is not None and self.head.upgrade:
+            return
         self.dead = True
         self.owner.on_response_complete(self.trailers)
 

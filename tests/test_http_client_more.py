@@ -1,0 +1,186 @@
+"""Client details: 1xx, upgrades, HEAD/204, trailers, and the Agent's keep-alive rules."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from nodehttps import consumers, events, http, net
+
+
+async def _raw_server(script: Any) -> tuple[net.Server, int]:
+    """A TCP server whose connections are handled by ``script(sock, data)`` per request."""
+    server = net.create_server(lambda sock: sock.on("data", lambda d: script(sock, d)))
+    server.listen(0, "127.0.0.1")
+    await events.once(server, "listening")
+    return server, int(server.address()["port"])  # type: ignore[index]
+
+
+def test_information_events_then_response(run: Any) -> None:
+    async def main() -> None:
+        server, port = await _raw_server(lambda s, d: s.write(
+            b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+        infos: list[Any] = []
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": False})
+        req.on("information", lambda info: infos.append((info.status_code, info.headers)))
+        res = await req
+        assert await consumers.text(res) == "ok"
+        assert infos == [(102, {}), (103, {"link": "</a>"})]
+        await server.aclose()
+    run(main())
+
+
+def test_head_and_204_responses_have_no_body_on_a_reused_socket(run: Any) -> None:
+    async def main() -> None:
+        def handler(req: Any, res: Any) -> None:
+            if req.url == "/204":
+                res.status_code = 204
+            res.end("body!")
+        server = http.create_server(handler)
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        agent = http.Agent({"keep_alive": True})
+        for method, path in (("HEAD", "/"), ("GET", "/204"), ("GET", "/")):
+            req = http.request({"host": "127.0.0.1", "port": port, "method": method,
+                                "path": path, "agent": agent})
+            req.end()
+            res = await req
+            body = await consumers.text(res)
+            assert body == ("body!" if (method, path) == ("GET", "/") else "")
+            await asyncio.sleep(0)
+        assert req.reused_socket
+        agent.destroy()
+        await server.aclose()
+    run(main())
+
+
+def test_chunked_response_with_trailers(run: Any) -> None:
+    async def main() -> None:
+        def handler(req: Any, res: Any) -> None:
+            res.write_head(200, {"Trailer": "X-Sum"})
+            res.write("a")
+            res.add_trailers({"X-Sum": "1"})
+            res.end("b")
+        server = http.create_server(handler)
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        res = await http.get({"host": "127.0.0.1", "port": port, "agent": False})
+        assert await consumers.text(res) == "ab"
+        assert res.trailers == {"x-sum": "1"}
+        await server.aclose()
+    run(main())
+
+
+def test_client_upgrade(run: Any) -> None:
+    async def main() -> None:
+        server = http.create_server()
+
+        def on_upgrade(req: Any, sock: Any, head: bytes) -> None:
+            sock.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                       b"Connection: Upgrade\r\n\r\nhi")
+            sock.on("data", lambda d: sock.write(d))
+        server.on("upgrade", on_upgrade)
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        got: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        req = http.request({"host": "127.0.0.1", "port": port, "agent": False,
+                            "headers": {"Connection": "Upgrade", "Upgrade": "echo"}})
+        req.on("upgrade", lambda res, sock, head: got.set_result((res.status_code, sock, head)))
+        req.end()
+        status, sock, head = await got
+        assert (status, head) == (101, b"hi")
+        echoed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        sock.once("data", echoed.set_result)
+        sock.write(b"ping")
+        assert await echoed == b"ping"
+        sock.destroy()
+        server.close_all_connections()
+        await server.aclose()
+    run(main())
+
+
+def test_expect_continue_from_the_client(run: Any) -> None:
+    async def main() -> None:
+        def handler(req: Any, res: Any) -> None:
+            req.resume()
+            req.on("end", lambda: res.end("done"))
+        server = http.create_server(handler)
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        order: list[str] = []
+        req = http.request({"host": "127.0.0.1", "port": port, "method": "POST", "agent": False,
+                            "headers": {"Expect": "100-continue", "Content-Length": "3"}})
+        req.on("continue", lambda: (order.append("continue"), req.end("abc")))
+        req.flush_headers()
+        res = await req
+        assert await consumers.text(res) == "done"
+        assert order == ["continue"]
+        await server.aclose()
+    run(main())
+
+
+def test_keep_alive_hint_of_one_second_means_no_reuse(run: Any) -> None:
+    async def main() -> None:
+        server, port = await _raw_server(lambda s, d: s.write(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nKeep-Alive: timeout=1\r\n\r\nx"))
+        agent = http.Agent({"keep_alive": True})
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+        res = await req
+        await consumers.text(res)
+        await asyncio.sleep(0.05)
+        assert agent.free_sockets == {}
+        req2 = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+        await consumers.text(await req2)
+        assert req2.reused_socket is False
+        agent.destroy()
+        await server.aclose()
+    run(main())
+
+
+def test_agent_timeout_destroys_an_idle_socket_and_free_is_emitted(run: Any) -> None:
+    async def main() -> None:
+        server = http.create_server(lambda req, res: res.end("x"))
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        agent = http.Agent({"keep_alive": True, "timeout": 50})
+        freed: list[Any] = []
+        agent.on("free", lambda sock, opts: freed.append(sock))
+        res = await http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+        await consumers.text(res)
+        await asyncio.sleep(0.01)
+        assert len(freed) == 1 and sum(map(len, agent.free_sockets.values())) == 1
+        assert freed[0].timeout == 50
+        await asyncio.sleep(0.2)
+        assert agent.free_sockets == {} and freed[0].destroyed
+        await server.aclose()
+    run(main())
+
+
+def test_server_closing_an_idle_socket_takes_it_out_of_the_pool(run: Any) -> None:
+    async def main() -> None:
+        server = http.create_server({"keep_alive_timeout": 2000}, lambda req, res: res.end("x"))
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        agent = http.Agent({"keep_alive": True})
+        await consumers.text(await http.get({"host": "127.0.0.1", "port": port, "agent": agent}))
+        await asyncio.sleep(0.02)
+        assert agent.total_socket_count == 1
+        await asyncio.sleep(3.3)  # keep_alive_timeout + Node's one second of grace
+        assert agent.total_socket_count == 0 and agent.free_sockets == {}
+        await server.aclose()
+    run(main())
+
+
+def test_max_headers_count_on_the_client(run: Any) -> None:
+    async def main() -> None:
+        headers = b"".join(b"X-%d: v\r\n" % i for i in range(30))
+        server, port = await _raw_server(lambda s, d: s.write(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + headers + b"\r\n"))
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": False})
+        req.max_headers_count = 10
+        res = await req
+        assert len(res.headers) == 10
+        res.resume()
+        await server.aclose()
+    run(main())
