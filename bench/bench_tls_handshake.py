@@ -110,8 +110,8 @@ async def _aio_series(n: int, port: int, client: _SessionContext, resumed: bool)
 
 async def _ours_one(port: int, ca: str, session: Any, version: str) -> tls.TLSSocket:
     fut: asyncio.Future[tls.TLSSocket] = asyncio.get_running_loop().create_future()
-    sock = tls.connect({"port": port, "host": "localhost", "ca": ca, "session": session,
-                        "max_version": version})
+    sock = tls.connect({"port": port, "host": "127.0.0.1", "servername": "localhost", "ca": ca,
+                        "session": session, "max_version": version})
     sock.once("data", lambda _d: fut.set_result(sock))
     sock.once("error", fut.set_exception)
     sock.write(b"x")
@@ -156,7 +156,7 @@ async def main(n: int, tls12: bool) -> None:
         "aio resumed": lambda: _aio_series(n, aio_port, cctx, True),
     }
     results: dict[str, list[float]] = {name: [] for name in series}
-    for name, fn in series.items():  # warm-up
+    for fn in series.values():  # warm-up
         await fn()
     for _ in range(ROUNDS):
         for name, fn in series.items():

@@ -307,3 +307,56 @@ def test_ticket_keys_rotation(run: Any, certs: PKI) -> None:
         assert "48-byte" in str(info.value)
         watch.server.close()
     run(main())
+
+
+def test_set_secure_context_and_pfx_certificate(run: Any, certs: PKI) -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        first, fut = await client(watch.port, ca=certs.ca)
+        assert await fut == "secure"
+        assert first.get_peer_certificate()["subject"]["CN"] == "localhost"
+        pfx = pkcs12.serialize_key_and_certificates(
+            b"agent1", certs.cn_only.key, certs.cn_only.cert, None,
+            BestAvailableEncryption(b"sample"))
+        watch.server.set_secure_context({"pfx": pfx, "passphrase": "sample"})
+        second, fut2 = await client(watch.port, ca=certs.ca, servername="agent1")
+        assert await fut2 == "secure" and second.authorized is True
+        for _ in range(100):
+            if len(watch.secure) == 2:
+                break
+            await asyncio.sleep(0.005)
+        server_side = watch.secure[1]
+        own = server_side.get_certificate()
+        assert own["subject"]["CN"] == "agent1"
+        assert all(server_side.get_certificate() is own for _ in range(10))
+        first.destroy()
+        second.destroy()
+        watch.server.close()
+    run(main())
+
+
+def test_client_hello_parser_across_records() -> None:
+    import ssl
+
+    from nodehttps.tls._hello import NOT_TLS, parse_client_hello
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    out = ssl.MemoryBIO()
+    obj = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname="example.org")
+    with pytest.raises(ssl.SSLWantReadError):
+        obj.do_handshake()
+    hello = out.read()
+    body = hello[5:]
+
+    def record(data: bytes) -> bytes:
+        return bytes([22, 3, 1]) + len(data).to_bytes(2, "big") + data
+    assert parse_client_hello(hello) == "example.org"
+    assert parse_client_hello(hello[:60]) is None
+    assert parse_client_hello(record(body[:100]) + record(body[100:])) == "example.org"
+    assert parse_client_hello(record(body[:100])) is None
+    assert parse_client_hello(b"GET / HTTP/1.1\r\n") is NOT_TLS
+    assert parse_client_hello(bytes([22, 3, 1, 0, 0]) * 60000) is NOT_TLS

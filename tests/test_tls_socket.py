@@ -464,3 +464,112 @@ def test_session_option_validation(run: Any) -> None:
             tls.TLSSocket(None, {"session": b"not a session"})
         assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
     run(main())
+
+
+def test_keys_and_certificates_of_the_connection(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, accepted = await serve(certs.leaf.server_options())
+        conn = await dial(port, ca=certs.ca, ecdh_curve="P-256:X25519")
+        await settle()
+        sock, peer = conn.sock, accepted[0]
+        info = sock.get_ephemeral_key_info()
+        assert info == {"type": "ECDH", "name": "prime256v1", "size": 256}
+        assert peer.get_ephemeral_key_info() is None  # Node: null on a server socket
+        ours = sock.export_keying_material(32, "EXPORTER-test", b"ctx")
+        theirs = peer.export_keying_material(32, "EXPORTER-test", b"ctx")
+        assert len(ours) == 32 and ours == theirs
+        assert sock.export_keying_material(32, "EXPORTER-other") != ours
+        with pytest.raises(TypeError):
+            sock.export_keying_material(32, 5)  # type: ignore[arg-type]
+        own = peer.get_certificate()
+        assert own["fingerprint256"] == sock.get_peer_certificate()["fingerprint256"]
+        assert peer.get_certificate() is own, "stable across calls"
+        assert sock.get_certificate() == {}, "a client without a certificate"
+        session = sock.get_session()
+        assert isinstance(session, tls.TLSSession) and session.has_ticket
+        assert session == sock.get_session()
+        conn.sock.destroy()
+        server.close()
+    run(main())
+
+
+def test_connect_argument_forms(run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(certs.leaf.server_options())
+        called: list[str] = []
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        socks = [
+            tls.connect(port, "localhost", {"ca": certs.ca}, lambda: called.append("a")),
+            tls.connect(port, {"host": "localhost", "ca": certs.ca}, lambda: called.append("b")),
+            tls.connect({"port": port, "host": "localhost", "ca": certs.ca},
+                        lambda: called.append("c")),
+            tls.connect(port=port, host="localhost", ca=certs.ca),
+        ]
+        socks[-1].on("secureConnect", lambda: done.set_result(None))
+        await done
+        await settle()
+        assert sorted(called) == ["a", "b", "c"]
+        assert all(s.authorized for s in socks)
+        for s in socks:
+            s.destroy()
+        server.close()
+    run(main())
+
+
+# -- without the libssl bridge (static builds, other platforms) ---------------------------------
+@pytest.fixture
+def no_libssl(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setattr(_hooks, "_AVAILABLE", False)
+    monkeypatch.setattr(_hooks, "SESSION_CALLBACK", False)
+    return {"ecdh_curve": "X25519"}  # fresh contexts, untouched by the bridge's callbacks
+
+
+def test_fallback_keylog_through_keylog_filename(run: Any, certs: PKI,
+                                                 no_libssl: dict[str, str]) -> None:
+    async def main() -> None:
+        server, port, _ = await serve({**certs.leaf.server_options(), **no_libssl})
+        server_lines: list[bytes] = []
+        server.on("keylog", lambda line, sock: server_lines.append(line))
+        unwatched = await dial(port, ca=certs.ca, **no_libssl)
+        sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca, **no_libssl})
+        conn = Conn(sock)
+        sock.on("keylog", conn.keylog.append)
+        assert await conn.secure
+        await settle()
+        assert len(conn.keylog) == 5
+        assert len({line.split()[1] for line in conn.keylog}) == 1
+        assert len(server_lines) == 10  # both connections, 5 lines each
+        assert set(conn.keylog) <= set(server_lines)
+        for c in (conn, unwatched):
+            c.sock.destroy()
+        server.close()
+    run(main())
+
+
+@pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
+def test_fallback_verify_codes_when_rejecting(run: Any, certs: PKI, no_libssl: dict[str, str],
+                                              role: str, code: str, message: str) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(getattr(certs, role).server_options())
+        conn = await dial(port, ca=certs.ca, **no_libssl)
+        await conn.closed
+        assert getattr(conn.error, "code", None) == code
+        assert str(conn.error) == message
+        server.close()
+    run(main())
+
+
+def test_fallback_without_rejecting_cannot_tell(run: Any, certs: PKI,
+                                                no_libssl: dict[str, str]) -> None:
+    async def main() -> None:
+        server, port, _ = await serve(certs.leaf.server_options())
+        conn = await dial(port, ca=certs.ca, reject_unauthorized=False, **no_libssl)
+        assert conn.sock.authorized is False
+        assert conn.sock.authorization_error == "UNSPECIFIED"
+        good = await dial(port, ca=certs.ca, **no_libssl)
+        assert good.sock.authorized is True
+        for c in (conn, good):
+            c.sock.destroy()
+        server.close()
+    run(main())

@@ -824,17 +824,23 @@ def _bind(host: str | None, port: int, backlog: int, ipv6_only: bool) -> list[_s
                 sock = _socket.create_server(("::", port), family=_socket.AF_INET6,
                                              backlog=backlog, reuse_port=False,
                                              dualstack_ipv6=not ipv6_only)
-                sock.setblocking(False)
-                return [sock]
+                return [_listening(sock)]
             except OSError:
                 if host == "::":
                     raise
         host = "0.0.0.0"
     infos = _socket.getaddrinfo(host, port, type=_socket.SOCK_STREAM, flags=_socket.AI_PASSIVE)
     family, _, _, _, addr = infos[0]
-    sock = _socket.create_server(addr, family=family, backlog=backlog)
+    return [_listening(_socket.create_server(addr, family=family, backlog=backlog))]
+
+
+def _listening(sock: _socket.socket) -> _socket.socket:
+    # create_server() leaves proto 0, so asyncio's transports skip TCP_NODELAY on accepted
+    # sockets (a 40 ms delayed-ACK stall on a second small write); accepted sockets
+    # inherit it from the listener.
+    sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
     sock.setblocking(False)
-    return [sock]
+    return sock
 
 
 def create_server(options: dict[str, Any] | None = None,

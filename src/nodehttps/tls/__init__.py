@@ -11,15 +11,11 @@ from typing import Any
 
 from ._certobj import pin_sha256
 from ._connect import NodeDeprecationWarning, connect
-from ._hooks import check_server_identity, create_secure_context
+from ._context import DEFAULT_CIPHERS, SecureContext, create_secure_context
+from ._identity import check_server_identity
 from ._server import Server, convert_alpn_protocols, create_server
 from ._session import TLSSession
 from ._socket import TLSSocket
-
-try:  # pragma: no cover - the SecureContext class lives with create_secure_context
-    from ._context import SecureContext
-except ImportError:  # pragma: no cover
-    from ._standin import SecureContext
 
 __all__ = [
     "CLIENT_RENEG_LIMIT",
@@ -46,29 +42,21 @@ __all__ = [
 DEFAULT_MIN_VERSION = "TLSv1.2"
 DEFAULT_MAX_VERSION = "TLSv1.3"
 DEFAULT_ECDH_CURVE = "auto"
-DEFAULT_CIPHERS = (
-    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:"
-    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:"
-    "DHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384:DHE-RSA-AES256-SHA384:"
-    "ECDHE-RSA-AES256-SHA256:DHE-RSA-AES256-SHA256:HIGH:!aNULL:!eNULL:!EXPORT:!DES:!RC4:"
-    "!MD5:!PSK:!SRP:!CAMELLIA")
-CLIENT_RENEG_LIMIT = 3
+CLIENT_RENEG_LIMIT = 3  # Node's constants; renegotiation is always refused here (SPEC 9)
 CLIENT_RENEG_WINDOW = 600
 
 _roots: tuple[str, ...] | None = None
 
 
 def _root_certificates() -> tuple[str, ...]:
+    """Node's ``tls.rootCertificates``: Mozilla's roots (``certifi``), PEM, made once."""
     global _roots
     if _roots is None:
         import certifi
 
-        text = certifi.contents()
-        end = "-----END CERTIFICATE-----"
-        _roots = tuple(part.strip()[part.strip().find("-----BEGIN"):] + "\n" + end
-                       for part in text.split(end) if "-----BEGIN CERTIFICATE-----" in part)
-        _roots = tuple(pem.rstrip("\n") for pem in _roots)
+        begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+        _roots = tuple(part[part.index(begin):] + end
+                       for part in certifi.contents().split(end) if begin in part)
     return _roots
 
 

@@ -78,7 +78,8 @@ def _secure_context(opts: dict[str, Any], session: TLSSession | None) -> Any:
     given = opts.get("secure_context")
     if given is not None:
         return given
-    built = _hooks.create_secure_context(opts, is_server=False)
+    verify = bool(opts.get("reject_unauthorized")) and not _hooks.exact_verify()
+    built = _hooks.create_secure_context(opts, is_server=False, verify=verify)
     if session is not None and session.context is not built.context and \
             session.secure_context is not None and not _CONTEXT_KEYS.intersection(opts):
         return session.secure_context

@@ -23,6 +23,8 @@ _EXT_SERVER_NAME = 0
 
 def _handshake_bytes(buf: bytes) -> bytes | object | None:
     """The handshake-layer bytes of the first records; NOT_TLS; None if incomplete."""
+    if len(buf) > 2 * _MAX_HELLO:  # e.g. a stream of empty records: never a hello
+        return NOT_TLS
     parts: list[bytes] = []
     have = 0
     pos = 0

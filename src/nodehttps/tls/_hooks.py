@@ -20,17 +20,15 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from .. import errors
+from cryptography.hazmat.primitives import serialization
 
+from .. import errors
 from .._proto.verify_codes import verify_error as _verify_error
+from . import _keylogfile, _material
 from . import _libssl as _lib
 from ._certobj import build_chain, certificate_from_der
+from ._context import create_secure_context
 from ._identity import check_server_identity
-
-try:  # pragma: no cover - switched to the real module as it lands
-    from ._context import create_secure_context
-except ImportError:  # pragma: no cover
-    from ._standin import create_secure_context
 
 if TYPE_CHECKING:
     from ._socket import TLSSocket
@@ -50,15 +48,19 @@ def verify_error(code: int, chain_len: int | None) -> errors.NodeError | None:
     return _verify_error(code, chain_len)
 
 
+def exact_verify() -> bool:
+    """True when the verify result can be read after a ``CERT_NONE`` handshake. Without
+    libssl a rejecting client handshakes with ``CERT_REQUIRED`` instead (same codes)."""
+    return _AVAILABLE
+
+
 def verify_result(obj: ssl.SSLObject) -> int:
     """OpenSSL's verify result for the peer chain, also under ``CERT_NONE``."""
     if _AVAILABLE:
         return int(_lib.get_verify_result(obj))
-    # Without libssl, a CERT_REQUIRED context has verified during the handshake; a
-    # CERT_NONE one cannot tell: report Node's generic failure rather than success.
-    if obj.context.verify_mode == ssl.CERT_REQUIRED:
-        return 0
-    return 2  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+    # Without libssl: a verifying context has verified during the handshake (a failure
+    # ended it); a CERT_NONE one cannot tell, and says so: X509_V_ERR_UNSPECIFIED.
+    return 0 if obj.context.verify_mode != ssl.CERT_NONE else 1
 
 
 def accept_any_peer_certificate(ctx: ssl.SSLContext) -> bool:
@@ -107,6 +109,8 @@ def _on_new_session(ssl_id: int) -> None:
 
 def _install(ctx: ssl.SSLContext, w: Watch) -> None:
     if not _AVAILABLE:
+        if w.keylog:
+            _keylogfile.install(ctx)
         return
     if w.keylog and not getattr(ctx, "_nodehttps_keylog", False):
         _lib.set_keylog_callback(ctx, _on_keylog)
@@ -141,8 +145,12 @@ def watch(sock: TLSSocket, ctx: ssl.SSLContext | None = None) -> None:
     """Route OpenSSL's reports for ``sock``'s engine (once it has one) to it."""
     w = sock._watch
     obj = sock._obj
-    if w is None or obj is None:
+    if obj is None:
         return
+    if w is None:
+        if _AVAILABLE or not _keylogfile.has_file(ctx or obj.context):
+            return
+        w = _ensure(sock)  # drains the context's key-log file after its steps
     if not w.key:
         w.key = id(obj._sslobj)  # type: ignore[attr-defined]
         _by_ssl[w.key] = w
@@ -162,6 +170,10 @@ def after_step(sock: TLSSocket) -> None:
     w = sock._watch
     if w is None:
         return
+    if not _AVAILABLE and sock._obj is not None and _keylogfile.has_file(sock._obj.context):
+        lines = _keylogfile.drain(sock._obj.context)
+        if w.keylog:
+            w.lines.extend(lines)
     if w.lines:
         lines, w.lines = w.lines, []
         for line in lines:
@@ -192,14 +204,22 @@ def export_keying_material(obj: ssl.SSLObject, length: int, label: str,
 
 
 def own_certificate(obj: ssl.SSLObject, secure_context: Any) -> bytes | None:
-    """The DER certificate this side presented, when it can be known."""
-    fn = getattr(_lib, "get_certificate", None)
-    if _AVAILABLE and fn is not None:
-        der = fn(obj)
-        if der:
-            return bytes(der)
-    ders = getattr(secure_context, "cert_ders", None)
-    return bytes(ders[0]) if ders else None
+    """The DER certificate this side presents: the first of its context's ``cert``
+    (or ``pfx``) option. With several (RSA and ECDSA), OpenSSL's pick is not visible
+    from Python, so the first is reported."""
+    options = getattr(secure_context, "options", None) or {}
+    cert, pfx = options.get("cert"), options.get("pfx")
+    if cert:
+        first = cert[0] if isinstance(cert, list | tuple) else cert
+        chain = _material.parse_certs(_material.as_bytes(first))
+    elif pfx:
+        item = pfx[0] if isinstance(pfx, list | tuple) else pfx
+        buf, password = (item.get("buf"), item.get("passphrase", options.get("passphrase"))) \
+            if isinstance(item, dict) else (item, options.get("passphrase"))
+        _key, chain, _bag = _material.load_pfx(_material.as_bytes(buf), password)
+    else:
+        return None
+    return chain[0].public_bytes(serialization.Encoding.DER)
 
 
 def standard_cipher_name(name: str) -> str:

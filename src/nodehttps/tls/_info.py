@@ -28,15 +28,13 @@ _GROUPS = {"x25519": ("X25519", 253), "x448": ("X448", 448),
 
 
 class TLSInfo:
-    """Node's TLSSocket getters; mixed into :class:`TLSSocket`."""
-
-    __slots__ = ()
+    """Node's TLSSocket getters; mixed into :class:`TLSSocket` (which holds the slots)."""
 
     _obj: ssl.SSLObject | None
     _secure: bool
     _is_server: bool
     _chain: tuple[bytes, ...] | None
-    _peer_cert: dict[bool, Any]
+    _peer_cert: dict[Any, Any]
     _session_offer: TLSSession | None
     _secure_ctx: Any
     _loop: Any
@@ -85,8 +83,11 @@ class TLSInfo:
         """Node's ``getCertificate()``: our own certificate object, ``{}`` if none."""
         if self._obj is None:
             return None
-        der = _hooks.own_certificate(self._obj, self._secure_ctx)
-        return _hooks.certificate_from_der(der) if der else {}
+        cached = self._peer_cert.get("own")
+        if cached is None:
+            der = _hooks.own_certificate(self._obj, self._secure_ctx)
+            cached = self._peer_cert["own"] = _hooks.certificate_from_der(der) if der else {}
+        return cached
 
     # -- connection facts -------------------------------------------------------------------
     def get_protocol(self) -> str | None:

@@ -29,17 +29,20 @@ from .. import errors
 
 __all__ = ["available", "export_keying_material", "get_negotiated_group", "get_ticket_keys",
            "get_verify_result", "set_ciphersuites", "set_groups", "set_keylog_callback",
-           "set_new_session_callback", "set_session_id_context", "set_session_timeout",
-           "set_sigalgs", "set_ticket_keys"]
+           "set_new_session_callback", "set_permissive_verify", "set_session_id_context",
+           "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 _NEW_SESSION_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_VERIFY_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
 _P = ctypes.c_void_p
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_set_keylog_callback": (None, [_P, _KEYLOG_CB]),
     "SSL_CTX_sess_set_new_cb": (None, [_P, _NEW_SESSION_CB]),
     "SSL_CTX_ctrl": (ctypes.c_long, [_P, ctypes.c_int, ctypes.c_long, _P]),
     "SSL_CTX_get_options": (ctypes.c_uint64, [_P]),
+    "SSL_CTX_set_verify": (None, [_P, ctypes.c_int, _VERIFY_CB]),
+    "SSL_CTX_get_verify_mode": (ctypes.c_int, [_P]),
     "SSL_CTX_set_ciphersuites": (ctypes.c_int, [_P, ctypes.c_char_p]),
     "SSL_CTX_set_session_id_context": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_uint]),
     "SSL_CTX_set_timeout": (ctypes.c_long, [_P, ctypes.c_long]),
@@ -225,6 +228,25 @@ def set_new_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], None]) -> 
     _lib.SSL_CTX_ctrl(ptr, _SET_SESS_CACHE_MODE,
                       mode | _SESS_CACHE_CLIENT | _SESS_CACHE_NO_INTERNAL_STORE, None)
     _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
+
+
+def _accept_all(_preverify_ok: int, _store: int) -> int:
+    return 1
+
+
+_ACCEPT_ALL = _VERIFY_CB(_accept_all)
+
+
+def set_permissive_verify(ctx: ssl.SSLContext) -> None:
+    """Node's VerifyCallback: the handshake goes on whatever the chain; the result is kept.
+
+    The peer's certificate is still requested and verified (``get_verify_result`` tells
+    how it went), but a failure no longer aborts the handshake, so ``authorized`` and
+    ``authorization_error`` can be reported as Node reports them. Setting
+    ``verify_mode`` from Python afterwards removes the callback again.
+    """
+    ptr = _ctx(ctx)
+    _lib.SSL_CTX_set_verify(ptr, int(_lib.SSL_CTX_get_verify_mode(ptr)), _ACCEPT_ALL)
 
 
 # -- per connection --------------------------------------------------------------------------

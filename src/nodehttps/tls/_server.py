@@ -31,6 +31,11 @@ from ._socket import HANDSHAKE_TIMEOUT_MS, TLSSocket
 __all__ = ["Server", "convert_alpn_protocols", "create_server"]
 
 
+# Options of the server itself, kept by set_secure_context (Node keeps them as properties).
+_SERVER_KEYS = ("request_cert", "reject_unauthorized", "alpn_protocols", "handshake_timeout",
+                "sni_callback", "allow_half_open")
+
+
 def convert_alpn_protocols(protocols: Any) -> bytes | None:
     """Node's ``tls.convertALPNProtocols``: a list of names -> the wire format."""
     if protocols is None:
@@ -76,6 +81,7 @@ def _sni_dispatch(obj: Any, name: str | None, _ctx: ssl.SSLContext) -> None:
             chosen = server._context_for(name)
             if chosen is not None:
                 obj.context = chosen.context
+                sock._set_secure_context(chosen)
                 _hooks.watch(sock, chosen.context)
     except Exception as exc:
         _loop.report_uncaught(exc)
@@ -152,9 +158,14 @@ class Server(net.Server):
         return chosen
 
     def set_secure_context(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        """Node's ``server.setSecureContext(options)``: new connections use the new one."""
-        opts = dict(self._options)
-        opts.update(normalize(options, kwargs))
+        """Node's ``server.setSecureContext(options)``: new connections use the new one.
+
+        As in Node the credentials are replaced, not merged: an option left out is unset.
+        """
+        opts = normalize(options, kwargs)
+        for key in _SERVER_KEYS:
+            if key in self._options and key not in opts:
+                opts[key] = self._options[key]
         opts.pop("secure_context", None)
         self._options = opts
         self._secure_context = self._make_context(opts)

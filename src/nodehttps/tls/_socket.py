@@ -17,8 +17,9 @@ its stream):
   done (and verified) plaintext waits, as Node's does.
 * Each step ends with at most one ``transport.write`` of what the outgoing BIO holds
   (handshake flights, alerts, tickets, records), then dispatches what OpenSSL reported
-  from inside the step through ``_libssl`` callbacks (keylog lines, new sessions),
-  which only queue work and never re-enter the engine.
+  from inside the step (keylog lines, new sessions: ``_hooks.py``), queued by
+  callbacks that never re-enter the engine. Only connections somebody listens to are
+  watched; the others pay nothing for it.
 * ``_shutdown()`` (after ``end()``): ``close_notify`` then FIN. The peer's
   ``close_notify`` ends the readable side; a FIN without it after the handshake (a
   "ragged EOF") ends it normally too, as in Node.
@@ -26,8 +27,9 @@ its stream):
 After the handshake a client checks, in Node's order: the chain's verify result (read
 from OpenSSL even under ``CERT_NONE``, so ``authorized``/``authorization_error`` are
 true answers when ``reject_unauthorized`` is off), then ``check_server_identity``
-unless the session was resumed. A server that asked for a client certificate does the
-same with the client's. Every ``ssl.SSLError`` becomes Node's error here
+unless the session was resumed (Node's checker first sees the leaf alone, the chain
+is built only if it fails). A server that asked for a client certificate does the same
+with the client's. Every ``ssl.SSLError`` becomes Node's error here
 (``_sslerrors.py``); a server-side failure before the handshake finished goes to the
 server's ``'tlsClientError'``.
 """
@@ -70,9 +72,9 @@ class TLSSocket(TLSInfo, net.Socket):
     __slots__ = (
         "_chain", "_check_identity", "_connect_opts", "_ctx", "_error_emitted", "_hello",
         "_hello_wait", "_hs_timer", "_in", "_is_server", "_keylog_server", "_last_session_id",
-        "_obj", "_out", "_peer_cert", "_pending_plain", "_reject", "_released", "_request_cert", "_secure",
-        "_secure_ctx", "_session_offer", "_session_polls", "_sni_name", "_tls_server", "_watch",
-        "alpn_protocol", "authorization_error", "authorized", "encrypted", "servername")
+        "_obj", "_out", "_peer_cert", "_pending_plain", "_reject", "_released", "_request_cert",
+        "_secure", "_secure_ctx", "_session_offer", "_session_polls", "_sni_name", "_tls_server",
+        "_watch", "alpn_protocol", "authorization_error", "authorized", "encrypted", "servername")
 
     def __init__(self, socket: net.Socket | None = None, options: dict[str, Any] | None = None,
                  **kwargs: Any) -> None:
@@ -102,7 +104,7 @@ class TLSSocket(TLSInfo, net.Socket):
         self._hs_timer: Any = None
         self._error_emitted = False
         self._chain: tuple[bytes, ...] | None = None
-        self._peer_cert: dict[bool, Any] = {}
+        self._peer_cert: dict[Any, Any] = {}
         self._watch: _hooks.Watch | None = None
         self._session_polls = 0
         self._last_session_id: bytes | None = None
@@ -183,8 +185,13 @@ class TLSSocket(TLSInfo, net.Socket):
         self._out = ssl.MemoryBIO()
         offer = self._session_offer
         session = offer.session if offer is not None and offer.context is ctx else None
-        obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
-                           server_hostname=self._sni_name, session=session)
+        try:
+            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
+                               server_hostname=self._sni_name, session=session)
+        except ValueError:  # a session from another context: a full handshake, as Node's
+            self._session_offer = None
+            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
+                               server_hostname=self._sni_name)
         obj._nodehttps_socket = self  # type: ignore[attr-defined]  # for the SNI callback
         self._obj = obj
         _hooks.watch(self, ctx)
