@@ -75,6 +75,41 @@ def _to_bytes(data: Any, encoding: str | None = None) -> bytes:
     raise errors.invalid_arg_type("chunk", ["string", "Buffer", "TypedArray", "DataView"], data)
 
 
+class _Refable:
+    """Node's ``ref()``/``unref()``: whether this handle keeps a script's loop alive."""
+
+    _loop: asyncio.AbstractEventLoop
+    _refed = False
+    _ref_wanted = True
+
+    def _ref_active(self) -> bool:
+        """Whether the handle is open (only open handles hold a ref)."""
+        raise NotImplementedError
+
+    def ref(self) -> Any:
+        """Node's ``ref()``: keep a script's loop alive while open."""
+        self._ref_wanted = True
+        if self._ref_active():
+            self._do_ref()
+        return self
+
+    def unref(self) -> Any:
+        """Node's ``unref()``: this handle alone does not keep the loop alive."""
+        self._ref_wanted = False
+        self._do_unref()
+        return self
+
+    def _do_ref(self) -> None:
+        if not self._refed and self._ref_wanted and self._ref_active():
+            self._refed = True
+            _loop.ref(self._loop)
+
+    def _do_unref(self) -> None:
+        if self._refed:
+            self._refed = False
+            _loop.unref(self._loop)
+
+
 class _SocketProtocol(asyncio.Protocol):
     """asyncio's side of a :class:`Socket`; every callback forwards to it."""
 
@@ -118,7 +153,7 @@ class _SocketProtocol(asyncio.Protocol):
             _loop.report_uncaught(exc, self.sock._loop)
 
 
-class Socket(Readable):
+class Socket(_Refable, Readable):
     """Node's ``net.Socket``: a duplex TCP stream with Node's events and methods."""
 
     def __init__(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -135,8 +170,6 @@ class Socket(Readable):
         self._shutdown_done = False
         self._peer_ended = False
         self._closed = False
-        self._refed = False
-        self._ref_wanted = True
         self._timeout_ms: float = 0
         self._timer: asyncio.TimerHandle | None = None
         self._timer_due = 0.0
@@ -543,28 +576,8 @@ class Socket(Readable):
         """Node's ``socket.localPort``."""
         return self.address().get("port")
 
-    def ref(self) -> Socket:
-        """Node's ``socket.ref()``: keep a script's loop alive while open."""
-        self._ref_wanted = True
-        if (self.connecting or self._transport is not None) and not self._closed:
-            self._do_ref()
-        return self
-
-    def unref(self) -> Socket:
-        """Node's ``socket.unref()``: this socket alone does not keep the loop alive."""
-        self._ref_wanted = False
-        self._do_unref()
-        return self
-
-    def _do_ref(self) -> None:
-        if not self._refed and self._ref_wanted and not self._closed:
-            self._refed = True
-            _loop.ref(self._loop)
-
-    def _do_unref(self) -> None:
-        if self._refed:
-            self._refed = False
-            _loop.unref(self._loop)
+    def _ref_active(self) -> bool:
+        return (self.connecting or self._transport is not None) and not self._closed
 
     async def wait_closed(self) -> None:
         """Await ``'close'`` (a Python convenience)."""
@@ -613,7 +626,7 @@ def connect(*args: Any, **kwargs: Any) -> Socket:
 create_connection = connect
 
 
-class Server(EventEmitter):
+class Server(_Refable, EventEmitter):
     """Node's ``net.Server``: listens, emits ``'connection'`` with a :class:`Socket`."""
 
     def __init__(self, options: dict[str, Any] | None = None,
@@ -630,8 +643,6 @@ class Server(EventEmitter):
         self.listening = False
         self._closing = False
         self._connections = 0
-        self._refed = False
-        self._ref_wanted = True
         self.max_connections: int | None = None
         if connection_listener is not None:
             self.on("connection", connection_listener)
@@ -756,28 +767,8 @@ class Server(EventEmitter):
         self._loop.call_soon(callback, None, self._connections)
         return self
 
-    def ref(self) -> Server:
-        """Node's ``server.ref()``."""
-        self._ref_wanted = True
-        if self.listening:
-            self._do_ref()
-        return self
-
-    def unref(self) -> Server:
-        """Node's ``server.unref()``: a listening server alone does not keep a script alive."""
-        self._ref_wanted = False
-        self._do_unref()
-        return self
-
-    def _do_ref(self) -> None:
-        if not self._refed and self._ref_wanted:
-            self._refed = True
-            _loop.ref(self._loop)
-
-    def _do_unref(self) -> None:
-        if self._refed:
-            self._refed = False
-            _loop.unref(self._loop)
+    def _ref_active(self) -> bool:
+        return self.listening
 
     async def aclose(self) -> None:
         """``await server.aclose()``: close and wait for ``'close'`` (Node's asyncDispose)."""

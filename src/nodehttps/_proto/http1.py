@@ -160,7 +160,22 @@ class _Base:
         self.dead = False
         self.fed = 0
 
+    _parser_class: Any = None
+
     def _make_parser(self) -> Any:
+        parser = self._parser_class(self)
+        if self.insecure:
+            parser.set_dangerous_leniencies(lenient_headers=True, lenient_chunked_length=True,
+                                            lenient_keep_alive=True)
+        return parser
+
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``; callbacks on the owner follow."""
+        rest: bytes | None = data
+        while rest is not None:
+            rest = self._feed_once(rest)
+
+    def _feed_once(self, data: bytes) -> bytes | None:
         raise NotImplementedError
 
     def _count(self, n: int) -> None:
@@ -207,6 +222,7 @@ class RequestParser(_Base):
     """Server side: bytes in, request heads/bodies/errors out to ``owner``."""
 
     __slots__ = ("head", "owner", "upgrade_wanted")
+    _parser_class = httptools.HttpRequestParser
 
     def __init__(self, owner: Any, max_header_size: int = 16384, insecure: bool = False,
                  require_host: bool = True, upgrade_wanted: Any = None) -> None:
@@ -215,19 +231,6 @@ class RequestParser(_Base):
         self.upgrade_wanted = upgrade_wanted
         self.head: RequestHead | None = None
         self.parser = self._make_parser()
-
-    def _make_parser(self) -> Any:
-        parser = httptools.HttpRequestParser(self)
-        if self.insecure:
-            parser.set_dangerous_leniencies(lenient_headers=True, lenient_chunked_length=True,
-                                            lenient_keep_alive=True)
-        return parser
-
-    def feed(self, data: bytes) -> None:
-        """Parse ``data``; callbacks on the owner follow."""
-        rest: bytes | None = data
-        while rest is not None:
-            rest = self._feed_once(rest)
 
     def _feed_once(self, data: bytes) -> bytes | None:
         if self.dead:
@@ -301,6 +304,7 @@ class ResponseParser(_Base):
     """Client side: bytes in, response heads/bodies/errors out to ``owner``."""
 
     __slots__ = ("buffer", "head", "head_request", "owner", "status_text")
+    _parser_class = httptools.HttpResponseParser
 
     def __init__(self, owner: Any, max_header_size: int = 16384, insecure: bool = False,
                  head_request: bool = False) -> None:
@@ -311,19 +315,6 @@ class ResponseParser(_Base):
         self.status_text = ""
         self.buffer = b""  # bytes of the current head, to restart after a bodiless head
         self.parser = self._make_parser()
-
-    def _make_parser(self) -> Any:
-        parser = httptools.HttpResponseParser(self)
-        if self.insecure:
-            parser.set_dangerous_leniencies(lenient_headers=True, lenient_chunked_length=True,
-                                            lenient_keep_alive=True)
-        return parser
-
-    def feed(self, data: bytes) -> None:
-        """Parse ``data``; callbacks on the owner follow."""
-        rest: bytes | None = data
-        while rest is not None:
-            rest = self._feed_once(rest)
 
     def _feed_once(self, data: bytes) -> bytes | None:
         """One llhttp run; the bytes to parse afresh after a bodiless head, if any.
