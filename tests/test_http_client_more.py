@@ -184,3 +184,38 @@ def test_max_headers_count_on_the_client(run: Any) -> None:
         res.resume()
         await server.aclose()
     run(main())
+
+
+def test_abort_signal_and_task_cancellation(run: Any) -> None:
+    async def main() -> None:
+        from nodehttps import AbortController, AbortSignal
+
+        server = http.create_server(lambda req, res: None)  # never answers
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        controller = AbortController()
+        errors_seen: list[Any] = []
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": False,
+                        "signal": controller.signal})
+        req.on("error", errors_seen.append)
+        await asyncio.sleep(0.05)
+        controller.abort()
+        await asyncio.sleep(0.05)
+        assert [(e.code, str(e), e.name) for e in errors_seen] == [
+            ("ABORT_ERR", "The operation was aborted", "AbortError")]
+        assert req.destroyed
+        pre = http.get({"host": "127.0.0.1", "port": port, "agent": False,
+                        "signal": AbortSignal.abort()})
+        got: list[Any] = []
+        pre.on("error", got.append)
+        await asyncio.sleep(0.05)
+        assert [e.code for e in got] == ["ABORT_ERR"]
+        task = asyncio.ensure_future(http.get({"host": "127.0.0.1", "port": port,
+                                               "agent": False}))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert task.cancelled()
+        server.close_all_connections()
+        await server.aclose()
+    run(main())

@@ -11,12 +11,15 @@ import sys
 import types
 
 from . import _https, consumers, errors, events, http, net, tls
+from ._abort import AbortController, AbortSignal
 from ._https import Agent, Server, create_server, get, request
 from ._loop import run
 from ._url import URL
 
 __all__ = [
     "URL",
+    "AbortController",
+    "AbortSignal",
     "Agent",
     "Server",
     "consumers",

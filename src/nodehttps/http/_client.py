@@ -19,6 +19,7 @@ reported, as Node.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from collections.abc import Callable, Mapping
@@ -135,6 +136,9 @@ class ClientRequest(OutgoingMessage):
         if callback is not None:
             self.once("response", callback)
         self._set_headers(options, host, default_port)
+        signal = options.get("signal")
+        if signal is not None:
+            self._watch_signal(signal)
         if agent is not None:
             if not agent.keep_alive and agent.max_sockets == float("inf"):
                 self._last = True
@@ -146,6 +150,17 @@ class ClientRequest(OutgoingMessage):
         self._start(options)
 
     # -- setup ---------------------------------------------------------------------------
+    def _watch_signal(self, signal: Any) -> None:
+        """Node's ``signal`` option: an abort destroys the request with ``ABORT_ERR``."""
+        def on_abort() -> None:
+            self.destroy(errors.ABORT_ERR())
+
+        if getattr(signal, "aborted", False):
+            self._loop.call_soon(on_abort)
+            return
+        signal.once("abort", on_abort)
+        self.once("close", lambda: signal.remove_listener("abort", on_abort))
+
     def _set_headers(self, options: dict[str, Any], host: str, default_port: int) -> None:
         headers = options.get("headers")
         raw_pairs: list[tuple[str, Any]] | None = None
@@ -457,6 +472,9 @@ class ClientRequest(OutgoingMessage):
         try:
             result: IncomingMessage = await fut
             return result
+        except asyncio.CancelledError:
+            self.destroy()  # the awaiting task was cancelled: Python's way to abort
+            raise
         finally:
             self.remove_listener("response", on_response)
             self.remove_listener("error", on_error)
