@@ -149,7 +149,8 @@ class EventEmitter:
             for item in reversed(events.get(name, ())):
                 self.remove_listener(name, item)
         if event is None:
-            events.pop("removeListener", None)
+            for item in reversed(events.get("removeListener", ())):
+                self.remove_listener("removeListener", item)
         return self
 
     # -- emitting ----------------------------------------------------------------
@@ -197,7 +198,8 @@ class EventEmitter:
         if listener is None:
             return len(current)
         return sum(1 for fn in current
-                   if fn is listener or (isinstance(fn, _Once) and fn.listener is listener))
+                   if fn is listener or fn == listener
+                   or (isinstance(fn, _Once) and fn.listener == listener))
 
     def event_names(self) -> list[str]:
         """Node's ``emitter.eventNames()``."""

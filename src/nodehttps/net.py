@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import os
 import socket as _socket
 from collections.abc import Callable
 from typing import Any
@@ -284,6 +285,11 @@ class Socket(_Refable, Readable):
     def _on_eof(self) -> None:
         self._peer_ended = True
         self.push_eof()
+        if not self._buffer:
+            # Node reads 0 bytes here: a FIN with nothing left to read ends the socket
+            # even when nobody consumes it (else a never-read socket would never close).
+            self._read_drained = True
+            self._schedule_flush()
 
     def _after_end(self) -> None:
         if not self.allow_half_open and not self._write_ended:
@@ -629,11 +635,11 @@ create_connection = connect
 class Server(_Refable, EventEmitter):
     """Node's ``net.Server``: listens, emits ``'connection'`` with a :class:`Socket`."""
 
-    def __init__(self, options: dict[str, Any] | None = None,
+    def __init__(self, options: dict[str, Any] | Callable[..., Any] | None = None,
                  connection_listener: Callable[..., Any] | None = None, **kwargs: Any) -> None:
         super().__init__()
-        if callable(options) and connection_listener is None:
-            options, connection_listener = None, options
+        if callable(options):
+            options, connection_listener = None, connection_listener or options
         self._net_options = normalize(options, kwargs)
         self.allow_half_open = bool(self._net_options.get("allow_half_open", False))
         self._loop = _loop.get_loop()
@@ -736,8 +742,8 @@ class Server(_Refable, EventEmitter):
         """Node's ``server.close([callback])``: stop accepting; ``'close'`` once all ended."""
         if not self.listening:
             if callback is not None:
-                err = errors.ERR_SERVER_NOT_RUNNING()
-                self._loop.call_soon(callback, err)
+                self.once("close", lambda *_: callback(errors.ERR_SERVER_NOT_RUNNING()))
+            self._loop.call_soon(self.emit, "close")
             return self
         if callback is not None:
             self.once("close", lambda *_: callback(None))
@@ -804,6 +810,8 @@ class _AcceptedProtocol(_SocketProtocol):
 
 
 def _strerror(exc: OSError) -> str:
+    if exc.errno:
+        return os.strerror(exc.errno).lower()  # not create_server's decorated text
     return (exc.strerror or str(exc)).lower()
 
 
@@ -834,7 +842,7 @@ def _listening(sock: _socket.socket) -> _socket.socket:
     return sock
 
 
-def create_server(options: dict[str, Any] | None = None,
+def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
                   connection_listener: Callable[..., Any] | None = None, **kwargs: Any) -> Server:
     """Node's ``net.createServer([options][, connectionListener])``."""
     return Server(options, connection_listener, **kwargs)
