@@ -33,19 +33,21 @@ class Readable(EventEmitter):
     """Node's ``stream.Readable`` semantics for sockets and incoming messages."""
 
     readable_high_water_mark: int = DEFAULT_HIGH_WATER_MARK
+    # Per-message state starts at these class defaults: one message per request makes
+    # construction part of the hot path, so only what differs is stored per instance.
+    _buffered = 0
+    _flowing: bool | None = None
+    _eof = False
+    _end_emitted = False
+    _flush_scheduled = False
+    _read_drained = False  # read() emptied the buffer: 'end' may follow in paused mode
+    _decoder: codecs.IncrementalDecoder | None = None
+    destroyed = False
+    readable_ended = False
 
     def __init__(self, loop: Any = None) -> None:
         self._events = {}
         self._buffer: deque[bytes] = deque()
-        self._buffered = 0
-        self._flowing: bool | None = None
-        self._eof = False
-        self._end_emitted = False
-        self._flush_scheduled = False
-        self._read_drained = False  # read() emptied the buffer: 'end' may follow in paused mode
-        self._decoder: codecs.IncrementalDecoder | None = None
-        self.destroyed = False
-        self.readable_ended = False
         self._loop = loop or _loop.get_loop()
 
     # -- hooks for the source --------------------------------------------------------

@@ -18,26 +18,27 @@ class IncomingMessage(Readable):
     first access from ``raw_headers``); ``trailers`` likewise after ``'end'``.
     """
 
+    method: str | None = None
+    url: str | None = ""
+    status_code: int | None = None
+    status_message: str | None = None
+    http_version = "1.1"
+    http_version_major = 1
+    http_version_minor = 1
+    raw_headers: list[str] = []
+    raw_trailers: list[str] = []
+    complete = False
+    aborted = False
+    upgrade = False
+    _max_headers_count: int | None = None
+    _headers: dict[str, Any] | None = None
+    _trailers: dict[str, Any] | None = None
+    _consuming = False
+    _dump_on_complete = False
+
     def __init__(self, socket: Any) -> None:
         super().__init__(getattr(socket, "_loop", None))
         self.socket = socket
-        self.method: str | None = None
-        self.url: str | None = ""
-        self.status_code: int | None = None
-        self.status_message: str | None = None
-        self.http_version = "1.1"
-        self.http_version_major = 1
-        self.http_version_minor = 1
-        self.raw_headers: list[str] = []
-        self.raw_trailers: list[str] = []
-        self.complete = False
-        self.aborted = False
-        self.upgrade = False
-        self._max_headers_count: int | None = None
-        self._headers: dict[str, Any] | None = None
-        self._trailers: dict[str, Any] | None = None
-        self._consuming = False
-        self._dump_on_complete = False
         self._on_dump: Callable[[], None] | None = None
 
     @property

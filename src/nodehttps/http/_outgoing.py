@@ -60,24 +60,26 @@ class OutgoingMessage(EventEmitter):
     _chunked_by_default = True
     _has_agent = False  # ClientRequest: keep-alive does not need a known length
 
+    # Defaults at class level: only what a message changes is stored on it.
+    _head: bytes | None = None  # built, waiting for the first body bytes
+    headers_sent = False  # Node: headersSent (head built)
+    chunked_encoding = False
+    should_keep_alive = True
+    send_date = False
+    strict_content_length = False
+    finished = False  # end() called (Node's writableEnded)
+    writable_finished = False
+    destroyed = False
+    _content_length: int | None = None
+    _trailer = b""
+    _last = False
+    _removed: frozenset[str] = frozenset()
+    _written = 0
+    socket: Any = None
+
     def __init__(self) -> None:
-        super().__init__()
+        self._events = {}
         self._header_map: dict[str, list[Any]] = {}
-        self._head: bytes | None = None  # built, waiting for the first body bytes
-        self.headers_sent = False  # Node: headersSent (head built)
-        self.chunked_encoding = False
-        self.should_keep_alive = True
-        self.send_date = False
-        self.strict_content_length = False
-        self.finished = False  # end() called (Node's writableEnded)
-        self.writable_finished = False
-        self.destroyed = False
-        self._content_length: int | None = None
-        self._trailer = b""
-        self._last = False
-        self._removed: set[str] = set()
-        self._written = 0
-        self.socket: Any = None
 
     # -- headers -------------------------------------------------------------------------
     def set_header(self, name: str, value: Any) -> OutgoingMessage:
@@ -142,7 +144,7 @@ class OutgoingMessage(EventEmitter):
             raise errors.ERR_HTTP_HEADERS_SENT("Cannot remove headers after they are sent to the client")
         key = name.lower()
         self._header_map.pop(key, None)
-        self._removed.add(key)
+        self._removed = self._removed | {key}
 
     # -- the head ------------------------------------------------------------------------
     def _first_line(self) -> str:

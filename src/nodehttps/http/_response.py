@@ -19,19 +19,20 @@ __all__ = ["ServerResponse"]
 class ServerResponse(OutgoingMessage):
     """Node's ``http.ServerResponse``: ``write_head``, ``status_code``, ``'finish'``..."""
 
+    status_code = 200
+    status_message: str | None = None
+    send_date = True
+    _attached = False
+    _pending: tuple[bytes, ...] = ()  # bytes held back until earlier responses are done
+    _need_drain = False
+    _keep_alive_timeout: float = 0
+    _max_requests_per_socket = 0
+    _max_requests_reached = False
+
     def __init__(self, req: IncomingMessage, conn: _Connection | None = None) -> None:
         super().__init__()
         self.req = req
         self._conn = conn
-        self.status_code = 200
-        self.status_message: str | None = None
-        self.send_date = True
-        self._attached = False
-        self._pending: list[bytes] = []
-        self._need_drain = False
-        self._keep_alive_timeout: float = 0
-        self._max_requests_per_socket = 0
-        self._max_requests_reached = False
         method = req.method
         if method == "HEAD":
             self._has_body = False
@@ -112,7 +113,7 @@ class ServerResponse(OutgoingMessage):
     # -- output --------------------------------------------------------------------------
     def _write_out(self, data: bytes) -> bool:
         if not self._attached:
-            self._pending.append(data)
+            self._pending += (data,)
             return False
         sock = self.socket
         if sock is None or sock.destroyed:
@@ -125,7 +126,7 @@ class ServerResponse(OutgoingMessage):
     def _attach(self) -> None:
         """This response is now first in line on its connection: flush what waited."""
         self._attached = True
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._pending, ()
         if pending:
             self.socket.write(b"".join(pending))
         if self._need_drain or pending:
@@ -160,7 +161,7 @@ class ServerResponse(OutgoingMessage):
         if self._attached and self.socket is not None:
             self.socket.write(data)
         else:
-            self._pending.append(data)
+            self._pending += (data,)
 
     def write_continue(self, callback: Callable[..., Any] | None = None) -> None:
         """Node's ``writeContinue()``: ``HTTP/1.1 100 Continue``."""
