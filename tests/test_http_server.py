@@ -413,3 +413,25 @@ def test_response_back_pressure_and_drain(run: Any) -> None:
         client.close()
         await server.aclose()
     run(main())
+
+
+def test_streamed_chunk_extensions_get_413(run: Any) -> None:
+    async def main() -> None:
+        calls: list[str] = []
+
+        def handler(req: Any, res: Any) -> None:
+            calls.append(req.url)
+            req.resume()
+        server = http.create_server(handler)
+        port = await _listen(server)
+        client = await RawClient.connect(port)
+        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;a=")
+        await asyncio.sleep(0.1)  # the head is parsed on its own; only extension bytes follow
+        for size in (4096, 4096, 4096, 4096, 200):  # 16584 extension bytes, piece by piece
+            await client.send(b"x" * size)
+            await asyncio.sleep(0.02)
+        assert await client.read_all() == (b"HTTP/1.1 413 Payload Too Large\r\n"
+                                           b"Connection: close\r\n\r\n")
+        client.close()
+        await server.aclose()
+    run(main())

@@ -87,6 +87,8 @@ VECTORS: list[bytes] = [
     b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
     b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked, identity\r\n\r\n",
     b"\x16\x03\x01\x00\x05hello",
+    b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n1;a=" + b"x" * 1000
+    + b"\r\nx\r\n0\r\n\r\n",
     b"POST / HTTP/1.1\r\n" + H + b"Content-Length: -1\r\n\r\n",
 ]
 

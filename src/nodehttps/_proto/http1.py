@@ -221,8 +221,10 @@ class _Base:
 class RequestParser(_Base):
     """Server side: bytes in, request heads/bodies/errors out to ``owner``."""
 
-    __slots__ = ("head", "owner", "upgrade_wanted")
+    __slots__ = ("head", "owner", "progress", "quiet", "upgrade_wanted")
     _parser_class = httptools.HttpRequestParser
+    #: Node's limit on chunk-extension bytes (CVE-2024-22019): past it, 413.
+    MAX_CHUNK_EXTENSIONS = 16384
 
     def __init__(self, owner: Any, max_header_size: int = 16384, insecure: bool = False,
                  require_host: bool = True, upgrade_wanted: Any = None) -> None:
@@ -230,6 +232,8 @@ class RequestParser(_Base):
         self.owner = owner
         self.upgrade_wanted = upgrade_wanted
         self.head: RequestHead | None = None
+        self.progress = False
+        self.quiet = 0
         self.parser = self._make_parser()
 
     def _feed_once(self, data: bytes) -> bytes | None:
@@ -237,8 +241,10 @@ class RequestParser(_Base):
             return None
         try:
             self._guard_raw(data)
+            self.progress = False
             self.parser.feed_data(data)
             self.fed += len(data)
+            self._count_quiet(len(data))
             return None
         except httptools.HttpParserUpgrade as exc:
             rest = data[int(exc.args[0]):]
@@ -256,12 +262,38 @@ class RequestParser(_Base):
         self.head_bytes = 0
         return rest or None
 
+    def _count_quiet(self, n: int) -> None:
+        """Bytes of a body that gave llhttp nothing to report: chunk extensions.
+
+        httptools does not hand over chunk extensions, so their size is bounded by
+        what llhttp swallowed in the body without a single callback.
+        """
+        if self.progress or self.in_head:
+            self.quiet = 0
+            return
+        self.quiet += n
+        if self.quiet > self.MAX_CHUNK_EXTENSIONS:
+            self.dead = True
+            self.owner.on_parse_error(parse_error("HPE_CHUNK_EXTENSIONS_OVERFLOW",
+                                                  "Chunk extensions overflow", self.fed))
+
     def feed_eof(self) -> None:
         """The peer ended its side; an unfinished message is simply dropped, as Node."""
         self.dead = True
 
     # -- llhttp callbacks ----------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.progress = True
+        _Base.on_message_begin(self)
+
+    def on_chunk_header(self) -> None:
+        self.progress = True
+
+    def on_chunk_complete(self) -> None:
+        self.progress = True
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        self.progress = True
         _Base.on_header(self, name, value)
         if len(name) in (4, 6) and self.in_head and self.head is not None:
             low = name.lower()
@@ -294,9 +326,11 @@ class RequestParser(_Base):
         self.owner.on_request_head(head)
 
     def on_body(self, body: bytes) -> None:
+        self.progress = True
         self.owner.on_body(body)
 
     def on_message_complete(self) -> None:
+        self.progress = True
         self.owner.on_request_complete(self.trailers)
 
 
