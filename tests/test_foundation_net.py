@@ -33,6 +33,15 @@ async def connected(port: int, **options: Any) -> net.Socket:
     return sock
 
 
+async def socket_pair() -> tuple[net.Server, net.Socket, net.Socket]:
+    """A listening server, a connected client, and the server's side of it."""
+    server = net.create_server()
+    port = await listen(server)
+    got = asyncio.ensure_future(accepted(server))
+    client = await connected(port)
+    return server, client, await got
+
+
 async def read_all(sock: net.Socket) -> bytes:
     """Collect ``'data'`` until ``'end'``."""
     chunks: list[bytes] = []
@@ -103,11 +112,7 @@ def test_writes_made_while_connecting_are_delivered(run: Any) -> None:
 
 def test_write_back_pressure_then_drain(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server()
-        port = await listen(server)
-        got = asyncio.ensure_future(accepted(server))
-        client = await connected(port)
-        peer = await got
+        server, client, peer = await socket_pair()
         peer.pause()  # the peer does not read: the kernel buffers fill up
         chunk = b"x" * 262144
         total = 0
@@ -136,11 +141,7 @@ def test_write_back_pressure_then_drain(run: Any) -> None:
 
 def test_end_half_closes_and_peer_ends_its_side(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server()
-        port = await listen(server)
-        got = asyncio.ensure_future(accepted(server))
-        client = await connected(port)
-        peer = await got
+        server, client, peer = await socket_pair()
         client.end(b"bye")
         assert not client.writable and client.ready_state == "readOnly"
         assert await read_all(peer) == b"bye"
@@ -215,11 +216,7 @@ def test_close_emitted_exactly_once(run: Any) -> None:
 
 def test_pause_and_resume(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server()
-        port = await listen(server)
-        got = asyncio.ensure_future(accepted(server))
-        client = await connected(port)
-        peer = await got
+        server, client, peer = await socket_pair()
         peer.resume()
         chunks: list[bytes] = []
         client.on("data", chunks.append)
@@ -243,11 +240,7 @@ def test_pause_and_resume(run: Any) -> None:
 
 def test_set_encoding_decodes_split_characters(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server()
-        port = await listen(server)
-        got = asyncio.ensure_future(accepted(server))
-        client = await connected(port)
-        peer = await got
+        server, client, peer = await socket_pair()
         peer.resume()
         client.set_encoding("utf8")
         chunks: list[Any] = []
@@ -332,11 +325,7 @@ def test_pipe_with_back_pressure(run: Any) -> None:
 def test_timeout_fires_after_idle_not_while_active(run: Any) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        server = net.create_server()
-        port = await listen(server)
-        got = asyncio.ensure_future(accepted(server))
-        client = await connected(port)
-        peer = await got
+        server, client, peer = await socket_pair()
         fired: list[float] = []
         peer.resume()
         peer.set_timeout(100, lambda: fired.append(loop.time()))
@@ -424,11 +413,8 @@ def test_set_timeout_validation(run: Any, value: Any) -> None:
 # -- addresses and counters -------------------------------------------------------------
 def test_addresses_and_byte_counts(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server()
-        port = await listen(server)
-        got = asyncio.ensure_future(accepted(server))
-        client = await connected(port)
-        peer = await got
+        server, client, peer = await socket_pair()
+        port = server.address()["port"]  # type: ignore[index]
         local = client.address()
         assert local["address"] == "127.0.0.1" and local["family"] == "IPv4"
         assert client.local_address == "127.0.0.1" and client.local_port == local["port"]

@@ -94,40 +94,43 @@ def client_error_reply(err: BaseException) -> bytes:
     return _REPLIES.get(getattr(err, "code", ""), _BAD_REQUEST)
 
 
-class RequestHead:
-    """A request's head as the parser saw it."""
+class _Head:
+    """What request and response heads share."""
 
-    __slots__ = ("expect", "host_count", "http_major", "http_minor", "http_version", "method",
-                 "raw_headers", "should_keep_alive", "upgrade", "url")
+    __slots__ = ("http_major", "http_minor", "http_version", "raw_headers", "should_keep_alive",
+                 "upgrade")
 
     def __init__(self) -> None:
+        self.http_version = "1.1"
+        self.http_major = 1
+        self.http_minor = 1
+        self.raw_headers: list[str] = []
+        self.should_keep_alive = True
+        self.upgrade = False
+
+
+class RequestHead(_Head):
+    """A request's head as the parser saw it."""
+
+    __slots__ = ("expect", "host_count", "method", "url")
+
+    def __init__(self) -> None:
+        super().__init__()
         self.expect: str | None = None
         self.host_count = 0
         self.method = ""
         self.url = ""
-        self.http_version = "1.1"
-        self.http_major = 1
-        self.http_minor = 1
-        self.raw_headers: list[str] = []
-        self.should_keep_alive = True
-        self.upgrade = False
 
 
-class ResponseHead:
+class ResponseHead(_Head):
     """A response's head as the parser saw it."""
 
-    __slots__ = ("http_major", "http_minor", "http_version", "raw_headers", "should_keep_alive",
-                 "status_code", "status_message", "upgrade")
+    __slots__ = ("status_code", "status_message")
 
     def __init__(self) -> None:
+        super().__init__()
         self.status_code = 0
         self.status_message = ""
-        self.http_version = "1.1"
-        self.http_major = 1
-        self.http_minor = 1
-        self.raw_headers: list[str] = []
-        self.should_keep_alive = True
-        self.upgrade = False
 
 
 class RequestOwner(Protocol):
