@@ -1,0 +1,122 @@
+"""Real peers against https: curl and node's client against our server, our client
+against node's server, openssl s_client resuming sessions. Each skips without its tool."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nodehttps as https
+from conftest import NODE
+from nodehttps import consumers
+from tls_pki import PKI
+
+
+@pytest.fixture(scope="module")
+def pki() -> PKI:
+    return PKI()
+
+
+async def _serve(pki: PKI) -> tuple[https.Server, int]:
+    def handler(req: Any, res: Any) -> None:
+        res.set_header("Content-Type", "text/plain")
+        res.end(f"hello {req.method} {req.url}\n")
+    server = https.create_server({"key": pki.leaf.key_pem, "cert": pki.leaf.chain_pem}, handler)
+    server.listen(0, "127.0.0.1")
+    await asyncio.sleep(0)
+    return server, int(server.address()["port"])  # type: ignore[index]
+
+
+async def _run(*cmd: str, stdin: bytes = b"") -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(stdin), 20)
+    return proc.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_against_our_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+    async def main() -> None:
+        ca = tmp_path / "ca.pem"
+        ca.write_text(pki.ca)
+        server, port = await _serve(pki)
+        code, out, err = await _run("curl", "-sS", "--cacert", str(ca), "-i",
+                                    f"https://localhost:{port}/a?b", f"https://localhost:{port}/c")
+        assert code == 0, err
+        assert out.count("HTTP/1.1 200 OK") == 2
+        assert "hello GET /a?b\n" in out and "hello GET /c\n" in out
+        assert "keep-alive" in out.lower()
+        await server.aclose()
+    run(main(), timeout=30)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_openssl_s_client_reconnect_reuses_sessions(run: Any, pki: PKI, tmp_path: Path) -> None:
+    async def main() -> None:
+        ca = tmp_path / "ca.pem"
+        ca.write_text(pki.ca)
+        server, port = await _serve(pki)
+        code, out, err = await _run("openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                                    "-tls1_2", "-reconnect", "-CAfile", str(ca),
+                                    "-servername", "localhost", stdin=b"")
+        assert "Verify return code: 0 (ok)" in out
+        assert out.count("Reused, TLSv1.2") >= 4, out[-2000:]
+        await server.aclose()
+    run(main(), timeout=30)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_node_client_against_our_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+    async def main() -> None:
+        ca = tmp_path / "ca.pem"
+        ca.write_text(pki.ca)
+        server, port = await _serve(pki)
+        script = (
+            "const https = require('https'); const fs = require('fs');"
+            f"https.get({{host: 'localhost', port: {port}, path: '/n', "
+            f"ca: fs.readFileSync('{ca}')}}, res => {{ let b = ''; const alpn = res.socket.alpnProtocol;"
+            "res.on('data', d => b += d); res.on('end', () => { console.log(res.statusCode, "
+            "res.headers['content-type'], JSON.stringify(b), alpn); "
+            "process.exit(0); }); }).on('error', e => { console.log('ERR', e.code); });")
+        code, out, err = await _run(str(NODE), "-e", script)
+        assert code == 0, err
+        assert out.strip() == '200 text/plain "hello GET /n\\n" false'  # node offers no ALPN
+        await server.aclose()
+    run(main(), timeout=30)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_our_client_against_node_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+    async def main() -> None:
+        (tmp_path / "key.pem").write_text(pki.leaf.key_pem)
+        (tmp_path / "cert.pem").write_text(pki.leaf.chain_pem)
+        script = (
+            "const https = require('https'); const fs = require('fs');"
+            f"const s = https.createServer({{key: fs.readFileSync('{tmp_path / 'key.pem'}'), "
+            f"cert: fs.readFileSync('{tmp_path / 'cert.pem'}')}}, (q, r) => "
+            "r.end('node ' + q.url + ' ' + q.headers.host));"
+            "s.listen(0, '127.0.0.1', () => console.log(s.address().port));")
+        proc = await asyncio.create_subprocess_exec(str(NODE), "-e", script,
+                                                    stdout=asyncio.subprocess.PIPE)
+        assert proc.stdout is not None
+        port = int(await asyncio.wait_for(proc.stdout.readline(), 10))
+        try:
+            agent = https.Agent({"ca": pki.ca, "keep_alive": True})
+            bodies, reused = [], []
+            for path in ("/1", "/2"):
+                req = https.get(f"https://localhost:{port}{path}", {"agent": agent})
+                res = await req
+                bodies.append(await consumers.text(res))
+                reused.append(req.reused_socket)
+            assert bodies == [f"node /1 localhost:{port}", f"node /2 localhost:{port}"]
+            assert reused == [False, True]
+            agent.destroy()
+        finally:
+            proc.kill()
+            await proc.wait()
+    run(main(), timeout=30)
