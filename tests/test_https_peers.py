@@ -64,6 +64,7 @@ def test_openssl_s_client_reconnect_reuses_sessions(run: Any, pki: PKI, tmp_path
         code, out, err = await _run("openssl", "s_client", "-connect", f"127.0.0.1:{port}",
                                     "-tls1_2", "-reconnect", "-CAfile", str(ca),
                                     "-servername", "localhost", stdin=b"")
+        assert code == 0, err
         assert "Verify return code: 0 (ok)" in out
         assert out.count("Reused, TLSv1.2") >= 4, out[-2000:]
         await server.aclose()
