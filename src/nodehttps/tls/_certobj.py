@@ -50,6 +50,9 @@ _NODE_KEYS = ("subject", "issuer", "subjectaltname", "infoAccess", "ca", "modulu
               "serialNumber", "raw", "issuerCertificate")
 
 
+_FIELD_NAMES = frozenset({*(snake_name(k) for k in _NODE_KEYS), "pubkey_spki"})
+
+
 def _name_dict(name: x509.Name) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for attr in name:
@@ -248,10 +251,10 @@ class PeerCertificate:
 
     def __getitem__(self, key: str) -> Any:
         name = snake_name(key)
-        if name not in {snake_name(k) for k in _NODE_KEYS} and name != "pubkey_spki":
+        if name not in _FIELD_NAMES:
             raise KeyError(key)
         value = getattr(self, name)
-        if value is None and key not in self._fields():
+        if value is None:  # Node leaves the key out (undefined)
             raise KeyError(key)
         return value
 

@@ -10,9 +10,9 @@ escaping of odd characters) are split as Node splits them.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
+import socket
 from typing import Any
 
 from .. import errors
@@ -81,10 +81,11 @@ def _split_escaped(alt_names: str) -> list[str]:
 
 
 def _canonical_ip(text: str) -> str:
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
+    family = is_ip(text)
+    if not family:
         return text
+    af = socket.AF_INET6 if family == 6 else socket.AF_INET
+    return socket.inet_ntop(af, socket.inet_pton(af, text))
 
 
 def _field(cert: Any, key: str) -> Any:
