@@ -317,6 +317,29 @@ async def junk_server(reply: bytes) -> tuple[net.Server, int]:
     await asyncio.sleep(0)
     return server, server.address()["port"]
 
+def test_remembered_identity_is_per_host_and_certificate(run: Any, certs: PKI) -> None:
+    """The default check remembers successes for (host, leaf); any other pair is checked."""
+    async def main() -> None:
+        server, port, _ = await serve(certs.chain_leaf.server_options())
+        for _ in range(2):
+            ok = await dial(port, ca=certs.ca)
+            assert ok.sock.authorized is True
+            ok.sock.destroy()
+        # Same certificate, a name it does not cover: still refused, with the whole chain.
+        bad = await dial(port, ca=certs.ca, servername="other.example")
+        await bad.closed
+        assert isinstance(bad.error, errors.NodeError)
+        assert bad.error.code == "ERR_TLS_CERT_ALTNAME_INVALID"
+        assert bad.error.cert["issuer_certificate"]["subject"]["CN"] == "Test Intermediate"  # type: ignore[attr-defined]
+        lenient = await dial(port, ca=certs.ca, servername="other.example",
+                             reject_unauthorized=False)
+        assert lenient.sock.authorized is False
+        assert lenient.sock.authorization_error == "ERR_TLS_CERT_ALTNAME_INVALID"
+        lenient.sock.destroy()
+        server.close()
+    run(main())
+
+
 
 def test_junk_server_gives_wrong_version_number(run: Any) -> None:
     async def main() -> None:

@@ -18,6 +18,7 @@ into Python, and connections nobody watches are not in the table.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
@@ -34,13 +35,39 @@ if TYPE_CHECKING:
     from ._socket import TLSSocket
 
 __all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der",
-           "check_server_identity", "create_secure_context", "export_keying_material",
+           "check_server_identity", "create_secure_context", "default_identity_error", "export_keying_material",
            "negotiated_group", "own_certificate", "standard_cipher_name", "unwatch",
            "verify_error", "verify_result", "want_keylog", "want_sessions", "watch"]
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
 SESSION_CALLBACK = _AVAILABLE and hasattr(_lib, "set_new_session_callback")
+
+
+# The default identity check is a pure function of (hostname, leaf certificate): a client
+# that reconnects to the same server (an Agent's pool, a retry) skips re-parsing the leaf.
+# Only successes are kept, so a failure is always computed afresh with its own objects.
+_GOOD_IDENTITIES: dict[tuple[str, bytes], None] = {}
+_GOOD_IDENTITIES_MAX = 256
+
+
+def default_identity_error(host: str, leaf: bytes, cert: Callable[[bool], Any]
+                           ) -> errors.NodeError | None:
+    """Node's default ``checkServerIdentity`` for ``host`` and the peer's ``leaf`` (DER).
+
+    ``cert(detailed)`` gives the certificate object; on failure the error carries the
+    detailed one, as Node's does.
+    """
+    key = (host, leaf)
+    if key in _GOOD_IDENTITIES:
+        return None
+    err = check_server_identity(host, cert(False))
+    if err is not None:
+        return check_server_identity(host, cert(True))
+    if len(_GOOD_IDENTITIES) >= _GOOD_IDENTITIES_MAX:
+        del _GOOD_IDENTITIES[next(iter(_GOOD_IDENTITIES))]
+    _GOOD_IDENTITIES[key] = None
+    return None
 
 
 def verify_error(code: int, chain_len: int | None) -> errors.NodeError | None:

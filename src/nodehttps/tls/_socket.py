@@ -308,10 +308,10 @@ class TLSSocket(TLSInfo, net.Socket):
             opts = self._connect_opts
             host = opts.get("servername") or opts.get("host") or "localhost"
             check = self._check_identity
-            if check is None:  # Node's checker reads only the leaf: skip the chain unless it fails
-                check = _hooks.check_server_identity
-                result = check(host, self.get_peer_certificate()) and \
-                    check(host, self.get_peer_certificate(True))
+            if check is None:  # _verify_error() made sure there is a peer certificate
+                assert self._obj is not None
+                leaf = self._obj.getpeercert(True) or b""
+                result = _hooks.default_identity_error(host, leaf, self.get_peer_certificate)
             else:
                 result = check(host, self.get_peer_certificate(True))
             err = result if result else None
