@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 from typing import Any
 
 import pytest
@@ -309,6 +310,113 @@ def test_ticket_keys_rotation(run: Any, certs: PKI) -> None:
     run(main())
 
 
+async def _sessions_through(watch: Watch, certs: PKI, version: str, rounds: int = 2
+                            ) -> list[bool]:
+    """Connect ``rounds`` times, each offering the previous connection's session."""
+    reused: list[bool] = []
+    session: Any = None
+    for _ in range(rounds):
+        got: list[Any] = []
+        sock, fut = await client(watch.port, ca=certs.ca, max_version=version, session=session)
+        echoed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        sock.on("session", got.append)
+        sock.on("data", lambda d, f=echoed: f.done() or f.set_result(d))
+        assert await fut == "secure"
+        reused.append(sock.is_session_reused())
+        sock.write(b"x")
+        assert await asyncio.wait_for(echoed, 5) == b"echo:x"  # TLS 1.3 tickets are in
+        sock.destroy()
+        session = got[-1] if got else None
+    return reused
+
+
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+def test_external_session_store_tls12(run: Any, certs: PKI) -> None:
+    """Node's 'newSession'/'resumeSession' (test-tls-session-cache): TLS 1.2 without
+    tickets resumes by session id only through the user's store."""
+    async def main() -> None:
+        options = {**certs.leaf.server_options(), "secure_options": ssl.OP_NO_TICKET}
+        plain = await start(options)
+        assert await _sessions_through(plain, certs, "TLSv1.2") == [False, False]
+        plain.server.close()
+
+        watch = await start(options)
+        store: dict[bytes, bytes] = {}
+        events: list[str] = []
+
+        def on_new(session_id: bytes, data: bytes, done: Any) -> None:
+            events.append(f"new:{len(session_id)}")
+            store[session_id] = data
+            done()
+
+        def on_resume(session_id: bytes, done: Any) -> None:
+            events.append(f"resume:{session_id in store}")
+            asyncio.get_running_loop().call_later(0.01, done, None, store.get(session_id))
+        watch.server.on("newSession", on_new)
+        watch.server.on("resumeSession", on_resume)
+        assert await _sessions_through(watch, certs, "TLSv1.2") == [False, True]
+        assert events == ["new:32", "resume:True"]
+        # An unknown id: the listener answers None and the handshake is a full one.
+        store.clear()
+        assert await _sessions_through(watch, certs, "TLSv1.2", rounds=1) == [False]
+        watch.server.close()
+    run(main())
+
+
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+def test_new_session_callback_holds_the_handshake(run: Any, certs: PKI) -> None:
+    """Until the 'newSession' callback runs, the TLS 1.2 server neither finishes its
+    handshake nor reports 'secureConnection' (Node's _securePending)."""
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        options = {**certs.leaf.server_options(), "secure_options": ssl.OP_NO_TICKET}
+        watch = await start(options)
+        order: list[str] = []
+        callbacks: list[Any] = []
+
+        def on_new(_session_id: bytes, _data: bytes, done: Any) -> None:
+            order.append("newSession")
+            callbacks.append(done)
+        watch.server.on("newSession", on_new)
+        watch.server.on("secureConnection", lambda _s: order.append("secureConnection"))
+        sock, fut = await client(watch.port, ca=certs.ca, max_version="TLSv1.2")
+        sock.on("secureConnect", lambda: order.append("secureConnect"))
+        while not callbacks:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)
+        assert order == ["newSession"] and not fut.done()
+        loop.call_soon(callbacks[0])
+        assert await fut == "secure"
+        await asyncio.sleep(0.01)
+        assert order == ["newSession", "secureConnection", "secureConnect"]
+        sock.destroy()
+        watch.server.close()
+    run(main())
+
+
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+def test_session_events_with_tls13_tickets(run: Any, certs: PKI) -> None:
+    """TLS 1.3: each ticket is a 'newSession' (after 'secureConnection'); the
+    compatibility session id is offered to 'resumeSession'; tickets still resume."""
+    async def main() -> None:
+        watch = await start(certs.leaf.server_options())
+        events: list[str] = []
+
+        def on_new(session_id: bytes, data: bytes, done: Any) -> None:
+            assert isinstance(data, bytes) and data
+            events.append("new")
+            done()
+        watch.server.on("newSession", on_new)
+        watch.server.on("resumeSession",
+                        lambda sid, done: (events.append(f"resume:{len(sid)}"), done()))
+        watch.server.on("secureConnection", lambda _s: events.append("secure"))
+        assert await _sessions_through(watch, certs, "TLSv1.3") == [False, True]
+        assert events[:4] == ["resume:32", "secure", "new", "new"]
+        assert events[4] == "resume:32"
+        watch.server.close()
+    run(main())
+
+
 def test_set_secure_context_and_pfx_certificate(run: Any, certs: PKI) -> None:
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
@@ -338,9 +446,7 @@ def test_set_secure_context_and_pfx_certificate(run: Any, certs: PKI) -> None:
 
 
 def test_client_hello_parser_across_records() -> None:
-    import ssl
-
-    from nodehttps.tls._hello import NOT_TLS, parse_client_hello
+    from nodehttps.tls._hello import NOT_TLS, ClientHello, parse_client_hello
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -354,9 +460,13 @@ def test_client_hello_parser_across_records() -> None:
 
     def record(data: bytes) -> bytes:
         return bytes([22, 3, 1]) + len(data).to_bytes(2, "big") + data
-    assert parse_client_hello(hello) == "example.org"
+    whole = parse_client_hello(hello)
+    assert isinstance(whole, ClientHello)
+    assert whole.servername == "example.org"
+    assert len(whole.session_id) == 32  # TLS 1.3's middlebox-compatibility id
+    assert whole.has_ticket is False  # an empty session_ticket extension: no ticket
     assert parse_client_hello(hello[:60]) is None
-    assert parse_client_hello(record(body[:100]) + record(body[100:])) == "example.org"
+    assert parse_client_hello(record(body[:100]) + record(body[100:])) == whole
     assert parse_client_hello(record(body[:100])) is None
     assert parse_client_hello(b"GET / HTTP/1.1\r\n") is NOT_TLS
     assert parse_client_hello(bytes([22, 3, 1, 0, 0]) * 60000) is NOT_TLS

@@ -1,4 +1,4 @@
-"""Peek at a ClientHello: is it whole yet, and which server name does it ask for?
+"""Peek at a ClientHello: is it whole yet, which server name and session does it ask for?
 
 Node's asynchronous ``SNICallback(servername, cb)`` pauses the handshake until ``cb``
 is called. OpenSSL's callback is synchronous, so a server with such a callback buffers
@@ -8,17 +8,32 @@ extension here, awaits the user's callback, and only then makes the ``SSLObject`
 the context the callback chose and feeds it the buffered bytes. Bytes that are not a
 TLS handshake at all are handed to OpenSSL untouched, so it reports the very error it
 reports to Node (``wrong version number``, ``http request``).
+
+Node's ``'resumeSession'`` works the same way: the session id the client offers is
+read here, the user's store is asked for the session, and the handshake goes on once
+it answered.
 """
 
 from __future__ import annotations
 
-__all__ = ["NOT_TLS", "parse_client_hello"]
+from typing import NamedTuple
+
+__all__ = ["NOT_TLS", "ClientHello", "parse_client_hello"]
 
 NOT_TLS = object()  #: the bytes are no ClientHello: let OpenSSL say why
 _MAX_HELLO = 1 << 17  # a bigger ClientHello is treated as malformed
 _HANDSHAKE = 22
 _CLIENT_HELLO = 1
 _EXT_SERVER_NAME = 0
+_EXT_SESSION_TICKET = 35
+
+
+class ClientHello(NamedTuple):
+    """What the server needs to know before OpenSSL sees the hello."""
+
+    servername: str  #: '' when no SNI was sent
+    session_id: bytes  #: the (legacy) session id offered, b'' for none
+    has_ticket: bool  #: a non-empty session_ticket extension: resumption by ticket
 
 
 def _handshake_bytes(buf: bytes) -> bytes | object | None:
@@ -52,31 +67,33 @@ def _handshake_bytes(buf: bytes) -> bytes | object | None:
     return None
 
 
-def parse_client_hello(buf: bytes) -> str | object | None:
-    """The SNI host name of a complete ClientHello in ``buf`` ('' when none was sent),
-    ``None`` while incomplete, :data:`NOT_TLS` for bytes that are not one."""
+def parse_client_hello(buf: bytes) -> ClientHello | object | None:
+    """The :class:`ClientHello` facts of a complete ClientHello in ``buf``, ``None``
+    while incomplete, :data:`NOT_TLS` for bytes that are not one."""
     hello = _handshake_bytes(buf)
     if hello is None or hello is NOT_TLS:
         return hello
     assert isinstance(hello, bytes)
+    servername, has_ticket = "", False
     try:
         pos = 4 + 2 + 32
-        pos += 1 + hello[pos]                                    # session id
+        session_id = hello[pos + 1:pos + 1 + hello[pos]]
+        pos += 1 + hello[pos]
         pos += 2 + int.from_bytes(hello[pos:pos + 2], "big")     # cipher suites
         pos += 1 + hello[pos]                                    # compression methods
-        if pos + 2 > len(hello):
-            return ""
         end = min(len(hello), pos + 2 + int.from_bytes(hello[pos:pos + 2], "big"))
         pos += 2
         while pos + 4 <= end:
             ext_type = int.from_bytes(hello[pos:pos + 2], "big")
             ext_len = int.from_bytes(hello[pos + 2:pos + 4], "big")
             if ext_type == _EXT_SERVER_NAME:
-                return _server_name(hello[pos + 4:pos + 4 + ext_len])
+                servername = _server_name(hello[pos + 4:pos + 4 + ext_len])
+            elif ext_type == _EXT_SESSION_TICKET:
+                has_ticket = ext_len > 0
             pos += 4 + ext_len
     except IndexError:
         return NOT_TLS
-    return ""
+    return ClientHello(servername, session_id, has_ticket)
 
 
 def _server_name(ext: bytes) -> str:

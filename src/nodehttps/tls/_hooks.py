@@ -35,9 +35,10 @@ if TYPE_CHECKING:
     from ._socket import TLSSocket
 
 __all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der",
-           "check_server_identity", "create_secure_context", "default_identity_error", "export_keying_material",
-           "negotiated_group", "own_certificate", "standard_cipher_name", "unwatch",
-           "verify_error", "verify_result", "want_keylog", "want_sessions", "watch"]
+           "check_server_identity", "create_secure_context", "default_identity_error",
+           "export_keying_material", "negotiated_group", "node_session_cache", "offer_server_session", "own_certificate",
+           "standard_cipher_name", "take_server_sessions", "unwatch", "verify_error", "verify_result", "want_keylog",
+           "want_server_sessions", "want_sessions", "watch", "withdraw_server_session"]
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
@@ -108,15 +109,18 @@ def accept_any_peer_certificate(ctx: ssl.SSLContext) -> bool:
 class Watch:
     """What OpenSSL reported for one connection during the current step."""
 
-    __slots__ = ("key", "keylog", "lines", "new_sessions", "sessions", "sock")
+    __slots__ = ("key", "keylog", "lines", "new_sessions", "server_sessions", "sessions",
+                 "sock", "store")
 
     def __init__(self, sock: TLSSocket) -> None:
         self.sock = sock
         self.key = 0
         self.keylog = False
         self.sessions = False
+        self.store = False  # a server socket whose server listens to 'newSession'
         self.lines: list[bytes] = []
         self.new_sessions = 0
+        self.server_sessions: list[tuple[bytes, bytes]] = []
 
 
 _by_ssl: dict[int, Watch] = {}
@@ -134,6 +138,12 @@ def _on_new_session(ssl_id: int) -> None:
         w.new_sessions += 1
 
 
+def _on_server_session(ssl_id: int, session_id: bytes, der: bytes) -> None:
+    w = _by_ssl.get(ssl_id)
+    if w is not None and w.store:
+        w.server_sessions.append((session_id, der))
+
+
 def _install(ctx: ssl.SSLContext, w: Watch) -> None:
     if not _AVAILABLE:
         if w.keylog:
@@ -145,6 +155,9 @@ def _install(ctx: ssl.SSLContext, w: Watch) -> None:
     if w.sessions and SESSION_CALLBACK and not getattr(ctx, "_nodehttps_sessions", False):
         _lib.set_new_session_callback(ctx, _on_new_session)
         ctx._nodehttps_sessions = True  # type: ignore[attr-defined]
+    if w.store and not getattr(ctx, "_nodehttps_store", False):
+        _lib.set_server_session_cache(ctx, _on_server_session)
+        ctx._nodehttps_store = True  # type: ignore[attr-defined]
 
 
 def _ensure(sock: TLSSocket) -> Watch:
@@ -166,6 +179,39 @@ def want_sessions(sock: TLSSocket) -> None:
     if SESSION_CALLBACK:
         _ensure(sock).sessions = True
         watch(sock)
+
+
+def want_server_sessions(sock: TLSSocket) -> bool:
+    """A server ``sock`` whose server listens to ``'newSession'``; False without libssl."""
+    if not _AVAILABLE:
+        return False
+    _ensure(sock).store = True
+    return True
+
+
+def take_server_sessions(sock: TLSSocket) -> list[tuple[bytes, bytes]] | None:
+    """The new server sessions of the last step, for ``sock`` to report itself."""
+    w = sock._watch
+    if w is None or not w.server_sessions:
+        return None
+    stored, w.server_sessions = w.server_sessions, []
+    return stored
+
+
+def node_session_cache(ctx: ssl.SSLContext) -> None:
+    """A server context keeps no session ids of its own, as Node's (see ``_libssl``)."""
+    if _AVAILABLE and not getattr(ctx, "_nodehttps_store", False):
+        _lib.set_server_session_cache(ctx, None)
+
+
+def offer_server_session(ctx: ssl.SSLContext, der: bytes) -> int:
+    """The session a ``'resumeSession'`` listener found, for the handshake to resume."""
+    return _lib.add_server_session(ctx, der) if _AVAILABLE else 0
+
+
+def withdraw_server_session(ctx: ssl.SSLContext, session: int) -> None:
+    """Take an offered session out of ``ctx``'s cache again."""
+    _lib.remove_server_session(ctx, session)
 
 
 def watch(sock: TLSSocket, ctx: ssl.SSLContext | None = None) -> None:
@@ -208,6 +254,9 @@ def after_step(sock: TLSSocket) -> None:
     if w.new_sessions:
         count, w.new_sessions = w.new_sessions, 0
         sock._emit_new_sessions(count)
+    if w.server_sessions:
+        stored, w.server_sessions = w.server_sessions, []
+        sock._emit_server_sessions(stored)
 
 
 # -- connection facts -------------------------------------------------------------------------

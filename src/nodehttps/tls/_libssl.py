@@ -27,9 +27,10 @@ from typing import Any
 
 from .. import errors
 
-__all__ = ["available", "export_keying_material", "get_negotiated_group", "get_ticket_keys",
-           "get_verify_result", "set_ciphersuites", "set_groups", "set_keylog_callback",
-           "set_new_session_callback", "set_permissive_verify", "set_session_id_context",
+__all__ = ["add_server_session", "available", "export_keying_material", "get_negotiated_group",
+           "get_ticket_keys", "get_verify_result", "remove_server_session", "set_ciphersuites",
+           "set_groups", "set_keylog_callback", "set_new_session_callback",
+           "set_permissive_verify", "set_server_session_cache", "set_session_id_context",
            "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
@@ -53,13 +54,21 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
                                                   ctypes.c_char_p, ctypes.c_size_t,
                                                   ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]),
     "OBJ_nid2sn": (ctypes.c_char_p, [ctypes.c_int]),
+    "SSL_SESSION_get_id": (_P, [_P, ctypes.POINTER(ctypes.c_uint)]),
+    "i2d_SSL_SESSION": (ctypes.c_int, [_P, ctypes.POINTER(_P)]),
+    "d2i_SSL_SESSION": (_P, [_P, ctypes.POINTER(_P), ctypes.c_long]),
+    "SSL_CTX_add_session": (ctypes.c_int, [_P, _P]),
+    "SSL_CTX_remove_session": (ctypes.c_int, [_P, _P]),
+    "SSL_SESSION_free": (None, [_P]),
+    "ERR_clear_error": (None, []),
 }
 # SSL_CTX_ctrl / SSL_ctrl commands (openssl/ssl.h)
 _SET_SESS_CACHE_MODE, _GET_SESS_CACHE_MODE = 44, 45
 _SET_TLSEXT_TICKET_KEYS, _GET_TLSEXT_TICKET_KEYS = 59, 58
 _SET_GROUPS_LIST, _SET_SIGALGS_LIST = 92, 98
 _GET_NEGOTIATED_GROUP = 134
-_SESS_CACHE_CLIENT, _SESS_CACHE_NO_INTERNAL_STORE = 0x1, 0x300
+_SESS_CACHE_CLIENT, _SESS_CACHE_SERVER = 0x1, 0x2
+_SESS_CACHE_NO_INTERNAL_STORE = 0x200
 _TICKET_KEY_LENGTH = 80  # OpenSSL 3: 16 name + 32 HMAC + 32 AES
 
 _lib: Any = None
@@ -228,6 +237,63 @@ def set_new_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], None]) -> 
     _lib.SSL_CTX_ctrl(ptr, _SET_SESS_CACHE_MODE,
                       mode | _SESS_CACHE_CLIENT | _SESS_CACHE_NO_INTERNAL_STORE, None)
     _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
+
+
+def _session_bytes(session: int) -> tuple[bytes, bytes]:
+    """An ``SSL_SESSION*``'s id and its DER serialization (Node's ``sessionData``)."""
+    length = ctypes.c_uint(0)
+    id_ptr = _lib.SSL_SESSION_get_id(session, ctypes.byref(length))
+    session_id = ctypes.string_at(id_ptr, length.value) if id_ptr else b""
+    size = int(_lib.i2d_SSL_SESSION(session, None))
+    if size <= 0:
+        return session_id, b""
+    buf = ctypes.create_string_buffer(size)
+    cursor = _P(ctypes.addressof(buf))
+    _lib.i2d_SSL_SESSION(session, ctypes.byref(cursor))
+    return session_id, buf.raw
+
+
+def set_server_session_cache(ctx: ssl.SSLContext,
+                             fn: Callable[[int, bytes, bytes], None] | None) -> None:
+    """Node's server session cache: OpenSSL stores no session on its own (so a session
+    id resumes only through ``'resumeSession'``, as in Node), and with ``fn``, each new
+    session is reported as ``fn(id of the _ssl object, session id, DER)``."""
+    ptr = _ctx(ctx)
+    _lib.SSL_CTX_ctrl(ptr, _SET_SESS_CACHE_MODE,
+                      _SESS_CACHE_SERVER | _SESS_CACHE_NO_INTERNAL_STORE, None)
+    if fn is None:
+        return
+
+    def callback(ssl_ptr: int, session: int) -> int:
+        session_id, der = _session_bytes(session)
+        fn(_lib.SSL_get_ex_data(ssl_ptr, 0), session_id, der)
+        return 0  # not kept: OpenSSL frees the session when it is done with it
+
+    cb = _NEW_SESSION_CB(callback)
+    _keep_alive(ctx, cb)
+    _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
+
+
+def add_server_session(ctx: ssl.SSLContext, der: bytes) -> int:
+    """Put a serialized session into ``ctx``'s cache for the next lookup of its id.
+
+    Returns the ``SSL_SESSION*`` for :func:`remove_server_session` (0 when ``der`` does
+    not parse: the handshake is then a full one, as in Node)."""
+    ptr = _ctx(ctx)
+    buf = ctypes.create_string_buffer(der, len(der))
+    cursor = _P(ctypes.addressof(buf))
+    session = _lib.d2i_SSL_SESSION(None, ctypes.byref(cursor), len(der))
+    if not session:
+        _lib.ERR_clear_error()  # leave nothing for the handshake's error report
+        return 0
+    _lib.SSL_CTX_add_session(ptr, session)
+    return int(session)
+
+
+def remove_server_session(ctx: ssl.SSLContext, session: int) -> None:
+    """Undo :func:`add_server_session` once the handshake has looked it up."""
+    _lib.SSL_CTX_remove_session(_ctx(ctx), session)
+    _lib.SSL_SESSION_free(session)
 
 
 def _accept_all(_preverify_ok: int, _store: int) -> int:

@@ -25,7 +25,7 @@ from typing import Any
 from .. import _loop, errors, net
 from .._options import normalize, validate_function, validate_number
 from . import _hooks
-from ._hello import NOT_TLS, parse_client_hello
+from ._hello import ClientHello, parse_client_hello
 from ._socket import HANDSHAKE_TIMEOUT_MS, TLSSocket
 
 __all__ = ["Server", "convert_alpn_protocols", "create_server"]
@@ -93,8 +93,9 @@ class Server(net.Server):
     Options: every ``create_secure_context`` option, plus ``request_cert``,
     ``reject_unauthorized`` (default True; applies with ``request_cert``),
     ``alpn_protocols``, ``sni_callback(servername, cb)``, ``handshake_timeout``
-    (120000 ms). ``'newSession'``/``'resumeSession'`` (TLS 1.2 external session caches)
-    are not supported: OpenSSL's own cache and tickets resume sessions instead.
+    (120000 ms). Sessions resume by ticket; by session id only through an external
+    store, with ``'newSession'`` (id, data, callback) and ``'resumeSession'`` (id,
+    callback(err, data)), as in Node.
     """
 
     def __init__(self, options: dict[str, Any] | Callable[..., Any] | None = None,
@@ -140,6 +141,7 @@ class Server(net.Server):
         if not ctx.options & ssl.OP_NO_RENEGOTIATION:
             ctx.options |= ssl.OP_NO_RENEGOTIATION
         ctx.sni_callback = _sni_dispatch
+        _hooks.node_session_cache(ctx)
 
     def add_context(self, hostname: str, context: Any) -> None:
         """Node's ``server.addContext(hostname, context)``: a context for an SNI name."""
@@ -194,23 +196,52 @@ class Server(net.Server):
         if self.listener_count("keylog"):
             sock._keylog_server = self
             _hooks.want_keylog(sock)
+        if self.listener_count("newSession"):
+            _hooks.want_server_sessions(sock)
         self._connections += 1
         sock.once("close", lambda *_: self._connection_closed())
         return net._AcceptedProtocol(sock, self)
 
     def _peek_hello(self, sock: TLSSocket) -> None:
-        """An async ``sni_callback``: wait for the whole ClientHello, then ask it."""
+        """Once the whole ClientHello is in: ``'resumeSession'``, then an async SNICallback
+        (Node's order), then the engine."""
         if sock._hello is None:
             return
-        name = parse_client_hello(bytes(sock._hello))
-        if name is None:
+        hello = parse_client_hello(bytes(sock._hello))
+        if hello is None:
             return
-        if name is NOT_TLS or not name:
+        if not isinstance(hello, ClientHello):  # not TLS: OpenSSL says why
             sock._resume_with(None)
             return
-        assert isinstance(name, str) and self.sni_callback is not None
-        sock._sni_name = name
         sock._hello_wait = True
+        if hello.session_id and not hello.has_ticket and self.listener_count("resumeSession"):
+            self._resume_session(sock, hello)
+        else:
+            self._choose_context(sock, hello.servername)
+
+    def _resume_session(self, sock: TLSSocket, hello: ClientHello) -> None:
+        answered = False
+
+        def done(err: BaseException | None = None, session_data: Any = None) -> None:
+            nonlocal answered
+            if answered or sock.destroyed:
+                return
+            answered = True
+            if err is not None:
+                sock.destroy(err)
+                return
+            if session_data:
+                sock._offer_session(bytes(session_data))
+            self._choose_context(sock, hello.servername)
+
+        self.emit("resumeSession", hello.session_id, done)
+
+    def _choose_context(self, sock: TLSSocket, name: str) -> None:
+        """Node's async ``SNICallback(servername, cb)``; no callback or no name: as is."""
+        if not name or self.sni_callback is None:
+            sock._resume_with(None)
+            return
+        sock._sni_name = name
         answered = False
 
         def done(err: BaseException | None = None, context: Any = None) -> None:

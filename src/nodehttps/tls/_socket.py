@@ -72,9 +72,10 @@ class TLSSocket(TLSInfo, net.Socket):
     __slots__ = (
         "_chain", "_check_identity", "_connect_opts", "_ctx", "_error_emitted", "_hello",
         "_hello_wait", "_hs_timer", "_in", "_is_server", "_keylog_server", "_last_session_id",
-        "_obj", "_out", "_peer_cert", "_pending_plain", "_reject", "_released", "_request_cert",
-        "_secure", "_secure_ctx", "_session_offer", "_session_polls", "_sni_name", "_tls_server",
-        "_watch", "alpn_protocol", "authorization_error", "authorized", "encrypted", "servername")
+        "_obj", "_offered", "_out", "_out_held", "_peer_cert", "_pending_plain", "_reject",
+        "_released", "_request_cert", "_secure", "_secure_ctx", "_secure_pending",
+        "_session_offer", "_session_polls", "_sni_name", "_tls_server", "_watch",
+        "alpn_protocol", "authorization_error", "authorized", "encrypted", "servername")
 
     def __init__(self, socket: net.Socket | None = None, options: dict[str, Any] | None = None,
                  **kwargs: Any) -> None:
@@ -109,6 +110,9 @@ class TLSSocket(TLSInfo, net.Socket):
         self._session_polls = 0
         self._last_session_id: bytes | None = None
         self._keylog_server: Server | None = None
+        self._offered: tuple[ssl.SSLContext, int] | bytes | None = None  # 'resumeSession'
+        self._out_held = 0  # 'newSession' callbacks not called yet: output waits for them
+        self._secure_pending = False  # ... and so does 'secure' (TLS 1.2)
         secure_context = opts.get("secure_context")
         if secure_context is None:
             secure_context = _hooks.create_secure_context(opts, is_server=self._is_server)
@@ -195,6 +199,9 @@ class TLSSocket(TLSInfo, net.Socket):
         obj._nodehttps_socket = self  # type: ignore[attr-defined]  # for the SNI callback
         self._obj = obj
         _hooks.watch(self, ctx)
+        if isinstance(self._offered, bytes):  # after the SNI choice: the lookup uses ctx
+            ptr = _hooks.offer_server_session(ctx, self._offered)
+            self._offered = (ctx, ptr) if ptr else None
 
     def _on_data(self, data: bytes) -> None:
         self.bytes_read += len(data)
@@ -215,7 +222,8 @@ class TLSSocket(TLSInfo, net.Socket):
     def _server_first_bytes(self, data: bytes) -> bool:
         """Make the server's engine; False while an async SNICallback holds the bytes."""
         server = self._tls_server
-        if server is None or server.sni_callback is None:
+        if server is None or (server.sni_callback is None and
+                              not server.listener_count("resumeSession")):
             self._make_engine(self._ctx)
             return True
         if self._hello is None:
@@ -266,20 +274,44 @@ class TLSSocket(TLSInfo, net.Socket):
             return
         self._handshake_done()
 
+    def _offer_session(self, der: bytes) -> None:
+        """A ``'resumeSession'`` listener found this session for the offered id."""
+        self._offered = der
+
+    def _withdraw_session(self) -> None:
+        offered, self._offered = self._offered, None
+        if isinstance(offered, tuple):
+            _hooks.withdraw_server_session(*offered)
+
     def _fail_handshake(self, err: BaseException) -> None:
         if not self.destroyed:
             self.destroy(err)
 
     def _handshake_done(self) -> None:
         self._secure = True
+        if self._offered is not None:
+            self._withdraw_session()
         if self._hs_timer is not None:
             self._hs_timer.cancel()
             self._hs_timer = None
         obj = self._obj
         assert obj is not None
+        # Node reports a TLS 1.3 server's new sessions (its tickets) after
+        # 'secureConnection'; TLS 1.2's come first, and 'secure' waits for their callbacks.
+        late = _hooks.take_server_sessions(self) \
+            if self._is_server and obj.version() == "TLSv1.3" else None
         _hooks.after_step(self)  # keylog lines (and a TLS 1.2 session) come first, as in Node
         if self.destroyed:
             return
+        if self._out_held:
+            self._secure_pending = True
+            return
+        self._finish_init(late)
+
+    def _finish_init(self, late_sessions: list[tuple[bytes, bytes]] | None = None) -> None:
+        """Node's ``_finishInit``: verification, then ``'secureConnect'``/``'secure'``."""
+        obj = self._obj
+        assert obj is not None
         self.alpn_protocol = obj.selected_alpn_protocol() or False
         self.servername = (self._sni_name or False) if self._is_server else False
         ok = self._server_verified() if self._is_server else self._client_verified()
@@ -294,6 +326,8 @@ class TLSSocket(TLSInfo, net.Socket):
         else:
             self.emit("secureConnect")
         self.emit("secure")
+        if late_sessions:
+            self._emit_server_sessions(late_sessions)
         if not self._is_server and not _hooks.SESSION_CALLBACK:
             if obj.version() == "TLSv1.3":
                 self._session_polls = _SESSION_POLLS  # its tickets come after the handshake
@@ -432,7 +466,7 @@ class TLSSocket(TLSInfo, net.Socket):
 
     def _flush_out(self) -> None:
         out = self._out
-        if out is not None and out.pending and not self.destroyed:
+        if out is not None and out.pending and not self.destroyed and not self._out_held:
             transport = self._transport
             if transport is not None:
                 transport.write(out.read())
@@ -485,6 +519,8 @@ class TLSSocket(TLSInfo, net.Socket):
             self._hs_timer.cancel()
             self._hs_timer = None
         _hooks.unwatch(self)
+        if self._offered is not None:
+            self._withdraw_session()
         if self._is_server and error is None and not self._released:
             self._tls_client_error(errors.conn_reset("socket hang up"))
 
@@ -512,6 +548,32 @@ class TLSSocket(TLSInfo, net.Socket):
         wrapped = self._wrap_session(session)
         for _ in range(count):
             self.emit("session", wrapped)
+
+    def _emit_server_sessions(self, stored: list[tuple[bytes, bytes]]) -> None:
+        """Node's server ``'newSession'`` (id, DER, callback): until every callback is
+        called, the handshake's remaining output is held, as in Node."""
+        server = self._tls_server
+        if server is None:
+            return
+        for session_id, der in stored:
+            self._out_held += 1
+            called = False
+
+            def done() -> None:
+                nonlocal called
+                if called:
+                    return
+                called = True
+                self._out_held -= 1
+                if self._out_held or self.destroyed:
+                    return
+                if self._secure_pending:
+                    self._secure_pending = False
+                    self._finish_init()
+                else:
+                    self._flush_out()
+            if not server.emit("newSession", session_id, der, done):
+                done()
 
     def _wrap_session(self, session: ssl.SSLSession) -> TLSSession:
         return TLSSession(session, self._ctx, self._peer_chain(), self._secure_ctx)
