@@ -231,23 +231,36 @@ class Socket(_Refable, Readable):
                     addresses.append((str(addr[0]), int(fam_i)))
             self.emit("lookup", None, addresses[0][0], 6 if addresses[0][1] == _socket.AF_INET6 else 4,
                       host)
+        local_family = is_ip(local) if local else 0
+        if local_family:  # a socket bound to an IPv4 address cannot reach an IPv6 one
+            wanted = _socket.AF_INET6 if local_family == 6 else _socket.AF_INET
+            addresses = [a for a in addresses if a[1] == wanted] or addresses
         last_exc: BaseException | None = None
         last_addr = addresses[0][0]
         for address, _fam in addresses:
             if self.destroyed:
                 return
             last_addr = address
-            local_addr = (local or ("::" if _fam == _socket.AF_INET6 else "0.0.0.0"), local_port or 0) \
-                if (local or local_port) else None
             try:
-                await loop.create_connection(lambda: _SocketProtocol(self), address, port,
-                                             local_addr=local_addr)
+                if local or local_port:
+                    raw = _bound_socket(_fam, local, local_port)
+                    try:
+                        await loop.sock_connect(raw, (address, port))
+                    except BaseException:
+                        raw.close()
+                        raise
+                    await loop.create_connection(lambda: _SocketProtocol(self), sock=raw)
+                else:
+                    await loop.create_connection(lambda: _SocketProtocol(self), address, port)
+                return
+            except _BindError as exc:
+                if not self.destroyed:
+                    self.destroy(errors.from_oserror(exc.error, "bind", exc.address, exc.port))
                 return
             except OSError as exc:
                 last_exc = exc
         if not self.destroyed and last_exc is not None:
-            syscall = "bind" if local and getattr(last_exc, "errno", None) == 99 else "connect"
-            self.destroy(errors.from_oserror(last_exc, syscall, last_addr, port))
+            self.destroy(errors.from_oserror(last_exc, "connect", last_addr, port))
 
     def _attach(self, transport: asyncio.Transport) -> None:
         """The transport is connected (client) or accepted (server)."""
@@ -385,7 +398,12 @@ class Socket(_Refable, Readable):
         transport = self._transport
         assert transport is not None
         if transport.can_write_eof() and not self._peer_ended:
-            transport.write_eof()
+            try:
+                transport.write_eof()
+            except OSError:
+                # The peer is gone (ENOTCONN from shutdown(2)): Node's ``_final`` treats
+                # UV_ENOTCONN as done; closing the transport reports the rest.
+                transport.close()
         else:
             transport.close()
         self._loop.call_soon(self._emit_finish)
@@ -601,6 +619,34 @@ class Socket(_Refable, Readable):
         await fut
 
 
+class _BindError(Exception):
+    """Binding to ``local_address``/``local_port`` failed (reported with syscall ``bind``)."""
+
+    def __init__(self, error: OSError, address: str, port: int | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.address = address
+        self.port = port
+
+
+def _bound_socket(family: int, local: str | None, local_port: int | None) -> _socket.socket:
+    """A non-blocking socket bound to the local address and port, as libuv's
+    ``uv_tcp_bind`` before ``uv_tcp_connect`` (Node's ``localAddress``/``localPort``).
+
+    A failure raises :class:`_BindError` naming what was asked for, as Node's
+    ``bind EADDRNOTAVAIL 1.2.3.4`` does (the port only when one was given).
+    """
+    raw = _socket.socket(family, _socket.SOCK_STREAM)
+    try:
+        raw.setblocking(False)
+        host = local or ("::" if family == _socket.AF_INET6 else "0.0.0.0")
+        raw.bind((host, local_port or 0))
+    except OSError as exc:
+        raw.close()
+        raise _BindError(exc, host, local_port) from None
+    return raw
+
+
 def _validate_port(port: Any) -> int:
     if isinstance(port, str) and port.strip().isdigit():
         port = int(port)
@@ -657,6 +703,7 @@ class Server(_Refable, EventEmitter):
         self._closing = False
         self._connections = 0
         self.max_connections: int | None = None
+        self._pipe_path: str | None = None
         if connection_listener is not None:
             self.on("connection", connection_listener)
 
@@ -677,18 +724,34 @@ class Server(_Refable, EventEmitter):
                 opts[key] = value
         if self.listening or self._sockets:
             raise errors.ERR_SERVER_ALREADY_LISTEN()
-        port = _validate_port(opts.get("port") or 0)
-        host = opts.get("host")
+        path = opts.get("path")
+        port_arg = opts.get("port")
+        if path is None and isinstance(port_arg, str) and not port_arg.strip().isdigit():
+            path, port_arg = port_arg, None  # listen(path[, backlog][, callback])
+            if "host" in opts:
+                opts["backlog"] = opts.pop("host")
         backlog = int(opts.get("backlog") or 511)
         if callback is not None:
             self.once("listening", callback)
-        try:
-            self._sockets = _bind(host, port, backlog, bool(opts.get("ipv6_only")))
-        except OSError as exc:
-            err = errors.from_oserror(exc, "listen", host or "::", port)
-            err.message = f"listen {err.code}: {_strerror(exc)} {host or '::'}:{port}"
-            self._loop.call_soon(self._emit_error, err)
-            return self
+        if path is not None:
+            try:
+                self._sockets = [_bind_pipe(str(path), backlog)]
+            except OSError as exc:
+                err = errors.from_oserror(exc, "listen", str(path))
+                err.message = f"listen {err.code}: {_strerror(exc)} {path}"
+                self._loop.call_soon(self._emit_error, err)
+                return self
+            self._pipe_path = str(path)
+        else:
+            port = _validate_port(port_arg or 0)
+            host = opts.get("host")
+            try:
+                self._sockets = _bind(host, port, backlog, bool(opts.get("ipv6_only")))
+            except OSError as exc:
+                err = errors.from_oserror(exc, "listen", host or "::", port)
+                err.message = f"listen {err.code}: {_strerror(exc)} {host or '::'}:{port}"
+                self._loop.call_soon(self._emit_error, err)
+                return self
         self.listening = True
         self._closing = False
         self._do_ref()
@@ -699,8 +762,12 @@ class Server(_Refable, EventEmitter):
         loop = self._loop
         try:
             for sock in self._sockets:
-                server = await loop.create_server(self._protocol_factory, sock=sock,
-                                                  start_serving=True)
+                if sock.family == _socket.AF_UNIX:
+                    server = await loop.create_unix_server(self._protocol_factory, sock=sock,
+                                                           start_serving=True)
+                else:
+                    server = await loop.create_server(self._protocol_factory, sock=sock,
+                                                      start_serving=True)
                 self._aio_server = server
         except OSError as exc:  # pragma: no cover - bind succeeded, so this is rare
             self._emit_error(errors.from_oserror(exc, "listen"))
@@ -736,11 +803,14 @@ class Server(_Refable, EventEmitter):
         if self._closing and self._connections <= 0:
             self._finish_close()
 
-    def address(self) -> dict[str, Any] | None:
-        """Node's ``server.address()``: ``{'address', 'family', 'port'}`` once bound."""
+    def address(self) -> Any:
+        """Node's ``server.address()``: ``{'address', 'family', 'port'}`` once bound; the
+        path (a ``str``) for a server listening on a Unix socket; ``None`` before."""
         if not self._sockets:
             return None
         sock = self._sockets[0]
+        if sock.family == _socket.AF_UNIX:
+            return str(sock.getsockname())
         name = sock.getsockname()
         return {"address": name[0], "family": _family_name(sock.family), "port": name[1]}
 
@@ -764,6 +834,10 @@ class Server(_Refable, EventEmitter):
             for sock in self._sockets:
                 sock.close()
         self._sockets = []
+        if self._pipe_path is not None:  # as libuv, which unlinks the pipe it bound
+            with contextlib.suppress(OSError):
+                os.unlink(self._pipe_path)
+            self._pipe_path = None
         self._do_unref()
         if self._connections <= 0:
             self._loop.call_soon(self._finish_close)
@@ -838,6 +912,20 @@ def _bind(host: str | None, port: int, backlog: int, ipv6_only: bool) -> list[_s
     infos = _socket.getaddrinfo(host, port, type=_socket.SOCK_STREAM, flags=_socket.AI_PASSIVE)
     family, _, _, _, addr = infos[0]
     return [_listening(_socket.create_server(addr, family=family, backlog=backlog))]
+
+
+def _bind_pipe(path: str, backlog: int) -> _socket.socket:
+    """Bind and listen on a Unix socket at ``path`` (Node's ``listen(path)``); an existing
+    file there is ``EADDRINUSE``, as libuv reports it."""
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
 
 
 def _listening(sock: _socket.socket) -> _socket.socket:
