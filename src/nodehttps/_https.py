@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import errors, net, tls
@@ -89,14 +89,18 @@ class Agent(HttpAgent):
         if not opts.get("servername") and opts.get("servername") != "":
             opts["servername"] = _server_name(opts, req)
 
-    def create_connection(self, options: dict[str, Any], callback: Callable[..., Any] | None = None
-                          ) -> Any:
-        """Node's ``https.Agent.createConnection``: ``tls.connect`` with a cached session."""
-        opts = dict(options)
+    def create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        """Node's ``https.Agent.createConnection``: ``tls.connect`` with a cached session.
+
+        Takes Node's forms ``(options)``, ``(port, options)``, ``(port, host, options)``
+        (``options`` may be ``None``), optionally followed by a callback for
+        ``'secureConnect'``; the caller's options are copied, never mutated.
+        """
+        opts, callback = _connection_args(args, kwargs)
         key = opts.get("_agent_key")
         if key is not None:
             session = self._get_session(key)
-            if session is not None:
+            if session is not None and opts.get("session") is None:
                 opts["session"] = session
         sock = tls.connect(opts)
         if key is not None:
@@ -138,6 +142,29 @@ class Agent(HttpAgent):
 
     def _watch_keylog(self, sock: Any) -> None:
         sock.on("keylog", lambda line: self.emit("keylog", line, sock))
+
+
+def _connection_args(args: tuple[Any, ...], kwargs: dict[str, Any]
+                     ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+    """Node's argument handling in ``https.Agent.createConnection(port, host, options)``."""
+    rest = list(args)
+    callback = rest.pop() if rest and callable(rest[-1]) else kwargs.pop("callback", None)
+    port, host, options = [*rest, None, None, None][:3]
+    if isinstance(port, Mapping):
+        opts = normalize(port)
+    elif isinstance(host, Mapping):
+        opts = normalize(host)
+    elif isinstance(options, Mapping):
+        opts = normalize(options)
+    else:
+        opts = {}
+    if kwargs:
+        opts.update(normalize(kwargs))
+    if isinstance(port, int) and not isinstance(port, bool):
+        opts["port"] = port
+    if isinstance(host, str):
+        opts["host"] = host
+    return opts, callback
 
 
 def _server_name(options: dict[str, Any], req: Any) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import net
+from .._loop import get_loop
 from .._options import normalize, validate_number, validate_one_of
 from .._proto import pool as _pool
 from ..events import EventEmitter
@@ -106,10 +107,15 @@ class Agent(EventEmitter):
         opts = {**options, **{k: v for k, v in self.options.items() if v is not None}}
         opts.pop("signal", None)
         opts["host"] = opts.get("hostname") or opts.get("host") or "localhost"
+        if not opts.get("port") and not opts.get("socket_path"):
+            # Node's ClientRequest writes its port (options.port || defaultPort) back into
+            # the options it hands to addRequest; ours keeps it on the request.
+            opts["port"] = getattr(req, "port", None) or self.default_port
         self._prepare_socket_options(opts, req)
         name = self.get_name(opts)
         req._agent_name = name
         req._agent_options = opts
+        self._drop_destroyed_free(name)
         decision = self._pool.add_request(name, req)
         if isinstance(decision, _pool.Reuse):
             sock = decision.socket
@@ -120,13 +126,26 @@ class Agent(EventEmitter):
         elif decision.evict is not None:
             decision.evict.destroy()
 
+    def _drop_destroyed_free(self, name: str) -> None:
+        """Node's ``addRequest`` skips free sockets already destroyed (their ``'close'``
+        is still to come): a socket destroyed while idle is never handed out."""
+        for sock in list(self._pool.free_sockets.get(name, ())):
+            if getattr(sock, "destroyed", False):
+                for action in self._pool.socket_closed(name, sock):
+                    self._carry_out(action)
+
     def _create_for(self, req: Any, name: str, opts: dict[str, Any]) -> None:
+        def fail(err: BaseException) -> None:
+            req._emit_error(err)
+            req._emit_close()
+
         def on_created(err: BaseException | None, sock: Any) -> None:
             if err is not None:
                 for action in self._pool.creation_failed(name):
                     self._carry_out(action)
-                req._emit_error(err)
-                req._emit_close()
+                # Node's req.onSocket(null, err): the error comes on the next tick, so a
+                # request made in this tick can still be given its listeners.
+                get_loop().call_soon(fail, err)
                 return
             self._pool.socket_created(name, sock)
             self._install_listeners(sock, name)
@@ -229,7 +248,7 @@ class Agent(EventEmitter):
             if not alive:
                 sock.destroy()  # 'close' takes it out of the pool
                 return
-            sock.once("error", _free_socket_error)
+            sock.once("error", _free_socket_error_listener(sock))
             return
         sock._http_message = None
         sock.destroy()
@@ -257,7 +276,10 @@ class Agent(EventEmitter):
 
     def reuse_socket(self, sock: Any, req: Any) -> None:
         """Node's ``agent.reuseSocket(socket, req)``."""
-        sock.remove_listener("error", _free_socket_error)
+        listener = getattr(sock, "_agent_free_error", None)
+        if listener is not None:
+            sock.remove_listener("error", listener)
+            sock._agent_free_error = None
         req.reused_socket = True
         sock.ref()
 
@@ -269,8 +291,15 @@ class Agent(EventEmitter):
                     sock.destroy()
 
 
-def _free_socket_error(_err: BaseException) -> None:
-    """An error on an idle socket: the socket closes and leaves the pool; nothing to report."""
+def _free_socket_error_listener(sock: Any) -> Callable[[BaseException], None]:
+    """Node's ``freeSocketErrorListener`` for ``sock``: an error on an idle socket destroys
+    it and takes it out of the pool at once (``'agentRemove'``); nothing is reported."""
+    def on_error(_err: BaseException) -> None:
+        sock._agent_free_error = None
+        sock.destroy()
+        sock.emit("agentRemove")
+    sock._agent_free_error = on_error
+    return on_error
 
 
 global_agent = Agent({"keep_alive": True, "scheduling": "lifo", "timeout": 5000})
