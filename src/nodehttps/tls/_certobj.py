@@ -2,8 +2,9 @@
 
 Each field is formatted as Node formats it (Node: ``src/crypto/crypto_x509.cc``,
 OpenSSL's printers): ``subject``/``issuer`` with OpenSSL short names (a repeated
-attribute becomes a list), ``subjectaltname`` as OpenSSL prints it
-(``DNS:a, IP Address:127.0.0.1``; IPv6 uncompressed in upper case), ``valid_from`` as
+attribute becomes a list), ``subjectaltname`` as Node prints it
+(``DNS:a, IP Address:127.0.0.1``; IPv6 uncompressed in upper case; a value with a comma,
+quote or control character as a JSON string, ``DNS:"a\\u002c DNS:b"``), ``valid_from`` as
 ``ASN1_TIME_print`` (``Nov  3 21:43:45 2026 GMT``), fingerprints as ``AB:CD:...``,
 ``serial_number`` as ``BN_bn2hex``, ``pubkey`` as DER SubjectPublicKeyInfo for RSA and
 the uncompressed point for EC keys. Parsing happens on first access to a field, so a
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import json
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -41,7 +43,7 @@ _CURVES = {"secp256r1": ("prime256v1", "P-256"), "secp384r1": ("secp384r1", "P-3
            "secp521r1": ("secp521r1", "P-521"), "secp224r1": ("secp224r1", "P-224"),
            "secp256k1": ("secp256k1", None)}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ACCESS = {"1.3.6.1.5.5.7.48.1": "OCSP - URI", "1.3.6.1.5.5.7.48.2": "CA Issuers - URI"}
+_ACCESS = {"1.3.6.1.5.5.7.48.1": "OCSP", "1.3.6.1.5.5.7.48.2": "CA Issuers"}
 
 # Node's keys that differ from snake_case of themselves.
 _NODE_KEYS = ("subject", "issuer", "subjectaltname", "infoAccess", "ca", "modulus", "bits",
@@ -75,19 +77,136 @@ def _ip_text(ip: Any) -> str:
     return str(ip)
 
 
+# Node's PrintAltName (``src/crypto/crypto_common.cc``, the CVE-2021-44532 fix): a value
+# holding a separator, a quote or a control character is printed as a JSON string, so a
+# name such as ``DNS:"a.com, DNS:b.com"`` can never pass for two names.
+_UNSAFE_ANY = frozenset(b'"\\,\'')
+_HEX = "0123456789abcdef"
+
+
+def _safe_alt_name(data: bytes, utf8: bool) -> bool:
+    for c in data:
+        if c in _UNSAFE_ANY:
+            return False
+        if utf8:
+            if c < 0x20 or c == 0x7F:
+                return False
+        elif c < 0x20 or c > 0x7E:
+            return False
+    return True
+
+
+def _print_alt_name(data: bytes, utf8: bool, prefix: str | None = None) -> str:
+    """Node's ``PrintAltName``: as it is when safe, else a JSON-quoted string."""
+    lead = f"{prefix}:" if prefix is not None else ""
+    if _safe_alt_name(data, utf8):
+        return lead + data.decode("utf-8" if utf8 else "latin-1", "replace")
+    out = bytearray(b'"' + lead.encode())
+    for c in data:
+        if c == 0x5C:
+            out += b"\\\\"
+        elif c == 0x22:
+            out += b'\\"'
+        elif (0x20 <= c <= 0x7E and c != 0x2C) or (utf8 and c & 0x80):
+            out.append(c)
+        else:
+            out += f"\\u00{_HEX[c >> 4]}{_HEX[c & 15]}".encode()
+    out += b'"'
+    return out.decode("utf-8", "replace")
+
+
+def _der_value(attr: x509.NameAttribute[Any]) -> bytes:
+    """The DER encoding of an attribute's value (OpenSSL dumps unknown fields as it)."""
+    value = attr.value
+    tag = getattr(getattr(attr, "_type", None), "value", 12)
+    if isinstance(value, bytes):
+        body = value
+    elif tag == 30:  # BMPString
+        body = value.encode("utf-16-be")
+    elif tag == 28:  # UniversalString
+        body = value.encode("utf-32-be")
+    elif tag == 12:
+        body = value.encode()
+    else:
+        body = value.encode("latin-1", "replace")
+    n = len(body)
+    length = bytes([n]) if n < 0x80 else \
+        bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + length + body
+
+
+_RFC2253_SPECIAL = frozenset(',+"\\<>;')
+
+
+def _rfc2253_value(text: str) -> str:
+    out = []
+    last = len(text) - 1
+    for i, ch in enumerate(text):
+        if ch in _RFC2253_SPECIAL or (i == 0 and ch in "# ") or (i == last and ch == " "):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _rfc2253(name: x509.Name) -> str:
+    """``X509_NAME_print_ex`` with Node's ``kX509NameFlagsRFC2253WithinUtf8JSON``: entries
+    last to first, ``,`` between RDNs and ``+`` inside one, short names, unknown fields as
+    ``#``-hex DER, RFC 2253 escapes; control and non-ASCII characters left as they are."""
+    entries = [(i, attr) for i, rdn in enumerate(name.rdns) for attr in rdn]
+    parts: list[str] = []
+    prev: int | None = None
+    for index, attr in reversed(entries):
+        if prev is not None:
+            parts.append("+" if index == prev else ",")
+        prev = index
+        oid = attr.oid.dotted_string
+        short = _SHORT_NAMES.get(oid)
+        if short is None:
+            parts.append(f"{oid}=#{_der_value(attr).hex().upper()}")
+            continue
+        value = attr.value if isinstance(attr.value, str) else attr.value.decode("latin-1")
+        parts.append(f"{short}={_rfc2253_value(value)}")
+    return "".join(parts)
+
+
+# OpenSSL 3's known otherName types, as Node prints them: (prefix, UTF8String or IA5String).
+_OTHER_NAMES = {"1.3.6.1.5.5.7.8.9": ("SmtpUTF8Mailbox", True), "1.3.6.1.5.5.7.8.5": ("XmppAddr", True),
+                "1.3.6.1.5.5.7.8.7": ("SRVName", False), "1.3.6.1.4.1.311.20.2.3": ("UPN", True),
+                "1.3.6.1.5.5.7.8.8": ("NAIRealm", True)}
+
+
+def _other_name(name: x509.OtherName) -> str:
+    known = _OTHER_NAMES.get(name.type_id.dotted_string)
+    der = name.value
+    if known is None or len(der) < 2:
+        return "othername:<unsupported>"
+    prefix, utf8 = known
+    if der[0] != (0x0C if utf8 else 0x16):
+        return "othername:<unsupported>"
+    n, pos = der[1], 2
+    if n & 0x80:
+        size = n & 0x7F
+        n, pos = int.from_bytes(der[2:2 + size], "big"), 2 + size
+    return "othername:" + _print_alt_name(der[pos:pos + n], utf8, prefix)
+
+
 def _general_name(name: x509.GeneralName) -> str:
+    """Node's ``PrintGeneralName``."""
     if isinstance(name, x509.DNSName):
-        return f"DNS:{name.value}"
+        return "DNS:" + _print_alt_name(name.value.encode(), False)
     if isinstance(name, x509.IPAddress):
         return f"IP Address:{_ip_text(name.value)}"
     if isinstance(name, x509.UniformResourceIdentifier):
-        return f"URI:{name.value}"
+        return "URI:" + _print_alt_name(name.value.encode(), False)
     if isinstance(name, x509.RFC822Name):
-        return f"email:{name.value}"
+        return "email:" + _print_alt_name(name.value.encode(), False)
     if isinstance(name, x509.DirectoryName):
-        return "DirName:" + "/".join(f"{k}={v}" for k, v in _name_dict(name.value).items())
+        return "DirName:" + _print_alt_name(_rfc2253(name.value).encode(), True)
     if isinstance(name, x509.RegisteredID):
         return f"Registered ID:{name.value.dotted_string}"
+    if isinstance(name, x509.OtherName):
+        return _other_name(name)
     return "othername:<unsupported>"
 
 
@@ -136,10 +255,12 @@ class PeerCertificate:
         if aia is None:
             return None
         out: dict[str, list[str]] = {}
-        for desc in aia:
-            key = _ACCESS.get(desc.access_method.dotted_string, desc.access_method.dotted_string)
-            value = _general_name(desc.access_location).split(":", 1)[1]
-            out.setdefault(key, []).append(value)
+        for desc in aia:  # Node: "<method> - <PrintGeneralName>" lines, split at the ':'
+            method = _ACCESS.get(desc.access_method.dotted_string, desc.access_method.dotted_string)
+            kind, value = _general_name(desc.access_location).split(":", 1)
+            if value.startswith('"'):  # as Node's parser: a quoted value is a JSON string
+                value = json.loads(value)
+            out.setdefault(f"{method} - {kind}", []).append(value)
         return out
 
     @cached_property

@@ -13,6 +13,7 @@ TLS session can only be resumed with the context that made it.
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
 import warnings
@@ -67,15 +68,20 @@ def _is_material(value: Any) -> bool:
 
 
 def _materials(value: Any, name: str, allow_objects: bool = False) -> list[Any]:
-    """Node's ``options.key``/``cert``/``ca`` type rules: a value or a list of them."""
+    """Node's ``options.key``/``cert``/``ca`` type rules: a value or a list of them.
+
+    As Node's ``configSecureContext``, a ``{pem}`` object (``key`` only, and only inside
+    a list) is judged by its ``pem`` value, and that value is the one the message shows.
+    """
     if value is None or value is False:
         return []
-    items = value if isinstance(value, list | tuple) else [value]
+    listed = isinstance(value, list | tuple)
+    items = value if listed else [value]
     for item in items:
-        ok = _is_material(item) or (allow_objects and isinstance(item, dict) and
-                                    _is_material(item.get("pem")))
-        if not ok:
-            raise errors.invalid_arg_type(f"options.{name}", _MATERIAL_TYPES, item)
+        objects = allow_objects and listed and isinstance(item, dict) and "pem" in item
+        shown = item["pem"] if objects else item
+        if not _is_material(shown):
+            raise errors.invalid_arg_type(f"options.{name}", _MATERIAL_TYPES, shown)
     return list(items)
 
 
@@ -119,7 +125,7 @@ def _build(opts: dict[str, Any], is_server: bool, verify: bool) -> SecureContext
     ctx.verify_mode = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
     ctx.options |= getattr(ssl, "OP_NO_RENEGOTIATION", 0)
     secure = SecureContext(ctx, is_server, opts)
-    _versions(ctx, opts)
+    _versions(ctx, opts)  # Node's order (ciphers first), so the first bad option is reported
     _ciphers(ctx, opts)
     _trust(secure, opts)
     _credentials(secure, opts)
@@ -138,8 +144,10 @@ def _versions(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
         if method not in _METHODS:
             raise errors.ERR_TLS_INVALID_PROTOCOL_METHOD(f"Unknown method: {method}")
         if low is not None or high is not None:
+            # Node: 'TLS protocol version %j conflicts with secureProtocol %j' (JSON-quoted).
             raise errors.ERR_TLS_PROTOCOL_VERSION_CONFLICT(
-                f'TLS protocol version {low or high} conflicts with secureProtocol "{method}"')
+                f"TLS protocol version {json.dumps(low or high)} conflicts with "
+                f"secureProtocol {json.dumps(method)}")
         low, high = _METHODS[method]
     low = low or "TLSv1.2"
     high = high or "TLSv1.3"
@@ -199,24 +207,15 @@ def _trust(secure: SecureContext, opts: dict[str, Any]) -> None:
 
 def _credentials(secure: SecureContext, opts: dict[str, Any]) -> None:
     ctx = secure.context
+    # Node's configSecureContext order: ca (done), then cert, then key, later pfx.
+    cert_items = _materials(opts.get("cert"), "cert")
+    key_items = _materials(opts.get("key"), "key", allow_objects=True)
     passphrase = opts.get("passphrase")
-    pfx = opts.get("pfx")
-    if pfx:
-        for item in pfx if isinstance(pfx, list | tuple) else [pfx]:
-            buf, pw = (item.get("buf"), item.get("passphrase", passphrase)) \
-                if isinstance(item, dict) else (item, passphrase)
-            key, chain, bag = _material.load_pfx(_material.as_bytes(buf), pw)
-            _material.load_chain(ctx, chain, key)
-            for ca in bag:
-                from cryptography.hazmat.primitives.serialization import Encoding
-
-                ctx.load_verify_locations(cadata=ca.public_bytes(Encoding.DER))
-    keys = [
-        _material.parse_key(_material.as_bytes(k["pem"]), k.get("passphrase", passphrase))
+    chains = [_material.parse_certs(_material.as_bytes(c)) for c in cert_items]
+    keys = [  # Node: ``val.passphrase || passphrase``
+        _material.parse_key(_material.as_bytes(k["pem"]), k.get("passphrase") or passphrase)
         if isinstance(k, dict) else _material.parse_key(_material.as_bytes(k), passphrase)
-        for k in _materials(opts.get("key"), "key", allow_objects=True)]
-    chains = [_material.parse_certs(_material.as_bytes(c))
-              for c in _materials(opts.get("cert"), "cert")]
+        for k in key_items]
     for chain in chains:
         match = next((k for k in keys if _material._same_key(k, chain[0])), None)
         if match is None:
@@ -225,6 +224,17 @@ def _credentials(secure: SecureContext, opts: dict[str, Any]) -> None:
                                   "error:05800074:x509 certificate routines::key values mismatch")
             continue  # a cert without a key: Node ignores it until a key comes
         _material.load_chain(ctx, chain, match)
+    pfx = opts.get("pfx")
+    if pfx:
+        for item in pfx if isinstance(pfx, list | tuple) else [pfx]:
+            buf, pw = (item.get("buf"), item.get("passphrase") or passphrase) \
+                if isinstance(item, dict) else (item, passphrase)
+            key, chain, bag = _material.load_pfx(_material.as_bytes(buf), pw)
+            _material.load_chain(ctx, chain, key)
+            for ca in bag:
+                from cryptography.hazmat.primitives.serialization import Encoding
+
+                ctx.load_verify_locations(cadata=ca.public_bytes(Encoding.DER))
 
 
 def _alpn_list(value: Any) -> list[str]:

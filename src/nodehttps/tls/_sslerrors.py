@@ -40,6 +40,17 @@ _NAMES_TO_CODES: dict[str, tuple[int, int]] = getattr(_ssl, "err_names_to_codes"
 _TEXT = re.compile(r"^\[[^\]]*\]\s*(.*?)(?:\s*\(_ssl\.c:\d+\))?$", re.S)
 _OPENSSL3 = ssl.OPENSSL_VERSION_INFO >= (3, 0)
 _ALERT_OFFSET = 1000  # OpenSSL's SSL_AD_REASON_OFFSET: alert reasons are 1000 + alert
+# OpenSSL reasons that Python's own table (``_ssl.err_names_to_codes``) lacks: the text
+# OpenSSL prints -> (reason name, number), so Node's code and packed number still come out.
+_MISSING_REASONS = {
+    "tlsv1 alert no application protocol": ("TLSV1_ALERT_NO_APPLICATION_PROTOCOL", 1120),
+    "tlsv1 unsupported extension": ("TLSV1_UNSUPPORTED_EXTENSION", 1110),
+    "tlsv1 certificate unobtainable": ("TLSV1_CERTIFICATE_UNOBTAINABLE", 1111),
+    "tlsv1 unrecognized name": ("TLSV1_UNRECOGNIZED_NAME", 1112),
+    "tlsv1 bad certificate status response": ("TLSV1_BAD_CERTIFICATE_STATUS_RESPONSE", 1113),
+    "tlsv1 bad certificate hash value": ("TLSV1_BAD_CERTIFICATE_HASH_VALUE", 1114),
+}
+_SSL_LIB = 20  # ERR_LIB_SSL
 
 
 class TLSError(errors.NodeError, ConnectionError):
@@ -52,20 +63,32 @@ def _reason_text(exc: ssl.SSLError) -> str:
     return (m.group(1) if m else raw).strip()
 
 
+def _reason_name(exc: ssl.SSLError) -> str | None:
+    """OpenSSL's reason name (``WRONG_VERSION_NUMBER``), also for the reasons Python's
+    table lacks (then ``exc.reason`` is ``None``; the text still names it)."""
+    name = getattr(exc, "reason", None)
+    if name:
+        return str(name)
+    extra = _MISSING_REASONS.get(_reason_text(exc))
+    return extra[0] if extra else None
+
+
 def openssl_message(exc: ssl.SSLError) -> tuple[str, str, str]:
     """``(message, library, reason)`` of an SSLError in OpenSSL's ``error:...`` form."""
-    reason_name = getattr(exc, "reason", None) or ""
+    reason_name = _reason_name(exc) or ""
     lib_name = getattr(exc, "library", None) or "SSL"
     text = _reason_text(exc)
     library = _LIB_NAMES.get(lib_name, f"{lib_name} routines")
     packed = _NAMES_TO_CODES.get(reason_name)
+    if packed is None and text in _MISSING_REASONS:
+        packed = (_SSL_LIB, _MISSING_REASONS[text][1])
     if packed is None:
         return f"error:00000000:{library}::{text}", library, text
     lib_num, reason_num = packed
     lib_num = _LIB_NUMBERS.get(lib_name, lib_num)
     code = (lib_num << 23) | reason_num if _OPENSSL3 else (lib_num << 24) | reason_num
     message = f"error:{code:08X}:{library}::{text}"
-    if "ALERT" in reason_name and reason_num > _ALERT_OFFSET:
+    if lib_name == "SSL" and reason_num > _ALERT_OFFSET:  # every received alert, as OpenSSL
         message += f":SSL alert number {reason_num - _ALERT_OFFSET}"
     return message, library, text
 
@@ -79,7 +102,7 @@ def from_ssl_error(exc: BaseException, *, as_write: bool = False) -> errors.Node
         return errors.from_oserror(exc, "read") if isinstance(exc, OSError) else \
             errors.make("EPROTO", f"read EPROTO {exc}", errno=_errno.EPROTO, syscall="read")
     message, library, reason = openssl_message(exc)
-    reason_name = getattr(exc, "reason", None)
+    reason_name = _reason_name(exc)
     if as_write or not reason_name:
         syscall = "write" if as_write else "read"
         return errors.EPROTO(f"{syscall} EPROTO {message}", errno=_errno.EPROTO, syscall=syscall)
