@@ -461,6 +461,38 @@ def test_connect_bad_port_raises_synchronously(run: Any) -> None:
     run(main())
 
 
+def test_signal_option_destroys_the_socket(run: Any) -> None:
+    """Node's ``signal`` option of ``net.Socket``: abort -> ``AbortError`` with the
+    signal's reason as its ``cause``; an already aborted signal errors on the next turn."""
+    from nodehttps._abort import AbortController, AbortSignal
+
+    async def main() -> None:
+        server, _client, _peer = await socket_pair()
+        port = server.address()["port"]  # type: ignore[index]
+        controller = AbortController()
+        sock = await connected(port, signal=controller.signal)
+        assert controller.signal.listener_count("abort") == 1
+        controller.abort("enough")
+        err: Any
+        (err,) = await events.once(sock, "error")
+        assert (err.name, err.code, str(err)) == ("AbortError", "ABORT_ERR",
+                                                  "The operation was aborted")
+        assert err.cause == "enough"
+        await asyncio.sleep(0.01)
+        assert controller.signal.listener_count("abort") == 0  # removed on 'close'
+        early = net.connect(port, "127.0.0.1", signal=AbortSignal.abort())
+        (err,) = await events.once(early, "error")
+        assert err.code == "ABORT_ERR"
+        with pytest.raises(TypeError) as info:
+            net.connect(port, "127.0.0.1", signal="stop")
+        assert str(info.value) == ('The "options.signal" property must be an instance of '
+                                   "AbortSignal. Received type str ('stop')")
+        server.close()
+        _client.destroy()
+        _peer.destroy()
+    run(main())
+
+
 # -- Server ----------------------------------------------------------------------------
 def test_listen_forms(run: Any) -> None:
     async def main() -> None:

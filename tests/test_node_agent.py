@@ -245,7 +245,6 @@ def test_https_agent_create_connection(run: Any, pki: PKI) -> None:
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="net.Socket/tls.connect ignore the signal option")
 def test_https_agent_abort_controller_on_create_connection(run: Any, pki: PKI) -> None:
     """test-https-agent-abort-controller.js, first half: a ``signal`` in
     ``create_connection``'s options adds one abort listener and aborting destroys the
@@ -1200,8 +1199,6 @@ def test_tls_sni_server_client(run: Any, pki: PKI, servername: str, ca: str,
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="tls/_server.py add_context: names its argument "
-                   "'hostname' (Node: 'servername') and accepts an IP address")
 def test_tls_sni_add_context_arguments(pki: PKI) -> None:
     """test-tls-sni-server-client.js (v23's argument checks): a non-string servername is
     ``ERR_INVALID_ARG_TYPE``, an IP ``ERR_INVALID_ARG_VALUE``. (Node's

@@ -417,6 +417,56 @@ def test_session_events_with_tls13_tickets(run: Any, certs: PKI) -> None:
     run(main())
 
 
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+@pytest.mark.parametrize(("answer", "server_code", "client_code"), [
+    ("b", None, None),
+    ("nope", "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT", "ECONNRESET"),
+    (None, "ERR_SSL_NO_APPLICATION_PROTOCOL", "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL"),
+])
+def test_alpn_callback(run: Any, certs: PKI, answer: str | None, server_code: str | None,
+                       client_code: str | None) -> None:
+    """Node's ALPNCallback (codes as Node v20 reports them for the same three answers)."""
+    async def main() -> None:
+        asked: list[dict[str, Any]] = []
+
+        def choose(info: dict[str, Any]) -> str | None:
+            asked.append(info)
+            return answer
+        watch = await start({**certs.leaf.server_options(), "ALPNCallback": choose})
+        assert watch.server.alpn_protocols is None
+        sock, fut = await client(watch.port, ca=certs.ca, servername="localhost",
+                                 ALPNProtocols=["a", "b", "c"])
+        outcome = await fut
+        assert asked == [{"servername": "localhost", "protocols": ["a", "b", "c"]}]
+        if server_code is None:
+            assert outcome == "secure" and sock.alpn_protocol == "b"
+            assert (await asyncio.wait_for(watch.first_secure, 5)).alpn_protocol == "b"
+        else:
+            assert isinstance(outcome, errors.NodeError) and outcome.code == client_code
+            err = await asyncio.wait_for(watch.first_error, 5)
+            assert err.code == server_code  # type: ignore[attr-defined]
+            if answer == "nope":
+                assert str(err) == ("ALPN callback returned a value (nope) that did not match "
+                                    "any of the client's offered protocols (a, b, c)")
+                assert str(outcome) == ("Client network socket disconnected before secure TLS "
+                                        "connection was established")
+        sock.destroy()
+        watch.server.close()
+    run(main())
+
+
+def test_alpn_callback_and_protocols_are_exclusive(certs: PKI) -> None:
+    with pytest.raises(TypeError) as info:
+        tls.create_server({**certs.leaf.server_options(), "ALPNCallback": lambda _i: "a",
+                           "ALPNProtocols": ["a"]})
+    assert info.value.code == "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS"  # type: ignore[attr-defined]
+    assert str(info.value) == \
+        "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"
+    with pytest.raises(TypeError) as bad:
+        tls.create_server({**certs.leaf.server_options(), "ALPNCallback": "a"})
+    assert bad.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+
+
 def test_set_secure_context_and_pfx_certificate(run: Any, certs: PKI) -> None:
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 

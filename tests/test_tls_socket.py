@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from nodehttps import errors, net, tls
-from nodehttps.tls import _hooks
+from nodehttps.tls import _hooks, _libssl
 from tls_pki import PKI
 
 
@@ -118,6 +118,11 @@ def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> N
             await asyncio.sleep(0.005)
         assert bytes(conn.data) == b"echo:ping"
         assert accepted[0].servername == "localhost"
+        if _libssl.available():  # Finished messages: each side's own is the other's peer's
+            finished, peer_finished = sock.get_finished(), sock.get_peer_finished()
+            assert finished and peer_finished and finished != peer_finished
+            assert accepted[0].get_peer_finished() == finished
+            assert accepted[0].get_finished() == peer_finished
         sock.end()
         assert await conn.closed is False
         assert conn.events[-2:] == ["end", "close"]

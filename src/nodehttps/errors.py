@@ -84,6 +84,8 @@ class ERR_INVALID_RETURN_VALUE(_NodeTypeError): code = "ERR_INVALID_RETURN_VALUE
 class ERR_TLS_INVALID_PROTOCOL_METHOD(_NodeTypeError): code = "ERR_TLS_INVALID_PROTOCOL_METHOD"  # noqa: E701
 class ERR_TLS_INVALID_PROTOCOL_VERSION(_NodeTypeError): code = "ERR_TLS_INVALID_PROTOCOL_VERSION"  # noqa: E701
 class ERR_TLS_PROTOCOL_VERSION_CONFLICT(_NodeTypeError): code = "ERR_TLS_PROTOCOL_VERSION_CONFLICT"  # noqa: E701
+class ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS(_NodeTypeError): code = "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS"; default_message = "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"  # noqa: E701, E702
+class ERR_TLS_ALPN_CALLBACK_INVALID_RESULT(_NodeTypeError): code = "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT"  # noqa: E701
 class ERR_SOCKET_BAD_PORT(_NodeRangeError): code = "ERR_SOCKET_BAD_PORT"  # noqa: E701
 class ERR_HTTP_INVALID_STATUS_CODE(_NodeRangeError): code = "ERR_HTTP_INVALID_STATUS_CODE"  # noqa: E701
 class ERR_INVALID_STATE(NodeError, RuntimeError): code = "ERR_INVALID_STATE"  # noqa: E701

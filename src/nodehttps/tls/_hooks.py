@@ -34,11 +34,34 @@ from ._identity import check_server_identity
 if TYPE_CHECKING:
     from ._socket import TLSSocket
 
-__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der",
-           "check_server_identity", "create_secure_context", "default_identity_error",
-           "export_keying_material", "negotiated_group", "node_session_cache", "offer_server_session", "own_certificate",
-           "standard_cipher_name", "take_server_sessions", "unwatch", "verify_error", "verify_result", "want_keylog",
-           "want_server_sessions", "want_sessions", "watch", "withdraw_server_session"]
+__all__ = [
+    "SESSION_CALLBACK",
+    "Watch",
+    "after_step",
+    "build_chain",
+    "certificate_from_der",
+    "check_server_identity",
+    "create_secure_context",
+    "default_identity_error",
+    "export_keying_material",
+    "finished",
+    "negotiated_group",
+    "node_session_cache",
+    "offer_server_session",
+    "own_certificate",
+    "standard_cipher_name",
+    "take_server_sessions",
+    "unwatch",
+    "use_alpn_callback",
+    "verify_error",
+    "verify_result",
+    "want_callbacks",
+    "want_keylog",
+    "want_server_sessions",
+    "want_sessions",
+    "watch",
+    "withdraw_server_session",
+]
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
@@ -142,6 +165,31 @@ def _on_server_session(ssl_id: int, session_id: bytes, der: bytes) -> None:
     w = _by_ssl.get(ssl_id)
     if w is not None and w.store:
         w.server_sessions.append((session_id, der))
+
+
+def _on_alpn(ssl_id: int, offered: bytes) -> int | None:
+    w = _by_ssl.get(ssl_id)
+    return None if w is None else w.sock._select_alpn(offered)
+
+
+def use_alpn_callback(ctx: ssl.SSLContext) -> None:
+    """Servers with Node's ``ALPNCallback``: OpenSSL asks the connection's socket."""
+    if not getattr(ctx, "_nodehttps_alpn", False):
+        _lib.set_alpn_select_callback(ctx, _on_alpn)
+        ctx._nodehttps_alpn = True  # type: ignore[attr-defined]
+
+
+def want_callbacks(sock: TLSSocket) -> None:
+    """Make ``sock`` findable from OpenSSL's callbacks once it has an engine."""
+    _ensure(sock)
+
+
+def finished(obj: ssl.SSLObject, peer: bool) -> bytes | None:
+    """Node's ``getFinished()`` / ``getPeerFinished()``."""
+    if not _AVAILABLE:
+        raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
+            "getFinished is not available: libssl could not be reached")
+    return _lib.get_finished(obj, peer)
 
 
 def _install(ctx: ssl.SSLContext, w: Watch) -> None:

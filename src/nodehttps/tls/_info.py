@@ -108,6 +108,14 @@ class TLSInfo:
         return _Cipher(name=name, standard_name=_hooks.standard_cipher_name(name),
                        version=version)
 
+    def get_finished(self) -> bytes | None:
+        """Node's ``getFinished()``: the last Finished message sent (None before one)."""
+        return _hooks.finished(self._obj, False) if self._obj is not None else None
+
+    def get_peer_finished(self) -> bytes | None:
+        """Node's ``getPeerFinished()``: the last Finished message received."""
+        return _hooks.finished(self._obj, True) if self._obj is not None else None
+
     def get_ephemeral_key_info(self) -> dict[str, Any] | None:
         """Node's ``getEphemeralKeyInfo()``: ``{'type', 'name', 'size'}`` (client only)."""
         if self._is_server:
@@ -132,14 +140,6 @@ class TLSInfo:
         if self._obj is None or not self._secure:
             raise errors.ERR_TLS_INVALID_STATE()
         return _hooks.export_keying_material(self._obj, int(length), label, context)
-
-    def get_peer_finished(self) -> bytes | None:
-        """Node's ``getPeerFinished()``: not available from Python's ssl (``None``)."""
-        return None
-
-    def get_finished(self) -> bytes | None:
-        """Node's ``getFinished()``: not available from Python's ssl (``None``)."""
-        return None
 
     def disable_renegotiation(self) -> None:
         """Node's ``disableRenegotiation()``: renegotiation is always refused here."""

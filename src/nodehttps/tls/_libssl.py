@@ -27,16 +27,36 @@ from typing import Any
 
 from .. import errors
 
-__all__ = ["add_server_session", "available", "export_keying_material", "get_negotiated_group",
-           "get_ticket_keys", "get_verify_result", "remove_server_session", "set_ciphersuites",
-           "set_groups", "set_keylog_callback", "set_new_session_callback",
-           "set_permissive_verify", "set_server_session_cache", "set_session_id_context",
-           "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
+__all__ = [
+    "add_server_session",
+    "available",
+    "export_keying_material",
+    "get_finished",
+    "get_negotiated_group",
+    "get_ticket_keys",
+    "get_verify_result",
+    "remove_server_session",
+    "set_alpn_select_callback",
+    "set_ciphersuites",
+    "set_groups",
+    "set_keylog_callback",
+    "set_new_session_callback",
+    "set_permissive_verify",
+    "set_server_session_cache",
+    "set_session_id_context",
+    "set_session_timeout",
+    "set_sigalgs",
+    "set_ticket_keys",
+]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 _NEW_SESSION_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 _VERIFY_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
 _P = ctypes.c_void_p
+# int (*)(SSL *, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+#         unsigned int inlen, void *arg)
+_ALPN_SELECT_CB = ctypes.CFUNCTYPE(ctypes.c_int, _P, ctypes.POINTER(_P),
+                                   ctypes.POINTER(ctypes.c_ubyte), _P, ctypes.c_uint, _P)
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_set_keylog_callback": (None, [_P, _KEYLOG_CB]),
     "SSL_CTX_sess_set_new_cb": (None, [_P, _NEW_SESSION_CB]),
@@ -61,6 +81,9 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_remove_session": (ctypes.c_int, [_P, _P]),
     "SSL_SESSION_free": (None, [_P]),
     "ERR_clear_error": (None, []),
+    "SSL_CTX_set_alpn_select_cb": (None, [_P, _ALPN_SELECT_CB, _P]),
+    "SSL_get_finished": (ctypes.c_size_t, [_P, _P, ctypes.c_size_t]),
+    "SSL_get_peer_finished": (ctypes.c_size_t, [_P, _P, ctypes.c_size_t]),
 }
 # SSL_CTX_ctrl / SSL_ctrl commands (openssl/ssl.h)
 _SET_SESS_CACHE_MODE, _GET_SESS_CACHE_MODE = 44, 45
@@ -69,6 +92,8 @@ _SET_GROUPS_LIST, _SET_SIGALGS_LIST = 92, 98
 _GET_NEGOTIATED_GROUP = 134
 _SESS_CACHE_CLIENT, _SESS_CACHE_SERVER = 0x1, 0x2
 _SESS_CACHE_NO_INTERNAL_STORE = 0x200
+_TLSEXT_ERR_OK, _TLSEXT_ERR_ALERT_FATAL = 0, 2
+_MAX_FINISHED = 64  # EVP_MAX_MD_SIZE
 _TICKET_KEY_LENGTH = 80  # OpenSSL 3: 16 name + 32 HMAC + 32 AES
 
 _lib: Any = None
@@ -296,6 +321,30 @@ def remove_server_session(ctx: ssl.SSLContext, session: int) -> None:
     _lib.SSL_SESSION_free(session)
 
 
+def set_alpn_select_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], int | None]
+                             ) -> None:
+    """Node's ``ALPNCallback``: ``fn(id of the _ssl object, the client's protocol list in
+    wire format)`` returns the offset of the chosen entry's length byte in that list, or
+    ``None`` to refuse with a fatal ``no_application_protocol`` alert. Replaces the
+    callback of ``SSLContext.set_alpn_protocols``."""
+    def callback(ssl_ptr: int, out: Any, outlen: Any, offered_ptr: int, length: int,
+                 _arg: int) -> int:
+        offered = ctypes.string_at(offered_ptr, length)
+        try:
+            offset = fn(_lib.SSL_get_ex_data(ssl_ptr, 0), offered)
+        except Exception:  # fn reports its own errors; OpenSSL must only see a refusal
+            offset = None
+        if offset is None or not 0 <= offset < length or offset + 1 + offered[offset] > length:
+            return _TLSEXT_ERR_ALERT_FATAL
+        out[0] = offered_ptr + offset + 1
+        outlen[0] = offered[offset]
+        return _TLSEXT_ERR_OK
+
+    cb = _ALPN_SELECT_CB(callback)
+    _keep_alive(ctx, cb)
+    _lib.SSL_CTX_set_alpn_select_cb(_ctx(ctx), cb, None)
+
+
 def _accept_all(_preverify_ok: int, _store: int) -> int:
     return 1
 
@@ -328,6 +377,14 @@ def get_negotiated_group(obj: Any) -> str | None:
         return None
     name = _lib.OBJ_nid2sn(nid & 0xFFFF)
     return name.decode() if name else None
+
+
+def get_finished(obj: Any, peer: bool) -> bytes | None:
+    """The latest Finished message sent (or, with ``peer``, received); None before one."""
+    fn = _lib.SSL_get_peer_finished if peer else _lib.SSL_get_finished
+    buf = ctypes.create_string_buffer(_MAX_FINISHED)
+    size = int(fn(_ssl(obj), buf, _MAX_FINISHED))
+    return buf.raw[:min(size, _MAX_FINISHED)] if size else None
 
 
 def export_keying_material(obj: Any, length: int, label: bytes, context: bytes | None) -> bytes:

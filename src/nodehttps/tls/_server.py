@@ -32,7 +32,7 @@ __all__ = ["Server", "convert_alpn_protocols", "create_server"]
 
 
 # Options of the server itself, kept by set_secure_context (Node keeps them as properties).
-_SERVER_KEYS = ("request_cert", "reject_unauthorized", "alpn_protocols", "handshake_timeout",
+_SERVER_KEYS = ("request_cert", "reject_unauthorized", "alpn_protocols", "alpn_callback", "handshake_timeout",
                 "sni_callback", "allow_half_open")
 
 
@@ -92,7 +92,8 @@ class Server(net.Server):
 
     Options: every ``create_secure_context`` option, plus ``request_cert``,
     ``reject_unauthorized`` (default True; applies with ``request_cert``),
-    ``alpn_protocols``, ``sni_callback(servername, cb)``, ``handshake_timeout``
+    ``alpn_protocols`` or ``alpn_callback({servername, protocols}) -> name | None``,
+    ``sni_callback(servername, cb)``, ``handshake_timeout``
     (120000 ms). Sessions resume by ticket; by session id only through an external
     store, with ``'newSession'`` (id, data, callback) and ``'resumeSession'`` (id,
     callback(err, data)), as in Node.
@@ -116,6 +117,12 @@ class Server(net.Server):
         self.request_cert = bool(opts.get("request_cert"))
         self.reject_unauthorized = opts.get("reject_unauthorized") is not False
         self.alpn_protocols: bytes | None = convert_alpn_protocols(opts.get("alpn_protocols"))
+        choose = opts.get("alpn_callback")
+        self.alpn_callback: Callable[[dict[str, Any]], str | None] | None = None
+        if choose is not None:
+            self.alpn_callback = validate_function(choose, "options.ALPNCallback")
+            if self.alpn_protocols is not None:
+                raise errors.ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS()
         self._contexts: list[tuple[re.Pattern[str], Any]] = []
         self._options = opts
         self._secure_context = self._make_context(opts)
@@ -136,21 +143,26 @@ class Server(net.Server):
             ctx.verify_mode = ssl.CERT_REQUIRED if self.reject_unauthorized else ssl.CERT_OPTIONAL
             _hooks.accept_any_peer_certificate(ctx)
         alpn = _alpn_list(self.alpn_protocols)
-        if alpn:
+        if self.alpn_callback is not None:
+            _hooks.use_alpn_callback(ctx)
+        elif alpn:
             ctx.set_alpn_protocols(alpn)
         if not ctx.options & ssl.OP_NO_RENEGOTIATION:
             ctx.options |= ssl.OP_NO_RENEGOTIATION
         ctx.sni_callback = _sni_dispatch
         _hooks.node_session_cache(ctx)
 
-    def add_context(self, hostname: str, context: Any) -> None:
-        """Node's ``server.addContext(hostname, context)``: a context for an SNI name."""
-        if not isinstance(hostname, str):
-            raise errors.invalid_arg_type("hostname", "string", hostname)
+    def add_context(self, servername: str, context: Any) -> None:
+        """Node's ``server.addContext(servername, context)``: a context for an SNI name
+        (``*`` wildcards allowed; never an IP address: SNI carries none)."""
+        if not isinstance(servername, str):
+            raise errors.invalid_arg_type("servername", "string", servername)
+        if net.is_ip(servername):
+            raise errors.invalid_arg_value("servername", servername, "must not be an IP address")
         if not hasattr(context, "context"):
             context = _hooks.create_secure_context(normalize(context), is_server=True)
         self._configure(context.context)
-        self._contexts.append((_hostname_pattern(hostname), context))
+        self._contexts.append((_hostname_pattern(servername), context))
 
     def _context_for(self, servername: str) -> Any:
         chosen = None
@@ -198,6 +210,8 @@ class Server(net.Server):
             _hooks.want_keylog(sock)
         if self.listener_count("newSession"):
             _hooks.want_server_sessions(sock)
+        if self.alpn_callback is not None:
+            _hooks.want_callbacks(sock)
         self._connections += 1
         sock.once("close", lambda *_: self._connection_closed())
         return net._AcceptedProtocol(sock, self)

@@ -70,17 +70,48 @@ class TLSSocket(TLSInfo, net.Socket):
     """
 
     __slots__ = (
-        "_chain", "_check_identity", "_connect_opts", "_ctx", "_error_emitted", "_hello",
-        "_hello_wait", "_hs_timer", "_in", "_is_server", "_keylog_server", "_last_session_id",
-        "_obj", "_offered", "_out", "_out_held", "_peer_cert", "_pending_plain", "_reject",
-        "_released", "_request_cert", "_secure", "_secure_ctx", "_secure_pending",
-        "_session_offer", "_session_polls", "_sni_name", "_tls_server", "_watch",
-        "alpn_protocol", "authorization_error", "authorized", "encrypted", "servername")
+        "_alpn_error",
+        "_chain",
+        "_check_identity",
+        "_connect_opts",
+        "_ctx",
+        "_error_emitted",
+        "_hello",
+        "_hello_wait",
+        "_hs_timer",
+        "_in",
+        "_is_server",
+        "_keylog_server",
+        "_last_session_id",
+        "_obj",
+        "_offered",
+        "_out",
+        "_out_held",
+        "_peer_cert",
+        "_pending_plain",
+        "_reject",
+        "_released",
+        "_request_cert",
+        "_secure",
+        "_secure_ctx",
+        "_secure_pending",
+        "_session_offer",
+        "_session_polls",
+        "_sni_name",
+        "_tls_server",
+        "_watch",
+        "alpn_protocol",
+        "authorization_error",
+        "authorized",
+        "encrypted",
+        "servername",
+    )
 
     def __init__(self, socket: net.Socket | None = None, options: dict[str, Any] | None = None,
                  **kwargs: Any) -> None:
         opts = normalize(options, kwargs)
-        super().__init__({"allow_half_open": bool(opts.get("allow_half_open", False))})
+        super().__init__({"allow_half_open": bool(opts.get("allow_half_open", False)),
+                          "signal": opts.get("signal")})
         self.encrypted = True
         self.authorized = False
         self.authorization_error: str | None = None
@@ -113,6 +144,7 @@ class TLSSocket(TLSInfo, net.Socket):
         self._offered: tuple[ssl.SSLContext, int] | bytes | None = None  # 'resumeSession'
         self._out_held = 0  # 'newSession' callbacks not called yet: output waits for them
         self._secure_pending = False  # ... and so does 'secure' (TLS 1.2)
+        self._alpn_error: BaseException | None = None
         secure_context = opts.get("secure_context")
         if secure_context is None:
             secure_context = _hooks.create_secure_context(opts, is_server=self._is_server)
@@ -267,6 +299,9 @@ class TLSSocket(TLSInfo, net.Socket):
             self._fail_handshake(err)
             return
         except ssl.SSLError as exc:
+            if self._alpn_error is not None:  # as Node: the connection just ends, no alert
+                self._fail_handshake(self._alpn_error)
+                return
             self._flush_out()
             _hooks.after_step(self)
             as_write = bool(self._pending_plain) and not self._is_server
@@ -282,6 +317,34 @@ class TLSSocket(TLSInfo, net.Socket):
         offered, self._offered = self._offered, None
         if isinstance(offered, tuple):
             _hooks.withdraw_server_session(*offered)
+
+    def _select_alpn(self, offered: bytes) -> int | None:
+        """Ask the server's ``ALPNCallback``; the offset of the chosen entry in ``offered``
+        (wire format) or None (refused, or an error kept for the handshake to report)."""
+        server = self._tls_server
+        if server is None or server.alpn_callback is None:
+            return None
+        protocols: list[str] = []
+        offsets: list[int] = []
+        pos = 0
+        while pos < len(offered):
+            offsets.append(pos)
+            protocols.append(offered[pos + 1:pos + 1 + offered[pos]].decode("latin-1"))
+            pos += 1 + offered[pos]
+        try:
+            chosen = server.alpn_callback({"servername": self._sni_name or False,
+                                           "protocols": protocols})
+        except Exception as exc:
+            self._alpn_error = exc
+            return None
+        if chosen is None:
+            return None
+        if chosen not in protocols:
+            self._alpn_error = errors.ERR_TLS_ALPN_CALLBACK_INVALID_RESULT(
+                f"ALPN callback returned a value ({chosen}) that did not match any of the "
+                f"client's offered protocols ({', '.join(protocols)})")
+            return None
+        return offsets[protocols.index(chosen)]
 
     def _fail_handshake(self, err: BaseException) -> None:
         if not self.destroyed:
