@@ -493,6 +493,27 @@ def test_signal_option_destroys_the_socket(run: Any) -> None:
     run(main())
 
 
+def test_unix_socket_path(run: Any, tmp_path: Any) -> None:
+    """``listen(path)`` / ``connect({'path'})``; a missing path is Node's ``ENOENT``."""
+    async def main() -> None:
+        path = str(tmp_path / "echo.sock")
+        server = net.create_server(lambda sock: sock.on("data", sock.end))
+        server.listen(path)
+        await events.once(server, "listening")
+        client = net.connect({"path": path})
+        await events.once(client, "connect")
+        assert client.remote_address is None
+        client.write(b"ping")
+        assert await read_all(client) == b"ping"
+        missing = net.connect({"path": path + ".missing"})
+        err: Any
+        (err,) = await events.once(missing, "error")
+        assert (err.code, err.syscall, err.address) == ("ENOENT", "connect", path + ".missing")
+        assert str(err) == f"connect ENOENT {path}.missing"
+        server.close()
+    run(main())
+
+
 # -- Server ----------------------------------------------------------------------------
 def test_listen_forms(run: Any) -> None:
     async def main() -> None:

@@ -711,8 +711,6 @@ def test_https_unix_socket_listen_on_a_path(run: Any, pki: PKI) -> None:
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="http._agent.Agent does not map socket_path to the "
-                   "connect path and leaks the request's HTTP path into connect options")
 def test_https_unix_socket_self_signed(run: Any, pki: PKI) -> None:
     """test-https-unix-socket-self-signed: ``https.get({socket_path,
     reject_unauthorized: False})`` reaches a server listening on that path."""

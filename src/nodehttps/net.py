@@ -218,10 +218,17 @@ class Socket(_Refable, Readable):
 
     # -- connecting -----------------------------------------------------------------------
     def connect(self, *args: Any, **kwargs: Any) -> Socket:
-        """Node's ``socket.connect(port[, host][, listener])`` / ``connect(options[, listener])``."""
+        """Node's ``socket.connect(port[, host][, listener])`` / ``connect(options[, listener])``;
+        ``options['path']`` connects to a Unix domain socket instead."""
         opts, listener = _connect_args(args, kwargs)
         if listener is not None:
             self.once("connect", listener)
+        path = opts.get("path")
+        if path:
+            self.connecting = True
+            self._do_ref()
+            self._connect_task = self._loop.create_task(self._connect_path(str(path)))
+            return self
         port = opts.get("port")
         host = opts.get("host") or opts.get("hostname") or "localhost"
         port = _validate_port(port)
@@ -233,6 +240,13 @@ class Socket(_Refable, Readable):
         self._connect_task = self._loop.create_task(
             self._connect(str(host), port, local, local_port, int(family)))
         return self
+
+    async def _connect_path(self, path: str) -> None:
+        try:
+            await self._loop.create_unix_connection(lambda: _SocketProtocol(self), path)
+        except OSError as exc:
+            if not self.destroyed:
+                self.destroy(errors.from_oserror(exc, "connect", path))
 
     async def _connect(self, host: str, port: int, local: str | None, local_port: int | None,
                        family: int) -> None:
@@ -293,7 +307,7 @@ class Socket(_Refable, Readable):
         self._transport = transport
         transport.set_write_buffer_limits(high=self.writable_high_water_mark)
         peer = transport.get_extra_info("peername")
-        if peer:
+        if isinstance(peer, tuple) and peer:  # a Unix socket's peer name is a path
             self.remote_address, self.remote_port = peer[0], peer[1]
             self.remote_family = "IPv6" if ":" in peer[0] else "IPv4"
         self._do_ref()

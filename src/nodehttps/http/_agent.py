@@ -168,6 +168,9 @@ class Agent(EventEmitter):
                       callback: Callable[[BaseException | None, Any], None]) -> None:
         """Node's ``agent.createSocket(req, options, cb)``."""
         opts = {**options, **{k: v for k, v in self.options.items() if v is not None}}
+        # Node: the agent's options say path=null, so the request's HTTP path never
+        # reaches the connection; socket_path becomes the path to connect to.
+        opts["path"] = opts.get("socket_path")
         opts["_agent_key"] = self.get_name(opts)
         if self.keep_alive:
             opts["keep_alive"] = True
