@@ -21,7 +21,6 @@ import re
 import subprocess
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -36,31 +35,14 @@ from conftest import NODE
 from nodehttps import consumers, errors, http, net, tls
 from nodehttps.tls import _connect
 from nodehttps.tls._certobj import certificate_from_der
-from tls_pki import PKI
+from tls_pki import PKI, Cert
 
 _NOW = dt.datetime.now(dt.UTC)
 
 
 # -- local certificates (the roles of Node's fixtures that tls_pki does not have) ----------------
-@dataclass
-class Pair:
-    """A certificate and its key, PEM."""
-
-    cert: x509.Certificate
-    key: Any
-
-    @property
-    def cert_pem(self) -> str:
-        return self.cert.public_bytes(serialization.Encoding.PEM).decode()
-
-    @property
-    def key_pem(self) -> str:
-        return self.key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()).decode()
-
-    def server_options(self) -> dict[str, str]:
-        return {"key": self.key_pem, "cert": self.cert_pem}
+class Pair(Cert):
+    """A certificate and its key (any key type), PEM."""
 
     def serial_hex(self) -> str:
         return _serial_hex(self.cert)

@@ -87,6 +87,25 @@ def _sni_dispatch(obj: Any, name: str | None, _ctx: ssl.SSLContext) -> None:
         _loop.report_uncaught(exc)
 
 
+def _handshake_callback(sock: TLSSocket, then: Callable[[Any], None]
+                        ) -> Callable[..., None]:
+    """A Node-style ``cb(err, value)`` for a handshake paused on the user: only its first
+    call counts; an error destroys ``sock``, a value goes on to ``then``."""
+    answered = False
+
+    def done(err: BaseException | None = None, value: Any = None) -> None:
+        nonlocal answered
+        if answered or sock.destroyed:
+            return
+        answered = True
+        if err is not None:
+            sock.destroy(err)
+            return
+        then(value)
+
+    return done
+
+
 class Server(net.Server):
     """Node's ``tls.Server``: ``'secureConnection'``, ``'tlsClientError'``, ``'keylog'``.
 
@@ -234,21 +253,12 @@ class Server(net.Server):
             self._choose_context(sock, hello.servername)
 
     def _resume_session(self, sock: TLSSocket, hello: ClientHello) -> None:
-        answered = False
-
-        def done(err: BaseException | None = None, session_data: Any = None) -> None:
-            nonlocal answered
-            if answered or sock.destroyed:
-                return
-            answered = True
-            if err is not None:
-                sock.destroy(err)
-                return
+        def resume(session_data: Any) -> None:
             if session_data:
                 sock._offer_session(bytes(session_data))
             self._choose_context(sock, hello.servername)
 
-        self.emit("resumeSession", hello.session_id, done)
+        self.emit("resumeSession", hello.session_id, _handshake_callback(sock, resume))
 
     def _choose_context(self, sock: TLSSocket, name: str) -> None:
         """Node's async ``SNICallback(servername, cb)``; no callback or no name: as is."""
@@ -256,23 +266,15 @@ class Server(net.Server):
             sock._resume_with(None)
             return
         sock._sni_name = name
-        answered = False
 
-        def done(err: BaseException | None = None, context: Any = None) -> None:
-            nonlocal answered
-            if answered or sock.destroyed:
-                return
-            answered = True
-            if err is not None:
-                sock.destroy(err)
-                return
+        def use(context: Any) -> None:
             if context is not None and not hasattr(context, "context"):
                 context = _hooks.create_secure_context(normalize(context), is_server=True)
             if context is not None:
                 self._configure(context.context)
             sock._resume_with(context)
 
-        self.sni_callback(name, done)
+        self.sni_callback(name, _handshake_callback(sock, use))
 
 
 def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
