@@ -134,6 +134,7 @@ class ResponseHead(_Head):
 
 
 class RequestOwner(Protocol):
+    def on_message_begin(self) -> None: ...
     def on_request_head(self, head: RequestHead) -> None: ...
     def on_body(self, chunk: bytes) -> None: ...
     def on_request_complete(self, raw_trailers: list[str]) -> None: ...
@@ -288,6 +289,7 @@ class RequestParser(_Base):
     def on_message_begin(self) -> None:
         self.progress = True
         _Base.on_message_begin(self)
+        self.owner.on_message_begin()
 
     def on_chunk_header(self) -> None:
         self.progress = True

@@ -129,6 +129,12 @@ class ClientRequest(OutgoingMessage):
         self.res: IncomingMessage | None = None
         self._pending: list[bytes] = []
         self._error_emitted = False
+        # Node's listenSocketTimeout: the request relays the socket's 'timeout' (once)
+        # only with a timeout option (its own or its agent's) or after set_timeout().
+        agent_options = getattr(agent, "options", None)
+        self._timeout_armed = "timeout" in options or bool(
+            isinstance(agent_options, dict) and agent_options.get("timeout"))
+        self._timeout_fired = False
         self._closed = False
         self._parser: ResponseParser | None = None
         self._chunked_by_default = method not in _NO_BODY_METHODS
@@ -245,12 +251,18 @@ class ClientRequest(OutgoingMessage):
         sock.on("timeout", self._on_socket_timeout)
         if self.timeout is not None:
             sock.set_timeout(self.timeout)
-        self.emit("socket", sock)
+        self._loop.call_soon(self._emit_socket, sock)
         pending, self._pending = self._pending, []
         if pending:
             sock.write(b"".join(pending))
         if self.finished:
             self._mark_finished()
+
+    def _emit_socket(self, sock: Any) -> None:
+        """``'socket'`` comes on the next tick, as Node's ``onSocketNT``, so that listeners
+        added right after ``request()`` see it (not if the request is gone by then)."""
+        if not self.destroyed:
+            self.emit("socket", sock)
 
     def _detach(self, sock: Any) -> None:
         sock.remove_listener("data", self._on_socket_data)
@@ -296,7 +308,15 @@ class ClientRequest(OutgoingMessage):
         self.emit("drain")
 
     def _on_socket_timeout(self) -> None:
-        self.emit("timeout")
+        """The socket went quiet: ``'timeout'`` on the request (at most once, as Node's
+        ``emitRequestTimeout``), then (Node's ``responseOnTimeout``) on a response still
+        being received."""
+        if self._timeout_armed and not self._timeout_fired:
+            self._timeout_fired = True  # Node: socket.once('timeout', emitRequestTimeout)
+            self.emit("timeout")
+        res = self.res
+        if res is not None and not res.complete:
+            res.emit("timeout")
 
     def _emit_error(self, err: BaseException) -> None:
         if self._error_emitted or self.aborted:
@@ -393,13 +413,24 @@ class ClientRequest(OutgoingMessage):
 
     # -- Node's methods ------------------------------------------------------------------
     def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> ClientRequest:
-        """Node's ``request.setTimeout(ms[, callback])``."""
+        """Node's ``request.setTimeout(ms[, callback])``.
+
+        As Node: a no-op once the response has ended; otherwise the socket's timeout is
+        set once it is connected (a socket still connecting keeps the ``timeout``
+        option's value until ``'connect'``). ``request.timeout`` (the option) is left
+        as it was.
+        """
+        res = self.res
+        if res is not None and res.complete:
+            return self  # Node's _ended: nothing to time out any more
         validate_number(msecs, "msecs", 0)
+        self._timeout_armed = True
         if callback is not None:
             self.once("timeout", callback)
-        self.timeout = msecs
         if self.socket is not None:
-            self.socket.set_timeout(msecs)
+            _set_socket_timeout(self.socket, msecs)
+        else:
+            self.once("socket", lambda sock: _set_socket_timeout(sock, msecs))
         return self
 
     def set_no_delay(self, no_delay: bool = True) -> None:
@@ -478,6 +509,14 @@ class ClientRequest(OutgoingMessage):
         finally:
             self.remove_listener("response", on_response)
             self.remove_listener("error", on_error)
+
+
+def _set_socket_timeout(sock: Any, msecs: float) -> None:
+    """Node's ``setSocketTimeout``: on a socket still connecting, at ``'connect'``."""
+    if getattr(sock, "connecting", False):
+        sock.once("connect", lambda *_: sock.set_timeout(msecs))
+    else:
+        sock.set_timeout(msecs)
 
 
 class _Info(dict[str, Any]):

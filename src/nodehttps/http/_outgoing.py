@@ -74,6 +74,7 @@ class OutgoingMessage(EventEmitter):
     _trailer = b""
     _last = False
     _removed: frozenset[str] = frozenset()
+    _default_keep_alive = True  # Node's _defaultKeepAlive: False once a Keep-Alive header is set
     _written = 0
     socket: Any = None
 
@@ -175,6 +176,8 @@ class OutgoingMessage(EventEmitter):
                 have_te = True
                 if "chunked" in str(value).lower():
                     self.chunked_encoding = True
+            elif key == "keep-alive":
+                self._default_keep_alive = False  # the user's own hint replaces Node's
         if self.send_date and not have_date:
             lines.append(f"Date: {date_header_value()}\r\n")
         if conn_close:

@@ -55,7 +55,7 @@ class ServerResponse(OutgoingMessage):
             self.should_keep_alive = False
             return "Connection: close\r\n"
         line = "Connection: keep-alive\r\n"
-        if self._keep_alive_timeout:
+        if self._keep_alive_timeout and self._default_keep_alive:
             extra = f", max={self._max_requests_per_socket}" if self._max_requests_per_socket > 0 else ""
             line += f"Keep-Alive: timeout={int(self._keep_alive_timeout // 1000)}{extra}\r\n"
         return line

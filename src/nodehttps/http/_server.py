@@ -17,8 +17,14 @@ Bad input never reaches a handler: a parser error goes to ``'clientError'`` (def
 Node's exact 400/413/431 bytes, then close). Slow clients are cut off as Node does: one
 timer per server checks every ``connections_checking_interval`` that each request in
 progress got its headers within ``headers_timeout`` and its body within
-``request_timeout``; if not, ``408`` and close. Only one ``loop.time()`` per request is
-spent on it.
+``request_timeout``; if not, ``408`` and close. As Node's parser, a request's clock
+starts at llhttp's message begin, and a new connection's at once (a peer that sends
+nothing is cut off too). Only one ``loop.time()`` per request is spent on it.
+
+Socket timeouts follow Node's ``socketOnTimeout``: ``'timeout'`` goes to the unfinished
+request, the response in line and the server, and only if nobody listens is the socket
+destroyed; an idle keep-alive connection (``keep_alive_timeout`` plus Node's second of
+grace) takes the same path.
 
 ``_HttpServer`` is a mixin so that ``https.Server`` (a ``tls.Server``) gets the very
 same behaviour on ``'secureConnection'``.
@@ -59,9 +65,11 @@ class _Connection:
         self.socket = socket
         self.req: IncomingMessage | None = None
         self.responses: deque[ServerResponse] = deque()
-        self.in_request = False
+        # Node's parser is "active" from the connection on: a peer that sends nothing
+        # is subject to headers_timeout too (and is not idle for close_idle_connections).
+        self.in_request = True
         self.headers_done = False
-        self.request_start = 0.0
+        self.request_start = socket._loop.time()
         self.requests_seen = 0
         self.closing = False
         self.expect_upgrade = False
@@ -84,13 +92,9 @@ class _Connection:
     def on_data(self, data: bytes) -> None:
         if self.closing:
             return
-        if not self.in_request:
-            self.in_request = True
-            self.headers_done = False
-            self.request_start = self.socket._loop.time()
-            if self.idle_armed:  # a new request: back to the server's own timeout
-                self.idle_armed = False
-                self.socket.set_timeout(self.server.timeout)
+        if self.idle_armed:  # a new request: back to the server's own timeout
+            self.idle_armed = False
+            self.socket.set_timeout(self.server.timeout)
         self.parser.feed(data)
 
     def on_end(self) -> None:
@@ -119,9 +123,9 @@ class _Connection:
             self.responses[0]._on_socket_drain()
 
     def on_timeout(self) -> None:
-        if self.idle_armed:
-            self.socket.destroy()  # idle keep-alive connection: closed without a word
-            return
+        """Node's ``socketOnTimeout``: ``'timeout'`` on the unfinished request, the response
+        in line and the server; destroyed only if none of them listens. An idle keep-alive
+        connection takes the same path (Node emits the server's ``'timeout'`` for it too)."""
         handled = False
         if self.req is not None and not self.req.complete and self.req.listener_count("timeout"):
             handled = self.req.emit("timeout", self.socket) or handled
@@ -133,6 +137,13 @@ class _Connection:
             self.socket.destroy()
 
     # -- parser callbacks ----------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        """Node's parser ``on_message_begin``: a request's clock starts (each pipelined
+        one too), for ``headers_timeout`` and ``request_timeout``."""
+        self.in_request = True
+        self.headers_done = False
+        self.request_start = self.socket._loop.time()
+
     def _upgrade_wanted(self, method: str) -> bool:
         event = "connect" if method == "CONNECT" else "upgrade"
         return self.server.listener_count(event) > 0
@@ -144,9 +155,9 @@ class _Connection:
             self.parser.dead = True
             self.on_parse_error(parse_error("HPE_INVALID_HEADER_TOKEN", "Duplicate Host header"))
             return
-        if not self.in_request:
-            self.in_request = True
-            self.request_start = sock._loop.time()
+        if self.idle_armed:  # Node's resetSocketTimeout: a pipelined request ends idleness
+            self.idle_armed = False
+            sock.set_timeout(server.timeout)
         self.headers_done = True
         self.requests_seen += 1
         req: IncomingMessage = server.IncomingMessage(sock)
