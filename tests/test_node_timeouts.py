@@ -724,11 +724,6 @@ def test_http_keep_alive_max_requests(run: Any) -> None:
 
 # -- §A4: client-side timeouts --------------------------------------------------------------
 
-_NET_REARMS = pytest.mark.xfail(strict=True, reason=(
-    "net.py Socket._on_timer re-arms the idle timer after emitting 'timeout' (_touch()), "
-    "so a quiet socket emits 'timeout' every period; Node emits it once per idle period "
-    "and re-arms only on activity"))
-
 
 def test_https_timeout_client(run: Any, pki: PKI) -> None:
     """test-https-timeout.js: against an https server that never replies,
@@ -1015,7 +1010,6 @@ def test_http_client_response_timeout(run: Any) -> None:
     run(main())
 
 
-@_NET_REARMS
 def test_server_timeout_fires_once_per_idle_period(run: Any) -> None:
     """Behind test-https-set-timeout-server.js and test-http-client-set-timeout.js: a
     socket's ``'timeout'`` comes once per idle period and again only after new activity

@@ -336,7 +336,7 @@ class Socket(_Refable, Readable):
     def _on_data(self, data: bytes) -> None:
         self.bytes_read += len(data)
         if self._timeout_ms:
-            self._last_active = self._loop.time()
+            self._active()
         self.push(data)
 
     def _on_eof(self) -> None:
@@ -384,7 +384,7 @@ class Socket(_Refable, Readable):
             self._pending_writes.append(chunk)
         else:
             if self._timeout_ms:
-                self._last_active = self._loop.time()
+                self._active()
             self._send(chunk)
         if callback is not None:
             self._loop.call_soon(callback, None)
@@ -577,6 +577,13 @@ class Socket(_Refable, Readable):
         self._timer_due = due
         self._timer = self._loop.call_at(due, self._on_timer)
 
+    def _active(self) -> None:
+        """Activity on the hot path: stamp it; re-arm only a timer that has fired."""
+        if self._timer is None:
+            self._touch()
+        else:
+            self._last_active = self._loop.time()
+
     def _on_timer(self) -> None:
         self._timer = None
         if not self._timeout_ms or self.destroyed:
@@ -588,12 +595,9 @@ class Socket(_Refable, Readable):
             self._timer = self._loop.call_at(due, self._on_timer)
             return
         try:
-            self.emit("timeout")
+            self.emit("timeout")  # once per quiet period: the next activity re-arms
         except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
-        # Node re-arms on the next activity: stamp now so a quiet socket waits a full period.
-        if self._timeout_ms and not self.destroyed:
-            self._touch()
 
     def _clear_timer(self) -> None:
         if self._timer is not None:

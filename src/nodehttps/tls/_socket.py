@@ -238,7 +238,7 @@ class TLSSocket(TLSInfo, net.Socket):
     def _on_data(self, data: bytes) -> None:
         self.bytes_read += len(data)
         if self._timeout_ms:
-            self._last_active = self._loop.time()
+            self._active()
         incoming = self._in
         if incoming is None:
             if not self._server_first_bytes(data):
