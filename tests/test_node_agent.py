@@ -497,7 +497,6 @@ def test_http_agent_keepalive(run: Any, pki: PKI) -> None:
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="http/_client.py frees the socket before res 'end'")
 def test_http_agent_keepalive_socket_is_busy_at_end(run: Any, pki: PKI) -> None:
     """test-http-agent-keepalive.js, its ``checkDataAndSockets``: when the response emits
     ``'end'`` its socket is still in ``agent.sockets`` (and ``req.destroyed`` is True);
@@ -751,8 +750,6 @@ def test_http_agent_timeout_option(run: Any, pki: PKI) -> None:
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="http/_client.py on_socket emits 'socket' synchronously "
-                   "inside the request's constructor (Node: on the next tick)")
 def test_http_agent_timeout_option_on_the_socket_event(run: Any, pki: PKI) -> None:
     """test-http-agent-timeout-option.js as Node writes it: ``req.on('socket', ...)``
     added right after ``https.get()`` sees the socket (Node emits ``'socket'`` on the
@@ -816,8 +813,6 @@ def test_http_agent_error_on_idle(run: Any, pki: PKI) -> None:
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="http/_client.py frees the socket before res 'end', so "
-                   "the queued request already holds it when the user destroys it")
 def test_http_agent_destroyed_socket(run: Any, pki: PKI) -> None:
     """test-http-agent-destroyed-socket.js (over TLS): with ``max_sockets: 1`` the second
     request waits in ``agent.requests``; destroying the first request's socket at its
@@ -1019,8 +1014,6 @@ _TLS13_LABELS = {b"CLIENT_HANDSHAKE_TRAFFIC_SECRET", b"SERVER_HANDSHAKE_TRAFFIC_
                  b"CLIENT_TRAFFIC_SECRET_0", b"SERVER_TRAFFIC_SECRET_0", b"EXPORTER_SECRET"}
 
 
-@pytest.mark.xfail(strict=True, reason="http/_client.py frees the socket before res 'end', so "
-                   "the second get reuses it: 5 lines instead of 10")
 def test_https_agent_keylog(run: Any, pki: PKI, fresh_global_agent: Any) -> None:
     """test-https-agent-keylog.js: a TLS 1.3 server, two ``https.get`` through the global
     agent, the second made inside the first response's ``'end'`` (so on a new

@@ -259,8 +259,6 @@ def test_https_socket_options(run: Any, pki: PKI, module: str) -> None:
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="http._agent/_client assign the socket synchronously; "
-                   "Node's onSocket does it on a later tick")
 @pytest.mark.parametrize("agent", [False, None])
 def test_https_socket_options_socket_comes_later(run: Any, pki: PKI, agent: Any) -> None:
     """test-https-socket-options (premise): right after ``request()`` there is no socket

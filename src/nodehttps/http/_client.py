@@ -204,7 +204,7 @@ class ClientRequest(OutgoingMessage):
         create = options["create_connection"]
         sock = create(options)
         if sock is not None:
-            self._loop.call_soon(self.on_socket, sock)
+            self.on_socket(sock)
 
     def _first_line(self) -> str:
         return f"{self.method} {self.path} HTTP/1.1\r\n"
@@ -233,7 +233,11 @@ class ClientRequest(OutgoingMessage):
 
     # -- the socket ----------------------------------------------------------------------
     def on_socket(self, sock: Any, reused: bool = False) -> None:
-        """The agent assigned ``sock`` (Node's ``onSocket``)."""
+        """The agent assigned ``sock`` (Node's ``onSocket``): the request takes it on the
+        next tick, so ``req.socket`` is still None when ``request()`` returns, as in Node."""
+        self._loop.call_soon(self._take_socket, sock, reused)
+
+    def _take_socket(self, sock: Any, reused: bool) -> None:
         if self.destroyed or self.aborted:
             self._release_on_abort(sock)
             return
@@ -251,18 +255,13 @@ class ClientRequest(OutgoingMessage):
         sock.on("timeout", self._on_socket_timeout)
         if self.timeout is not None:
             sock.set_timeout(self.timeout)
-        self._loop.call_soon(self._emit_socket, sock)
+        if not self.destroyed:
+            self.emit("socket", sock)
         pending, self._pending = self._pending, []
         if pending:
             sock.write(b"".join(pending))
         if self.finished:
             self._mark_finished()
-
-    def _emit_socket(self, sock: Any) -> None:
-        """``'socket'`` comes on the next tick, as Node's ``onSocketNT``, so that listeners
-        added right after ``request()`` see it (not if the request is gone by then)."""
-        if not self.destroyed:
-            self.emit("socket", sock)
 
     def _detach(self, sock: Any) -> None:
         sock.remove_listener("data", self._on_socket_data)
@@ -378,10 +377,17 @@ class ClientRequest(OutgoingMessage):
         self._detach(sock)
         res.push_eof()
         if self.should_keep_alive and self.finished and not sock.destroyed:
-            self._loop.call_soon(self._free_socket, sock)
+            res.prepend_once_listener("end", self._response_ended)
+            res._then_after_end = lambda: self._free_socket(sock)
         else:
             sock.destroy_soon() if not sock.destroyed else None
             self._loop.call_soon(self._emit_close)
+
+    def _response_ended(self) -> None:
+        """Node's ``responseKeepAlive``, first at the response's ``'end'``: the request is
+        done; its socket goes back to the agent once every ``'end'`` listener has run
+        (until then it is still in ``agent.sockets``)."""
+        self.destroyed = True
 
     def _free_socket(self, sock: Any) -> None:
         self._emit_close()

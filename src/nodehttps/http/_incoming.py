@@ -40,6 +40,7 @@ class IncomingMessage(Readable):
         super().__init__(getattr(socket, "_loop", None))
         self.socket = socket
         self._on_dump: Callable[[], None] | None = None
+        self._then_after_end: Callable[[], None] | None = None
 
     @property
     def connection(self) -> Any:
@@ -117,6 +118,10 @@ class IncomingMessage(Readable):
         return self
 
     def _after_end(self) -> None:
+        # The client's keep-alive hand-back: after every 'end' listener (Node's nextTick).
+        then, self._then_after_end = self._then_after_end, None
+        if then is not None:
+            then()
         # Node's autoDestroy: 'close' follows 'end'.
         if not self.destroyed:
             self.destroyed = True
