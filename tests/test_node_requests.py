@@ -663,8 +663,6 @@ def test_https_keep_alive_drop_requests(run: Any, pki: PKI) -> None:
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="http._server: the 503 for a dropped request is lost "
-                   "when the previous response closes the connection")
 def test_https_keep_alive_drop_requests_get_503(run: Any, pki: PKI) -> None:
     """test-https-keep-alive-drop-requests (the probe): the dropped request is answered
     ``503 Service Unavailable`` with ``Connection: close`` after the first response."""

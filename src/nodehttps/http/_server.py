@@ -276,6 +276,11 @@ class _Connection:
             req._dump()
         else:
             req._dump_on_complete = True
+        if res._max_requests_reached:
+            # Node decides once the write is done: requests pipelined past the limit in
+            # the same read are answered 503 behind this last allowed response first.
+            self.socket._loop.call_soon(self._after_last_allowed)
+            return
         if res._last or not res.should_keep_alive:
             self.closing = True
             self.socket.destroy_soon()
@@ -284,6 +289,13 @@ class _Connection:
             self.responses[0]._attach()
         else:
             self._maybe_idle()
+
+    def _after_last_allowed(self) -> None:
+        if self.responses and not self.socket.destroyed:
+            self.responses[0]._attach()  # a 503 (it says Connection: close itself)
+        elif not self.closing:
+            self.closing = True
+            self.socket.destroy_soon()
 
     def _maybe_idle(self) -> None:
         """Nothing in flight: Node's keep-alive timeout (plus its one-second grace) runs."""
