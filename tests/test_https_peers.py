@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,41 @@ def test_our_client_against_node_server(run: Any, pki: PKI, tmp_path: Path) -> N
             assert bodies == [f"node /1 localhost:{port}", f"node /2 localhost:{port}"]
             assert reused == [False, True]
             agent.destroy()
+        finally:
+            proc.kill()
+            await proc.wait()
+    run(main(), timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_our_client_against_openssl_s_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+    """https.get against ``openssl s_server -www``: an HTTP/1.0 reply ended by the close."""
+    async def main() -> None:
+        (tmp_path / "key.pem").write_text(pki.leaf.key_pem)
+        (tmp_path / "cert.pem").write_text(pki.leaf.chain_pem)
+        port = _free_port()
+        proc = await asyncio.create_subprocess_exec(
+            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-key",
+            str(tmp_path / "key.pem"), "-cert", str(tmp_path / "cert.pem"), "-www",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            for _ in range(100):  # until s_server listens
+                try:
+                    res = await https.get(f"https://localhost:{port}/", {"ca": pki.ca,
+                                                                         "agent": False})
+                    break
+                except ConnectionRefusedError:
+                    await asyncio.sleep(0.05)
+            body = await consumers.text(res)
+            assert (res.status_code, res.http_version) == (200, "1.0")
+            assert res.socket.authorized is True
+            assert "New, TLSv1.3, Cipher is" in body and body.rstrip().endswith("</HTML>")
         finally:
             proc.kill()
             await proc.wait()
