@@ -272,3 +272,87 @@ def test_verify_errors_match_node(run: Any, certs: PKI, files: dict[str, str]) -
         for server in servers:
             server.close()
     run(main(), timeout=30)
+
+
+_NODE_SESSION_STORE = r"""
+const tls = require('tls'), fs = require('fs');
+const [ourPort, keyFile, certFile, version] = process.argv.slice(1);
+const noTicket = version === 'TLSv1.2' ? require('constants').SSL_OP_NO_TICKET : 0;
+function twice(port) {
+  let session; const reused = [];
+  const once = () => new Promise((resolve) => {
+    const c = tls.connect({port, host: '127.0.0.1', rejectUnauthorized: false, session,
+                           maxVersion: version});
+    c.on('session', (s) => { session = s; });
+    c.on('secureConnect', () => { reused.push(c.isSessionReused()); c.write('x'); });
+    c.on('data', () => c.end());
+    c.on('close', resolve);
+  });
+  return once().then(once).then(() => reused);
+}
+(async () => {
+  const events = [], store = {};
+  const server = tls.createServer({key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile),
+                                   secureOptions: noTicket}, (s) => {
+    events.push('secure'); s.on('data', (d) => s.end(d));
+  });
+  server.on('newSession', (id, data, cb) => {
+    events.push('new:' + id.length); store[id.toString('hex')] = data; cb();
+  });
+  server.on('resumeSession', (id, cb) => {
+    const key = id.toString('hex');
+    events.push('resume:' + (key in store)); cb(null, store[key] || null);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const nodeReused = await twice(server.address().port);
+  server.close();
+  const oursReused = await twice(+ourPort);
+  console.log(JSON.stringify({events, nodeReused, oursReused}));
+})();
+"""
+
+
+@needs_node
+@pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
+def test_session_store_events_match_node(run: Any, certs: PKI, files: dict[str, str],
+                                         version: str) -> None:
+    """'newSession'/'resumeSession' with an external store: node's client resumes from
+    our server exactly as from node's, and both servers report the same events in order."""
+    async def main() -> None:
+        import ssl
+
+        no_ticket = ssl.OP_NO_TICKET if version == "TLSv1.2" else 0
+        events: list[str] = []
+        store: dict[bytes, bytes] = {}
+
+        def on_secure(sock: tls.TLSSocket) -> None:
+            events.append("secure")
+            sock.on("data", sock.end)
+        server = tls.create_server({**certs.leaf.server_options(), "secure_options": no_ticket},
+                                   on_secure)
+
+        def on_new(session_id: bytes, data: bytes, done: Any) -> None:
+            events.append(f"new:{len(session_id)}")
+            store[session_id] = data
+            done()
+
+        def on_resume(session_id: bytes, done: Any) -> None:
+            events.append(f"resume:{str(session_id in store).lower()}")
+            done(None, store.get(session_id))
+        server.on("newSession", on_new)
+        server.on("resumeSession", on_resume)
+        server.listen(0, "127.0.0.1")
+        await asyncio.sleep(0)
+        port = server.address()["port"]
+        out = await proc(NODE or "node", "-e", _NODE_SESSION_STORE, str(port), files["key"],
+                         files["cert"], version)
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result["nodeReused"] == [False, True]
+        assert result["oursReused"] == result["nodeReused"]
+        node_events = result["events"]
+        assert events[:len(node_events)] == node_events
+        # OpenSSL's own ticket keys renew the ticket on a TLS 1.3 resumption (one more
+        # session); Node's ticket-key callback does not (README: deliberate differences).
+        assert events[len(node_events):] == (["new:32"] if version == "TLSv1.3" else [])
+        server.close()
+    run(main(), timeout=30)
