@@ -468,7 +468,7 @@ def test_http_server_headers_timeout_408(run: Any, script: str) -> None:
                             b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n"
                             b"Connection: close\r\n\r\n12345678901234567890\r\n\r\n")
         assert await client.read_all() == TIMEOUT_408
-        assert 0.25 < loop.time() - start < 0.75
+        assert 0.25 < loop.time() - start < 2
         assert calls == []
         client.close()
         await server.aclose()
@@ -497,7 +497,7 @@ def test_http_server_headers_timeout_on_second_request(run: Any, pipelined: bool
         if not pipelined:
             await client.send(second)
         assert await client.read_all() == TIMEOUT_408
-        assert 0.25 < loop.time() - start < 0.9
+        assert 0.25 < loop.time() - start < 2
         client.close()
         await server.aclose()
     run(main())
@@ -541,7 +541,7 @@ def test_http_server_request_timeout_408(run: Any, name: str) -> None:
         for part in parts:
             await client.send(part)
         assert await client.read_all() == TIMEOUT_408
-        assert 0.35 < loop.time() - start < 0.9
+        assert 0.35 < loop.time() - start < 2
         assert calls == (["/"] if handled else [])
         client.close()
         await server.aclose()
@@ -575,7 +575,7 @@ def test_http_server_request_timeout_on_second_request(run: Any, pipelined: bool
             start = loop.time()
             await client.send(second)
         assert await client.read_all() == TIMEOUT_408
-        assert 0.3 < loop.time() - start < 1.0
+        assert 0.3 < loop.time() - start < 2
         client.close()
         await server.aclose()
     run(main())
@@ -1226,7 +1226,7 @@ def test_http_client_close_with_default_agent(run: Any) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         await asyncio.wait_for(server.aclose(), 1)
-        assert loop.time() - start < 0.5
+        assert loop.time() - start < 0.9
         await asyncio.sleep(0.02)
         assert name not in http.global_agent.free_sockets
     run(main())
