@@ -186,6 +186,45 @@ def test_keylog_lines_per_side(run: Any, certs: PKI, version: str, lines: int) -
     run(main())
 
 
+def test_keylog_client_random_is_the_one_on_the_wire(run: Any, certs: PKI) -> None:
+    """Each keylog line names the client random the ClientHello carried (read from the
+    bytes between client and server by a relay that is not ours)."""
+    async def main() -> None:
+        server, port, _ = await serve(certs.leaf.server_options())
+        first_flight: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter,
+                       record: bool) -> None:
+            while data := await src.read(65536):
+                if record and not first_flight.done():
+                    first_flight.set_result(data)
+                dst.write(data)
+            dst.close()
+
+        async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+            await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False),
+                                 return_exceptions=True)
+            relayed.set_result(None)
+        relayed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
+        proxy_port = proxy.sockets[0].getsockname()[1]
+        sock = tls.connect({"port": proxy_port, "host": "localhost", "ca": certs.ca})
+        conn = Conn(sock)
+        sock.on("keylog", conn.keylog.append)
+        assert await conn.secure
+        await settle()
+        hello = await first_flight
+        assert hello[0] == 22 and hello[5] == 1  # a handshake record holding a ClientHello
+        random = hello[11:43].hex().encode()  # after record (5) + handshake (4) + version (2)
+        assert conn.keylog and all(line.split()[1] == random for line in conn.keylog)
+        sock.destroy()
+        await asyncio.wait_for(relayed, 5)
+        proxy.close()
+        server.close()
+    run(main())
+
+
 # -- sessions ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("polling", [False, True], ids=["callback", "polling"])
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
