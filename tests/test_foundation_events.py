@@ -360,6 +360,18 @@ def test_events_once_resolves_to_args_list(run: Any) -> None:
     run(main())
 
 
+def test_events_once_listens_from_the_call(run: Any) -> None:
+    """As Node's promise: an event emitted before the await still resolves it."""
+    async def main() -> None:
+        e = EventEmitter()
+        pending = events.once(e, "x")
+        assert e.listener_count("x") == 1
+        e.emit("x", 42)
+        assert e.listener_count("x") == 0 and e.listener_count("error") == 0
+        assert await pending == [42]
+    run(main())
+
+
 def test_events_once_raises_on_error(run: Any) -> None:
     async def main() -> None:
         e = EventEmitter()

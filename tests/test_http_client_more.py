@@ -219,3 +219,48 @@ def test_abort_signal_and_task_cancellation(run: Any) -> None:
         server.close_all_connections()
         await server.aclose()
     run(main())
+
+
+def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_raises(
+        run: Any) -> None:
+    """The request always ends: destroying a complete response before ``'end'`` takes its
+    socket down (Node's ``||`` rule) and the request closes; an ``'end'`` listener that
+    raises does not keep the socket from going back to the agent."""
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        uncaught: list[BaseException] = []
+        loop.set_exception_handler(lambda _l, ctx: uncaught.append(ctx.get("exception")))
+        server = http.create_server(lambda req, res: res.end("ok"))
+        server.listen(0, "127.0.0.1")
+        await events.once(server, "listening")
+        port = server.address()["port"]  # type: ignore[index]
+        agent = http.Agent({"keep_alive": True})
+        name = f"127.0.0.1:{port}:"
+
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+        res = await req
+        res.pause()
+        while not res.complete:
+            await asyncio.sleep(0.005)
+        closed = events.once(req, "close")
+        res.destroy()
+        await asyncio.wait_for(closed, 2)
+        assert res.aborted is True and req.socket.destroyed
+        await asyncio.sleep(0.01)
+        assert name not in agent.sockets and name not in agent.free_sockets
+
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+        res = await req
+        boom = RuntimeError("boom")
+
+        def explode() -> None:
+            raise boom
+        res.on("end", explode)
+        closed = events.once(req, "close")
+        res.resume()
+        await asyncio.wait_for(closed, 2)
+        assert uncaught == [boom]
+        assert len(agent.free_sockets[name]) == 1 and name not in agent.sockets
+        agent.destroy()
+        await server.aclose()
+    run(main())

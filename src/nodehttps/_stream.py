@@ -175,8 +175,10 @@ class Readable(EventEmitter):
                     tail = self._decoder.decode(b"", final=True)
                     if tail:
                         self.emit("data", tail)
-                self.emit("end")
-                self._after_end()
+                try:
+                    self.emit("end")
+                finally:  # a listener that raised still leaves the stream ended
+                    self._after_end()
         except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
 

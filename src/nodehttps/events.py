@@ -220,31 +220,34 @@ class EventEmitter:
         return default_max_listeners if n is None else n
 
 
-async def once(emitter: EventEmitter, event: str) -> list[Any]:
-    """Node's ``events.once(emitter, name)``: waits for ``event``; its arguments as a list.
+def once(emitter: EventEmitter, event: str) -> asyncio.Future[list[Any]]:
+    """Node's ``events.once(emitter, name)``: a future of ``event``'s arguments as a list.
 
-    An ``'error'`` emitted first raises that error (unless ``event`` is ``'error'``).
+    As Node's promise, it listens from the call on: an event emitted before the future
+    is awaited still resolves it. An ``'error'`` emitted first fails it (unless ``event``
+    is ``'error'``); cancelling it removes its listeners.
     """
-    loop = asyncio.get_running_loop()
-    fut: asyncio.Future[list[Any]] = loop.create_future()
+    from . import _loop
 
-    def on_event(*args: Any) -> None:
+    fut: asyncio.Future[list[Any]] = _loop.get_loop().create_future()
+
+    def cleanup(_done: object = None) -> None:
+        emitter.remove_listener(event, on_event)
         if event != "error":
             emitter.remove_listener("error", on_error)
+
+    def on_event(*args: Any) -> None:
+        cleanup()
         if not fut.done():
             fut.set_result(list(args))
 
     def on_error(err: BaseException) -> None:
-        emitter.remove_listener(event, on_event)
+        cleanup()
         if not fut.done():
             fut.set_exception(err)
 
     emitter.once(event, on_event)
     if event != "error":
         emitter.once("error", on_error)
-    try:
-        return await fut
-    finally:
-        emitter.remove_listener(event, on_event)
-        if event != "error":
-            emitter.remove_listener("error", on_error)
+    fut.add_done_callback(cleanup)
+    return fut

@@ -287,17 +287,13 @@ class ClientRequest(OutgoingMessage):
     def _on_socket_error(self, err: BaseException) -> None:
         res = self.res
         if res is not None and not res.complete:
-            res.aborted = True
-            res.emit("aborted")
-            res.destroy(errors.conn_reset("aborted"))
+            res.destroy(errors.conn_reset("aborted"))  # 'aborted', then the error
         self._emit_error(err)
 
     def _on_socket_close(self, _had_error: bool = False) -> None:
         res = self.res
         if res is not None:
             if not res.complete:
-                res.aborted = True
-                res.emit("aborted")
                 res.destroy(errors.conn_reset("aborted"))
         elif not self._error_emitted and not self.aborted:
             self._emit_error(errors.conn_reset("socket hang up"))
@@ -378,7 +374,8 @@ class ClientRequest(OutgoingMessage):
         res.push_eof()
         if self.should_keep_alive and self.finished and not sock.destroyed:
             res.prepend_once_listener("end", self._response_ended)
-            res._then_after_end = lambda: self._free_socket(sock)
+            res._release_socket = lambda ended: self._free_socket(sock) if ended \
+                else self._emit_close()
         else:
             sock.destroy_soon() if not sock.destroyed else None
             self._loop.call_soon(self._emit_close)

@@ -40,7 +40,9 @@ class IncomingMessage(Readable):
         super().__init__(getattr(socket, "_loop", None))
         self.socket = socket
         self._on_dump: Callable[[], None] | None = None
-        self._then_after_end: Callable[[], None] | None = None
+        # The client's keep-alive socket, once this response is over: called once with
+        # True after every 'end' listener ran (Node's nextTick), or False if destroyed first.
+        self._release_socket: Callable[[bool], None] | None = None
 
     @property
     def connection(self) -> Any:
@@ -117,11 +119,14 @@ class IncomingMessage(Readable):
         super().resume()
         return self
 
+    def _take_release(self) -> Callable[[bool], None] | None:
+        release, self._release_socket = self._release_socket, None
+        return release
+
     def _after_end(self) -> None:
-        # The client's keep-alive hand-back: after every 'end' listener (Node's nextTick).
-        then, self._then_after_end = self._then_after_end, None
-        if then is not None:
-            then()
+        release = self._take_release()
+        if release is not None:
+            release(True)
         # Node's autoDestroy: 'close' follows 'end'.
         if not self.destroyed:
             self.destroyed = True
@@ -131,13 +136,22 @@ class IncomingMessage(Readable):
         self.emit("close")
 
     def destroy(self, error: BaseException | None = None) -> IncomingMessage:
-        """Node's ``message.destroy([error])``: also destroys the socket if not complete."""
+        """Node's ``message.destroy([error])``: before ``'end'`` (or before the whole body
+        came) the message is aborted and takes its socket down with it."""
         if self.destroyed:
             return self
-        if not self.readable_ended and not self.complete and self.socket is not None:
-            self.aborted = True
-            self.socket.destroy(error)
-            error = None  # the socket reports it; the message just closes
+        if not self.readable_ended or not self.complete:
+            if not self.aborted:
+                self.aborted = True
+                self.emit("aborted")
+            if self.socket is not None and not self.socket.destroyed:
+                self.socket.destroy(error)
+                error = None  # the socket reports it; the message just closes
+        if error is not None and not self.listener_count("error"):
+            error = None  # Node's onError: a message emits 'error' only to its listeners
+        release = self._take_release()
+        if release is not None:
+            release(False)
         super().destroy(error)
         return self
 

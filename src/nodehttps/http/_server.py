@@ -106,9 +106,7 @@ class _Connection:
         self.server._connections_http.discard(self)
         req = self.req
         if req is not None and not req.complete and not req.destroyed:
-            req.aborted = True
-            req.emit("aborted")
-            req.destroy()
+            req.destroy()  # 'aborted' first
         for res in self.responses:
             if not res.writable_finished:
                 res.destroyed = True
