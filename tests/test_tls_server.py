@@ -418,6 +418,35 @@ def test_session_events_with_tls13_tickets(run: Any, certs: PKI) -> None:
 
 
 @pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+def test_late_new_session_callbacks_release_the_output(run: Any, certs: PKI) -> None:
+    """TLS 1.3 sends two tickets: two 'newSession' callbacks, each answered later; the
+    server's data flows once both were called, not before."""
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        watch = await start(certs.leaf.server_options())
+        callbacks: list[Any] = []
+        watch.server.on("newSession", lambda _id, _data, done: callbacks.append(done))
+        sock, fut = await client(watch.port, ca=certs.ca)
+        got: asyncio.Future[bytes] = loop.create_future()
+        sock.on("data", lambda d: got.done() or got.set_result(d))
+        assert await fut == "secure"
+        sock.write(b"x")
+        while len(callbacks) < 2:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)
+        assert not got.done()  # held
+        callbacks[0]()
+        callbacks[0]()  # a second call of the same callback counts for nothing
+        await asyncio.sleep(0.05)
+        assert not got.done()
+        loop.call_later(0.01, callbacks[1])
+        assert await asyncio.wait_for(got, 5) == b"echo:x"
+        sock.destroy()
+        watch.server.close()
+    run(main())
+
+
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
 @pytest.mark.parametrize(("answer", "server_code", "client_code"), [
     ("b", None, None),
     ("nope", "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT", "ECONNRESET"),

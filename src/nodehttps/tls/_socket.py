@@ -143,7 +143,8 @@ class TLSSocket(TLSInfo, net.Socket):
         self._keylog_server: Server | None = None
         self._offered: tuple[ssl.SSLContext, int] | bytes | None = None  # 'resumeSession'
         self._out_held = 0  # 'newSession' callbacks not called yet: output waits for them
-        self._secure_pending = False  # ... and so does 'secure' (TLS 1.2)
+        # ... and so does 'secure' (TLS 1.2): the sessions to report after it, while held
+        self._secure_pending: list[tuple[bytes, bytes]] | None = None
         self._alpn_error: BaseException | None = None
         secure_context = opts.get("secure_context")
         if secure_context is None:
@@ -367,7 +368,7 @@ class TLSSocket(TLSInfo, net.Socket):
         if self.destroyed:
             return
         if self._out_held:
-            self._secure_pending = True
+            self._secure_pending = late or []
             return
         self._finish_init(late)
 
@@ -620,23 +621,29 @@ class TLSSocket(TLSInfo, net.Socket):
             return
         for session_id, der in stored:
             self._out_held += 1
-            called = False
-
-            def done() -> None:
-                nonlocal called
-                if called:
-                    return
-                called = True
-                self._out_held -= 1
-                if self._out_held or self.destroyed:
-                    return
-                if self._secure_pending:
-                    self._secure_pending = False
-                    self._finish_init()
-                else:
-                    self._flush_out()
+            done = self._new_session_done()
             if not server.emit("newSession", session_id, der, done):
                 done()
+
+    def _new_session_done(self) -> Callable[[], None]:
+        """One ``'newSession'`` callback: only its first call counts."""
+        called = False
+
+        def done() -> None:
+            nonlocal called
+            if called:
+                return
+            called = True
+            self._out_held -= 1
+            if self._out_held or self.destroyed:
+                return
+            pending, self._secure_pending = self._secure_pending, None
+            if pending is not None:
+                self._finish_init(pending)
+            else:
+                self._flush_out()
+
+        return done
 
     def _wrap_session(self, session: ssl.SSLSession) -> TLSSession:
         return TLSSession(session, self._ctx, self._peer_chain(), self._secure_ctx)
