@@ -500,9 +500,13 @@ def test_unix_socket_path(run: Any, tmp_path: Any) -> None:
         server = net.create_server(lambda sock: sock.on("data", sock.end))
         server.listen(path)
         await events.once(server, "listening")
+        accepted: asyncio.Future[net.Socket] = asyncio.get_running_loop().create_future()
+        server.on("connection", lambda sock: accepted.done() or accepted.set_result(sock))
         client = net.connect({"path": path})
         await events.once(client, "connect")
         assert client.remote_address is None
+        peer = await accepted
+        assert (peer.address(), peer.local_port, peer.remote_address) == ({}, None, None)
         client.write(b"ping")
         assert await read_all(client) == b"ping"
         missing = net.connect({"path": path + ".missing"})

@@ -629,11 +629,12 @@ class Socket(_Refable, Readable):
         return self._transport.get_extra_info("socket")
 
     def address(self) -> dict[str, Any]:
-        """Node's ``socket.address()``: ``{'address', 'family', 'port'}``."""
+        """Node's ``socket.address()``: ``{'address', 'family', 'port'}`` (``{}`` before
+        connecting, and for a Unix domain socket)."""
         if self._transport is None:
             return {}
         name = self._transport.get_extra_info("sockname")
-        if not name:
+        if not isinstance(name, tuple) or not name:
             return {}
         return {"address": name[0], "family": "IPv6" if ":" in name[0] else "IPv4",
                 "port": name[1]}
@@ -750,7 +751,8 @@ class Server(_Refable, EventEmitter):
 
     # -- listening -----------------------------------------------------------------------
     def listen(self, *args: Any, **kwargs: Any) -> Server:
-        """Node's ``server.listen(port, host, backlog, callback)`` / ``listen(options, cb)``.
+        """Node's ``server.listen(port, host, backlog, callback)`` / ``listen(options, cb)``
+        / ``listen(path, cb)`` (a Unix domain socket, also ``options['path']``).
 
         The socket is bound before this returns, so ``address()`` works at once;
         ``'listening'`` follows on a later loop turn.
