@@ -364,6 +364,44 @@ def test_external_session_store_tls12(run: Any, certs: PKI) -> None:
 
 
 @pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+def test_resume_session_answers_are_per_connection(run: Any, certs: PKI) -> None:
+    """Two connections offer one session id at once: the one whose listener answered
+    with the session resumes; the one told "not found" does a full handshake."""
+    async def main() -> None:
+        options = {**certs.leaf.server_options(), "secure_options": ssl.OP_NO_TICKET}
+        watch = await start(options)
+        store: dict[bytes, bytes] = {}
+        asked: list[Any] = []
+        watch.server.on("newSession", lambda sid, data, done: (store.update({sid: data}),
+                                                                 done()))
+        watch.server.on("resumeSession", lambda sid, done: asked.append((sid, done)))
+        first, fut = await client(watch.port, ca=certs.ca, max_version="TLSv1.2")
+        sessions: list[Any] = []
+        first.on("session", sessions.append)
+        assert await fut == "secure"
+        await asyncio.sleep(0.02)
+        first.destroy()
+        assert store and sessions
+        a, fut_a = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
+                                session=sessions[-1])
+        b, fut_b = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
+                                session=sessions[-1])
+        while len(asked) < 2:
+            await asyncio.sleep(0.005)
+        (sid_a, done_a), (sid_b, done_b) = asked
+        assert sid_a == sid_b and sid_a in store
+        done_a(None, store[sid_a])  # found
+        done_b(None, None)  # "not found", while the other handshake is still under way
+        assert await fut_a == "secure" and await fut_b == "secure"
+        # (which client asked first is up to the scheduler: one resumes, one does not)
+        assert sorted([a.is_session_reused(), b.is_session_reused()]) == [False, True]
+        a.destroy()
+        b.destroy()
+        watch.server.close()
+    run(main())
+
+
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
 def test_new_session_callback_holds_the_handshake(run: Any, certs: PKI) -> None:
     """Until the 'newSession' callback runs, the TLS 1.2 server neither finishes its
     handshake nor reports 'secureConnection' (Node's _securePending)."""

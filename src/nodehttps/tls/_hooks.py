@@ -34,34 +34,7 @@ from ._identity import check_server_identity
 if TYPE_CHECKING:
     from ._socket import TLSSocket
 
-__all__ = [
-    "SESSION_CALLBACK",
-    "Watch",
-    "after_step",
-    "build_chain",
-    "certificate_from_der",
-    "check_server_identity",
-    "create_secure_context",
-    "default_identity_error",
-    "export_keying_material",
-    "finished",
-    "negotiated_group",
-    "node_session_cache",
-    "offer_server_session",
-    "own_certificate",
-    "standard_cipher_name",
-    "take_server_sessions",
-    "unwatch",
-    "use_alpn_callback",
-    "verify_error",
-    "verify_result",
-    "want_callbacks",
-    "want_keylog",
-    "want_server_sessions",
-    "want_sessions",
-    "watch",
-    "withdraw_server_session",
-]
+__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der", "check_server_identity", "create_secure_context", "default_identity_error", "export_keying_material", "finished", "free_session", "negotiated_group", "node_session_cache", "own_certificate", "parse_session", "serve_offered_sessions", "standard_cipher_name", "take_server_sessions", "unwatch", "use_alpn_callback", "verify_error", "verify_result", "want_callbacks", "want_keylog", "want_server_sessions", "want_sessions", "watch"]
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
@@ -252,14 +225,27 @@ def node_session_cache(ctx: ssl.SSLContext) -> None:
         _lib.set_server_session_cache(ctx, None)
 
 
-def offer_server_session(ctx: ssl.SSLContext, der: bytes) -> int:
-    """The session a ``'resumeSession'`` listener found, for the handshake to resume."""
-    return _lib.add_server_session(ctx, der) if _AVAILABLE else 0
+def parse_session(der: bytes) -> int:
+    """A ``'resumeSession'`` answer as an OpenSSL session (0: none, or no libssl)."""
+    return _lib.parse_session(der) if _AVAILABLE else 0
 
 
-def withdraw_server_session(ctx: ssl.SSLContext, session: int) -> None:
-    """Take an offered session out of ``ctx``'s cache again."""
-    _lib.remove_server_session(ctx, session)
+def free_session(session: int) -> None:
+    """Drop a parsed session the handshake never asked for."""
+    _lib.free_session(session)
+
+
+def _on_get_session(ssl_id: int) -> int:
+    w = _by_ssl.get(ssl_id)
+    return 0 if w is None else w.sock._take_offered_session()
+
+
+def serve_offered_sessions(ctx: ssl.SSLContext) -> None:
+    """OpenSSL asks the connection itself for a session id it does not know (Node's
+    ``GetSessionCallback``): each connection resumes only what its listener found."""
+    if not getattr(ctx, "_nodehttps_get_session", False):
+        _lib.set_get_session_callback(ctx, _on_get_session)
+        ctx._nodehttps_get_session = True  # type: ignore[attr-defined]
 
 
 def watch(sock: TLSSocket, ctx: ssl.SSLContext | None = None) -> None:

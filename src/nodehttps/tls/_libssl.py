@@ -27,32 +27,14 @@ from typing import Any
 
 from .. import errors
 
-__all__ = [
-    "add_server_session",
-    "available",
-    "export_keying_material",
-    "get_finished",
-    "get_negotiated_group",
-    "get_ticket_keys",
-    "get_verify_result",
-    "remove_server_session",
-    "set_alpn_select_callback",
-    "set_ciphersuites",
-    "set_groups",
-    "set_keylog_callback",
-    "set_new_session_callback",
-    "set_permissive_verify",
-    "set_server_session_cache",
-    "set_session_id_context",
-    "set_session_timeout",
-    "set_sigalgs",
-    "set_ticket_keys",
-]
+__all__ = ["available", "export_keying_material", "free_session", "get_finished", "get_negotiated_group", "get_ticket_keys", "get_verify_result", "parse_session", "set_alpn_select_callback", "set_ciphersuites", "set_get_session_callback", "set_groups", "set_keylog_callback", "set_new_session_callback", "set_permissive_verify", "set_server_session_cache", "set_session_id_context", "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 _NEW_SESSION_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 _VERIFY_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
 _P = ctypes.c_void_p
+# SSL_SESSION *(*)(SSL *, const unsigned char *id, int len, int *copy)
+_GET_SESSION_CB = ctypes.CFUNCTYPE(_P, _P, _P, ctypes.c_int, ctypes.POINTER(ctypes.c_int))
 # int (*)(SSL *, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
 #         unsigned int inlen, void *arg)
 _ALPN_SELECT_CB = ctypes.CFUNCTYPE(ctypes.c_int, _P, ctypes.POINTER(_P),
@@ -77,8 +59,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "SSL_SESSION_get_id": (_P, [_P, ctypes.POINTER(ctypes.c_uint)]),
     "i2d_SSL_SESSION": (ctypes.c_int, [_P, ctypes.POINTER(_P)]),
     "d2i_SSL_SESSION": (_P, [_P, ctypes.POINTER(_P), ctypes.c_long]),
-    "SSL_CTX_add_session": (ctypes.c_int, [_P, _P]),
-    "SSL_CTX_remove_session": (ctypes.c_int, [_P, _P]),
+    "SSL_CTX_sess_set_get_cb": (None, [_P, _GET_SESSION_CB]),
     "SSL_SESSION_free": (None, [_P]),
     "ERR_clear_error": (None, []),
     "SSL_CTX_set_alpn_select_cb": (None, [_P, _ALPN_SELECT_CB, _P]),
@@ -299,26 +280,40 @@ def set_server_session_cache(ctx: ssl.SSLContext,
     _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
 
 
-def add_server_session(ctx: ssl.SSLContext, der: bytes) -> int:
-    """Put a serialized session into ``ctx``'s cache for the next lookup of its id.
-
-    Returns the ``SSL_SESSION*`` for :func:`remove_server_session` (0 when ``der`` does
-    not parse: the handshake is then a full one, as in Node)."""
-    ptr = _ctx(ctx)
+def parse_session(der: bytes) -> int:
+    """A serialized session (Node's ``sessionData``) as a new ``SSL_SESSION*``; 0 when it
+    does not parse. The caller owns the reference: hand it to OpenSSL through the
+    get-session callback, or :func:`free_session` it."""
+    _need()
     buf = ctypes.create_string_buffer(der, len(der))
     cursor = _P(ctypes.addressof(buf))
     session = _lib.d2i_SSL_SESSION(None, ctypes.byref(cursor), len(der))
     if not session:
         _lib.ERR_clear_error()  # leave nothing for the handshake's error report
         return 0
-    _lib.SSL_CTX_add_session(ptr, session)
     return int(session)
 
 
-def remove_server_session(ctx: ssl.SSLContext, session: int) -> None:
-    """Undo :func:`add_server_session` once the handshake has looked it up."""
-    _lib.SSL_CTX_remove_session(_ctx(ctx), session)
+def free_session(session: int) -> None:
+    """Drop a reference from :func:`parse_session` that OpenSSL never took."""
     _lib.SSL_SESSION_free(session)
+
+
+def set_get_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], int]) -> None:
+    """Server side (Node's ``GetSessionCallback``): for a session id the context's own
+    cache lacks, OpenSSL asks ``fn(id of the _ssl object)``, which returns a reference
+    from :func:`parse_session` for OpenSSL to keep, or 0."""
+    def callback(ssl_ptr: int, _session_id: int, _length: int, copy: Any) -> int | None:
+        try:
+            session = fn(_lib.SSL_get_ex_data(ssl_ptr, 0))
+        except Exception:  # fn must not raise; OpenSSL must only see "none"
+            session = 0
+        copy[0] = 0  # the reference is OpenSSL's now
+        return session or None
+
+    cb = _GET_SESSION_CB(callback)
+    _keep_alive(ctx, cb)
+    _lib.SSL_CTX_sess_set_get_cb(_ctx(ctx), cb)
 
 
 def set_alpn_select_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], int | None]

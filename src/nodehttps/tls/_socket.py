@@ -141,7 +141,7 @@ class TLSSocket(TLSInfo, net.Socket):
         self._session_polls = 0
         self._last_session_id: bytes | None = None
         self._keylog_server: Server | None = None
-        self._offered: tuple[ssl.SSLContext, int] | bytes | None = None  # 'resumeSession'
+        self._offered = 0  # the SSL_SESSION* a 'resumeSession' listener found
         self._out_held = 0  # 'newSession' callbacks not called yet: output waits for them
         # ... and so does 'secure' (TLS 1.2): the sessions to report after it, while held
         self._secure_pending: list[tuple[bytes, bytes]] | None = None
@@ -232,9 +232,8 @@ class TLSSocket(TLSInfo, net.Socket):
         obj._nodehttps_socket = self  # type: ignore[attr-defined]  # for the SNI callback
         self._obj = obj
         _hooks.watch(self, ctx)
-        if isinstance(self._offered, bytes):  # after the SNI choice: the lookup uses ctx
-            ptr = _hooks.offer_server_session(ctx, self._offered)
-            self._offered = (ctx, ptr) if ptr else None
+        if self._offered:
+            _hooks.serve_offered_sessions(ctx)
 
     def _on_data(self, data: bytes) -> None:
         self.bytes_read += len(data)
@@ -253,10 +252,13 @@ class TLSSocket(TLSInfo, net.Socket):
             self._handshake()
 
     def _server_first_bytes(self, data: bytes) -> bool:
-        """Make the server's engine; False while an async SNICallback holds the bytes."""
+        """Make the server's engine; False while the bytes wait for the whole ClientHello
+        and the user's answers (``'resumeSession'``, an async ``SNICallback``)."""
         server = self._tls_server
-        if server is None or (server.sni_callback is None and
-                              not server.listener_count("resumeSession")):
+        resume = server is not None and bool(server.listener_count("resumeSession"))
+        if resume:
+            _hooks.want_callbacks(self)  # OpenSSL will ask this socket for the session
+        if server is None or (server.sni_callback is None and not resume):
             self._make_engine(self._ctx)
             return True
         if self._hello is None:
@@ -267,7 +269,8 @@ class TLSSocket(TLSInfo, net.Socket):
         return False
 
     def _resume_with(self, secure_context: Any) -> None:
-        """The SNICallback chose a context: make the engine and replay the held bytes."""
+        """The user answered (``secure_context``: the SNICallback's choice, or None):
+        make the engine and replay the held bytes."""
         if self.destroyed:
             return
         if secure_context is not None:
@@ -312,12 +315,18 @@ class TLSSocket(TLSInfo, net.Socket):
 
     def _offer_session(self, der: bytes) -> None:
         """A ``'resumeSession'`` listener found this session for the offered id."""
-        self._offered = der
+        self._drop_offered_session()
+        self._offered = _hooks.parse_session(der)
 
-    def _withdraw_session(self) -> None:
-        offered, self._offered = self._offered, None
-        if isinstance(offered, tuple):
-            _hooks.withdraw_server_session(*offered)
+    def _take_offered_session(self) -> int:
+        """OpenSSL asks for it (and keeps it): at most once."""
+        offered, self._offered = self._offered, 0
+        return offered
+
+    def _drop_offered_session(self) -> None:
+        offered, self._offered = self._offered, 0
+        if offered:
+            _hooks.free_session(offered)
 
     def _select_alpn(self, offered: bytes) -> int | None:
         """Ask the server's ``ALPNCallback``; the offset of the chosen entry in ``offered``
@@ -353,8 +362,8 @@ class TLSSocket(TLSInfo, net.Socket):
 
     def _handshake_done(self) -> None:
         self._secure = True
-        if self._offered is not None:
-            self._withdraw_session()
+        if self._offered:
+            self._drop_offered_session()
         if self._hs_timer is not None:
             self._hs_timer.cancel()
             self._hs_timer = None
@@ -583,8 +592,8 @@ class TLSSocket(TLSInfo, net.Socket):
             self._hs_timer.cancel()
             self._hs_timer = None
         _hooks.unwatch(self)
-        if self._offered is not None:
-            self._withdraw_session()
+        if self._offered:
+            self._drop_offered_session()
         if self._is_server and error is None and not self._released:
             self._tls_client_error(errors.conn_reset("socket hang up"))
 
