@@ -522,6 +522,24 @@ def test_alpn_callback(run: Any, certs: PKI, answer: str | None, server_code: st
     run(main())
 
 
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+def test_alpn_callback_on_a_shared_context_leaves_other_servers_alone(
+        run: Any, certs: PKI) -> None:
+    async def main() -> None:
+        shared = tls.create_secure_context(certs.leaf.server_options(), is_server=True)
+        with_cb = await start({"secure_context": shared, "ALPNCallback": lambda _i: "b"})
+        plain = await start({"secure_context": shared})
+        sock, fut = await client(plain.port, ca=certs.ca, ALPNProtocols=["a", "b"])
+        assert await fut == "secure" and sock.alpn_protocol is False
+        sock.destroy()
+        sock2, fut2 = await client(with_cb.port, ca=certs.ca, ALPNProtocols=["a", "b"])
+        assert await fut2 == "secure" and sock2.alpn_protocol == "b"
+        sock2.destroy()
+        with_cb.server.close()
+        plain.server.close()
+    run(main())
+
+
 def test_alpn_callback_and_protocols_are_exclusive(certs: PKI) -> None:
     with pytest.raises(TypeError) as info:
         tls.create_server({**certs.leaf.server_options(), "ALPNCallback": lambda _i: "a",

@@ -142,7 +142,7 @@ def _on_server_session(ssl_id: int, session_id: bytes, der: bytes) -> None:
 
 def _on_alpn(ssl_id: int, offered: bytes) -> int | None:
     w = _by_ssl.get(ssl_id)
-    return None if w is None else w.sock._select_alpn(offered)
+    return -1 if w is None else w.sock._select_alpn(offered)
 
 
 def use_alpn_callback(ctx: ssl.SSLContext) -> None:

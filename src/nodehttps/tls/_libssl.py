@@ -25,7 +25,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
-from .. import errors
+from .. import _loop, errors
 
 __all__ = ["available", "export_keying_material", "free_session", "get_finished", "get_negotiated_group", "get_ticket_keys", "get_verify_result", "parse_session", "set_alpn_select_callback", "set_ciphersuites", "set_get_session_callback", "set_groups", "set_keylog_callback", "set_new_session_callback", "set_permissive_verify", "set_server_session_cache", "set_session_id_context", "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
 
@@ -73,7 +73,7 @@ _SET_GROUPS_LIST, _SET_SIGALGS_LIST = 92, 98
 _GET_NEGOTIATED_GROUP = 134
 _SESS_CACHE_CLIENT, _SESS_CACHE_SERVER = 0x1, 0x2
 _SESS_CACHE_NO_INTERNAL_STORE = 0x200
-_TLSEXT_ERR_OK, _TLSEXT_ERR_ALERT_FATAL = 0, 2
+_TLSEXT_ERR_OK, _TLSEXT_ERR_ALERT_FATAL, _TLSEXT_ERR_NOACK = 0, 2, 3
 _MAX_FINISHED = 64  # EVP_MAX_MD_SIZE
 _TICKET_KEY_LENGTH = 80  # OpenSSL 3: 16 name + 32 HMAC + 32 AES
 
@@ -220,12 +220,25 @@ def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
 
 
 # -- callbacks -----------------------------------------------------------------------------
+def _guarded(fallback: Any, body: Callable[..., Any]) -> Callable[..., Any]:
+    """A callback body that never raises into OpenSSL: an exception (a bug of ours: the
+    bodies catch the user's) is reported as uncaught, and OpenSSL gets ``fallback``."""
+    def call(*args: Any) -> Any:
+        try:
+            return body(*args)
+        except Exception as exc:
+            _loop.report_uncaught(exc)
+            return fallback
+
+    return call
+
+
 def set_keylog_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], None]) -> None:
     """Each NSS key-log line, as produced: ``fn(id of the _ssl object, line + b'\\n')``."""
     def callback(ssl_ptr: int, line: bytes) -> None:
         fn(_lib.SSL_get_ex_data(ssl_ptr, 0), line + b"\n")
 
-    cb = _KEYLOG_CB(callback)
+    cb = _KEYLOG_CB(_guarded(None, callback))
     _keep_alive(ctx, cb)
     _lib.SSL_CTX_set_keylog_callback(_ctx(ctx), cb)
 
@@ -236,7 +249,7 @@ def set_new_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], None]) -> 
         fn(_lib.SSL_get_ex_data(ssl_ptr, 0))
         return 0  # OpenSSL keeps ownership; Python reads the session through .session
 
-    cb = _NEW_SESSION_CB(callback)
+    cb = _NEW_SESSION_CB(_guarded(0, callback))
     _keep_alive(ctx, cb)
     ptr = _ctx(ctx)
     mode = _lib.SSL_CTX_ctrl(ptr, _GET_SESS_CACHE_MODE, 0, None)
@@ -275,7 +288,7 @@ def set_server_session_cache(ctx: ssl.SSLContext,
         fn(_lib.SSL_get_ex_data(ssl_ptr, 0), session_id, der)
         return 0  # not kept: OpenSSL frees the session when it is done with it
 
-    cb = _NEW_SESSION_CB(callback)
+    cb = _NEW_SESSION_CB(_guarded(0, callback))
     _keep_alive(ctx, cb)
     _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
 
@@ -304,14 +317,10 @@ def set_get_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], int]) -> N
     cache lacks, OpenSSL asks ``fn(id of the _ssl object)``, which returns a reference
     from :func:`parse_session` for OpenSSL to keep, or 0."""
     def callback(ssl_ptr: int, _session_id: int, _length: int, copy: Any) -> int | None:
-        try:
-            session = fn(_lib.SSL_get_ex_data(ssl_ptr, 0))
-        except Exception:  # fn must not raise; OpenSSL must only see "none"
-            session = 0
         copy[0] = 0  # the reference is OpenSSL's now
-        return session or None
+        return fn(_lib.SSL_get_ex_data(ssl_ptr, 0)) or None
 
-    cb = _GET_SESSION_CB(callback)
+    cb = _GET_SESSION_CB(_guarded(None, callback))
     _keep_alive(ctx, cb)
     _lib.SSL_CTX_sess_set_get_cb(_ctx(ctx), cb)
 
@@ -319,23 +328,23 @@ def set_get_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], int]) -> N
 def set_alpn_select_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], int | None]
                              ) -> None:
     """Node's ``ALPNCallback``: ``fn(id of the _ssl object, the client's protocol list in
-    wire format)`` returns the offset of the chosen entry's length byte in that list, or
-    ``None`` to refuse with a fatal ``no_application_protocol`` alert. Replaces the
-    callback of ``SSLContext.set_alpn_protocols``."""
+    wire format)`` returns the offset of the chosen entry's length byte in that list,
+    ``None`` to refuse with a fatal ``no_application_protocol`` alert, or -1 to choose
+    nothing (no ALPN for this connection). Replaces the callback of
+    ``SSLContext.set_alpn_protocols``."""
     def callback(ssl_ptr: int, out: Any, outlen: Any, offered_ptr: int, length: int,
                  _arg: int) -> int:
         offered = ctypes.string_at(offered_ptr, length)
-        try:
-            offset = fn(_lib.SSL_get_ex_data(ssl_ptr, 0), offered)
-        except Exception:  # fn reports its own errors; OpenSSL must only see a refusal
-            offset = None
+        offset = fn(_lib.SSL_get_ex_data(ssl_ptr, 0), offered)
+        if offset == -1:
+            return _TLSEXT_ERR_NOACK
         if offset is None or not 0 <= offset < length or offset + 1 + offered[offset] > length:
             return _TLSEXT_ERR_ALERT_FATAL
         out[0] = offered_ptr + offset + 1
         outlen[0] = offered[offset]
         return _TLSEXT_ERR_OK
 
-    cb = _ALPN_SELECT_CB(callback)
+    cb = _ALPN_SELECT_CB(_guarded(_TLSEXT_ERR_ALERT_FATAL, callback))
     _keep_alive(ctx, cb)
     _lib.SSL_CTX_set_alpn_select_cb(_ctx(ctx), cb, None)
 

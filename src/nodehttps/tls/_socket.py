@@ -330,10 +330,11 @@ class TLSSocket(TLSInfo, net.Socket):
 
     def _select_alpn(self, offered: bytes) -> int | None:
         """Ask the server's ``ALPNCallback``; the offset of the chosen entry in ``offered``
-        (wire format) or None (refused, or an error kept for the handshake to report)."""
+        (wire format), None (refused, or an error kept for the handshake to report), or
+        -1 when this connection has no callback (a context shared with another server)."""
         server = self._tls_server
         if server is None or server.alpn_callback is None:
-            return None
+            return -1
         protocols: list[str] = []
         offsets: list[int] = []
         pos = 0
