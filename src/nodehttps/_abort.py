@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ABORT_ERR
+from . import _loop
+from .errors import ABORT_ERR, invalid_arg_type
 from .events import EventEmitter
 
-__all__ = ["AbortController", "AbortSignal"]
+__all__ = ["AbortController", "AbortSignal", "destroy_on_abort"]
 
 
 class AbortSignal(EventEmitter):
@@ -47,3 +48,24 @@ class AbortController:
     def abort(self, reason: Any = None) -> None:
         """Abort the signal; requests given it end with ``ABORT_ERR``."""
         self.signal._fire(reason)
+
+
+def destroy_on_abort(signal: Any, stream: Any) -> None:
+    """Node's ``signal`` option (``addAbortSignal``): when ``signal`` aborts, ``stream`` is
+    destroyed with an ``AbortError`` whose ``cause`` is the signal's reason; an aborted
+    signal does it on the next turn. The listener goes with the stream's ``'close'``."""
+    if not isinstance(signal, AbortSignal):
+        raise invalid_arg_type("options.signal", "AbortSignal", signal)
+
+    def on_abort() -> None:
+        if stream.destroyed:
+            return
+        err = ABORT_ERR(cause=signal.reason)
+        err.__cause__ = signal.reason if isinstance(signal.reason, BaseException) else None
+        stream.destroy(err)
+
+    if signal.aborted:
+        _loop.get_loop().call_soon(on_abort)
+        return
+    signal.once("abort", on_abort)
+    stream.once("close", lambda *_: signal.remove_listener("abort", on_abort))

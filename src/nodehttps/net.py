@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _loop, errors
-from ._abort import AbortSignal
+from ._abort import destroy_on_abort
 from ._options import normalize, validate_number
 from ._stream import Readable
 from .events import EventEmitter
@@ -195,26 +195,7 @@ class Socket(_Refable, Readable):
         self._connect_task: asyncio.Task[None] | None = None
         signal = opts.get("signal")
         if signal is not None:
-            self._abort_on(signal)
-
-    def _abort_on(self, signal: Any) -> None:
-        """Node's ``signal`` option: aborting destroys the socket with an ``AbortError``
-        (its ``cause`` the signal's reason); an aborted signal does so on the next turn."""
-        if not isinstance(signal, AbortSignal):
-            raise errors.invalid_arg_type("options.signal", "AbortSignal", signal)
-
-        def on_abort() -> None:
-            if self.destroyed:
-                return
-            err = errors.ABORT_ERR(cause=signal.reason)
-            err.__cause__ = signal.reason if isinstance(signal.reason, BaseException) else None
-            self.destroy(err)
-
-        if signal.aborted:
-            self._loop.call_soon(on_abort)
-            return
-        signal.once("abort", on_abort)
-        self.once("close", lambda *_: signal.remove_listener("abort", on_abort))
+            destroy_on_abort(signal, self)
 
     # -- connecting -----------------------------------------------------------------------
     def connect(self, *args: Any, **kwargs: Any) -> Socket:

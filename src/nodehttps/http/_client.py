@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import _loop, errors
+from .._abort import destroy_on_abort
 from .._options import normalize, validate_boolean, validate_integer, validate_number
 from .._proto.headers import headers_from_raw
 from .._proto.http1 import ResponseParser
@@ -144,7 +145,7 @@ class ClientRequest(OutgoingMessage):
         self._set_headers(options, host, default_port)
         signal = options.get("signal")
         if signal is not None:
-            self._watch_signal(signal)
+            destroy_on_abort(signal, self)
         if agent is not None:
             if not agent.keep_alive and agent.max_sockets == float("inf"):
                 self._last = True
@@ -156,17 +157,6 @@ class ClientRequest(OutgoingMessage):
         self._start(options)
 
     # -- setup ---------------------------------------------------------------------------
-    def _watch_signal(self, signal: Any) -> None:
-        """Node's ``signal`` option: an abort destroys the request with ``ABORT_ERR``."""
-        def on_abort() -> None:
-            self.destroy(errors.ABORT_ERR())
-
-        if getattr(signal, "aborted", False):
-            self._loop.call_soon(on_abort)
-            return
-        signal.once("abort", on_abort)
-        self.once("close", lambda: signal.remove_listener("abort", on_abort))
-
     def _set_headers(self, options: dict[str, Any], host: str, default_port: int) -> None:
         headers = options.get("headers")
         raw_pairs: list[tuple[str, Any]] | None = None
@@ -255,8 +245,7 @@ class ClientRequest(OutgoingMessage):
         sock.on("timeout", self._on_socket_timeout)
         if self.timeout is not None:
             sock.set_timeout(self.timeout)
-        if not self.destroyed:
-            self.emit("socket", sock)
+        self.emit("socket", sock)
         pending, self._pending = self._pending, []
         if pending:
             sock.write(b"".join(pending))

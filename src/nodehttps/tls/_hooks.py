@@ -288,8 +288,8 @@ def after_step(sock: TLSSocket) -> None:
     if w.new_sessions:
         count, w.new_sessions = w.new_sessions, 0
         sock._emit_new_sessions(count)
-    if w.server_sessions:
-        stored, w.server_sessions = w.server_sessions, []
+    stored = take_server_sessions(sock)
+    if stored:
         sock._emit_server_sessions(stored)
 
 
