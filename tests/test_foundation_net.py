@@ -458,6 +458,11 @@ def test_connect_bad_port_raises_synchronously(run: Any) -> None:
             with pytest.raises(ValueError) as info:
                 net.connect(port, "127.0.0.1")
             assert getattr(info.value, "code", None) == "ERR_SOCKET_BAD_PORT"
+        with pytest.raises(TypeError) as missing:
+            net.connect({"host": "127.0.0.1"})
+        assert getattr(missing.value, "code", None) == "ERR_MISSING_ARGS"
+        assert str(missing.value) == \
+            'The "options" or "port" or "path" argument must be specified'
     run(main())
 
 

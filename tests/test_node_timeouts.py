@@ -840,7 +840,7 @@ def test_http_client_timeout_option_with_agent(run: Any) -> None:
         req.end()
         loop.call_later(0.4, req.destroy)
         await asyncio.wait_for(_closed(req), 3)
-        assert len(times) == 1 and times[0] >= 0.15
+        assert len(times) == 1 and times[0] >= 0.145, times  # (uvloop: 1 ms clock)
         server.close_all_connections()
         await server.aclose()
     run(main())

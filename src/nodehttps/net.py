@@ -211,6 +211,9 @@ class Socket(_Refable, Readable):
             self._connect_task = self._loop.create_task(self._connect_path(str(path)))
             return self
         port = opts.get("port")
+        if port is None:
+            raise errors.ERR_MISSING_ARGS(
+                'The "options" or "port" or "path" argument must be specified')
         host = opts.get("host") or opts.get("hostname") or "localhost"
         port = _validate_port(port)
         self.connecting = True
