@@ -61,12 +61,7 @@ class Readable(EventEmitter):
     def push(self, chunk: bytes) -> None:
         """A chunk from the source."""
         if self._flowing and not self._buffer:
-            if self._decoder is not None:
-                text = self._decoder.decode(chunk)
-                if text:
-                    self.emit("data", text)
-            else:
-                self.emit("data", chunk)
+            self._emit_data(chunk)
             return
         self._buffer.append(chunk)
         self._buffered += len(chunk)
@@ -147,6 +142,15 @@ class Readable(EventEmitter):
             self._schedule_flush()
         return self._decoder.decode(data) if self._decoder is not None else data
 
+    def _emit_data(self, chunk: bytes) -> None:
+        """``'data'`` with ``chunk``, decoded when ``set_encoding`` asked for text."""
+        if self._decoder is None:
+            self.emit("data", chunk)
+            return
+        text = self._decoder.decode(chunk)
+        if text:
+            self.emit("data", text)
+
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled and not self._end_emitted:
             self._flush_scheduled = True
@@ -158,12 +162,7 @@ class Readable(EventEmitter):
             while self._buffer and self._flowing and not self.destroyed:
                 chunk = self._buffer.popleft()
                 self._buffered -= len(chunk)
-                if self._decoder is not None:
-                    text = self._decoder.decode(chunk)
-                    if text:
-                        self.emit("data", text)
-                else:
-                    self.emit("data", chunk)
+                self._emit_data(chunk)
             if self._flowing and not self._buffer:
                 self._buffered = 0
                 self._resume_source()

@@ -237,12 +237,8 @@ class ClientRequest(OutgoingMessage):
         self._parser = ResponseParser(self, max_header_size=self.max_header_size or 16384,
                                       insecure=self.insecure_http_parser,
                                       head_request=self.method == "HEAD")
-        sock.on("data", self._on_socket_data)
-        sock.on("end", self._on_socket_end)
-        sock.on("close", self._on_socket_close)
-        sock.on("error", self._on_socket_error)
-        sock.on("drain", self._on_socket_drain)
-        sock.on("timeout", self._on_socket_timeout)
+        for event, listener in self._socket_listeners():
+            sock.on(event, listener)
         if self.timeout is not None:
             sock.set_timeout(self.timeout)
         self.emit("socket", sock)
@@ -252,13 +248,14 @@ class ClientRequest(OutgoingMessage):
         if self.finished:
             self._mark_finished()
 
+    def _socket_listeners(self) -> tuple[tuple[str, Callable[..., None]], ...]:
+        return (("data", self._on_socket_data), ("end", self._on_socket_end),
+                ("close", self._on_socket_close), ("error", self._on_socket_error),
+                ("drain", self._on_socket_drain), ("timeout", self._on_socket_timeout))
+
     def _detach(self, sock: Any) -> None:
-        sock.remove_listener("data", self._on_socket_data)
-        sock.remove_listener("end", self._on_socket_end)
-        sock.remove_listener("close", self._on_socket_close)
-        sock.remove_listener("error", self._on_socket_error)
-        sock.remove_listener("drain", self._on_socket_drain)
-        sock.remove_listener("timeout", self._on_socket_timeout)
+        for event, listener in self._socket_listeners():
+            sock.remove_listener(event, listener)
 
     def _release_on_abort(self, sock: Any) -> None:
         sock.destroy()
