@@ -528,8 +528,34 @@ def test_ragged_eof_after_the_handshake_is_a_normal_end(run: Any, certs: PKI) ->
 def test_session_option_validation(run: Any) -> None:
     async def main() -> None:
         with pytest.raises(TypeError) as info:
-            tls.TLSSocket(None, {"session": b"not a session"})
+            tls.TLSSocket(None, {"session": "not a session"})
         assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+        assert str(info.value).startswith('The "session" argument must be an instance of '
+                                          "TLSSession or Buffer.")
+    run(main())
+
+
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+@pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
+def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
+    """Node's session Buffer: ``bytes(session)`` resumes through any context (here a
+    connection with other options, so another SSLContext); junk bytes mean a full
+    handshake, as in Node."""
+    async def main() -> None:
+        server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
+        first = await dial(port, ca=certs.ca)
+        first.sock.write(b"x")
+        await settle()  # TLS 1.3 tickets come after the handshake
+        der = bytes(first.sock.get_session())  # type: ignore[arg-type]
+        assert der[:1] == b"\x30"  # a DER SEQUENCE
+        first.sock.destroy()
+        again = await dial(port, ca=certs.ca, session=der, ciphers="DEFAULT:@SECLEVEL=1")
+        assert again.sock.is_session_reused() is True and again.sock.authorized is True
+        again.sock.destroy()
+        junk = await dial(port, ca=certs.ca, session=b"junk")
+        assert junk.sock.is_session_reused() is False and junk.sock.authorized is True
+        junk.sock.destroy()
+        server.close()
     run(main())
 
 

@@ -34,7 +34,7 @@ from ._identity import check_server_identity
 if TYPE_CHECKING:
     from ._socket import TLSSocket
 
-__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der", "check_server_identity", "create_secure_context", "default_identity_error", "export_keying_material", "finished", "free_session", "negotiated_group", "node_session_cache", "own_certificate", "parse_session", "serve_offered_sessions", "standard_cipher_name", "take_server_sessions", "unwatch", "use_alpn_callback", "verify_error", "verify_result", "want_callbacks", "want_keylog", "want_server_sessions", "want_sessions", "watch"]
+__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der", "check_server_identity", "create_secure_context", "default_identity_error", "export_keying_material", "finished", "free_session", "negotiated_group", "node_session_cache", "offer_session_der", "own_certificate", "parse_session", "serve_offered_sessions", "session_to_der", "standard_cipher_name", "take_server_sessions", "unwatch", "use_alpn_callback", "verify_error", "verify_result", "want_callbacks", "want_keylog", "want_server_sessions", "want_sessions", "watch"]
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
@@ -223,6 +223,17 @@ def node_session_cache(ctx: ssl.SSLContext) -> None:
     """A server context keeps no session ids of its own, as Node's (see ``_libssl``)."""
     if _AVAILABLE and not getattr(ctx, "_nodehttps_store", False):
         _lib.set_server_session_cache(ctx, None)
+
+
+def session_to_der(session: ssl.SSLSession) -> bytes:
+    """Node's session Buffer for a client session."""
+    return _lib.session_to_der(session)
+
+
+def offer_session_der(obj: ssl.SSLObject, der: bytes) -> None:
+    """Offer a serialized client session (ignored when it does not parse, as in Node)."""
+    if _AVAILABLE:
+        _lib.offer_session(obj, der)
 
 
 def parse_session(der: bytes) -> int:

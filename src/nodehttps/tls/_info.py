@@ -35,7 +35,7 @@ class TLSInfo:
     _is_server: bool
     _chain: tuple[bytes, ...] | None
     _peer_cert: dict[Any, Any]
-    _session_offer: TLSSession | None
+    _session_offer: TLSSession | bytes | None
     _secure_ctx: Any
     _loop: Any
 
@@ -52,7 +52,7 @@ class TLSInfo:
             if not chain:
                 leaf = obj.getpeercert(True)
                 offer = self._session_offer
-                if offer is not None and offer.peer_chain and self.is_session_reused() and \
+                if isinstance(offer, TLSSession) and offer.peer_chain and self.is_session_reused() and \
                         (leaf is None or offer.peer_chain[0] == leaf):
                     chain = offer.peer_chain
                 elif leaf is not None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import _loop, errors
 
-__all__ = ["available", "export_keying_material", "free_session", "get_finished", "get_negotiated_group", "get_ticket_keys", "get_verify_result", "parse_session", "set_alpn_select_callback", "set_ciphersuites", "set_get_session_callback", "set_groups", "set_keylog_callback", "set_new_session_callback", "set_permissive_verify", "set_server_session_cache", "set_session_id_context", "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
+__all__ = ["available", "export_keying_material", "free_session", "get_finished", "get_negotiated_group", "get_ticket_keys", "get_verify_result", "offer_session", "parse_session", "session_to_der", "set_alpn_select_callback", "set_ciphersuites", "set_get_session_callback", "set_groups", "set_keylog_callback", "set_new_session_callback", "set_permissive_verify", "set_server_session_cache", "set_session_id_context", "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 _NEW_SESSION_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
@@ -60,6 +60,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "i2d_SSL_SESSION": (ctypes.c_int, [_P, ctypes.POINTER(_P)]),
     "d2i_SSL_SESSION": (_P, [_P, ctypes.POINTER(_P), ctypes.c_long]),
     "SSL_CTX_sess_set_get_cb": (None, [_P, _GET_SESSION_CB]),
+    "SSL_set_session": (ctypes.c_int, [_P, _P]),
     "SSL_SESSION_free": (None, [_P]),
     "ERR_clear_error": (None, []),
     "SSL_CTX_set_alpn_select_cb": (None, [_P, _ALPN_SELECT_CB, _P]),
@@ -305,6 +306,31 @@ def parse_session(der: bytes) -> int:
         _lib.ERR_clear_error()  # leave nothing for the handshake's error report
         return 0
     return int(session)
+
+
+def session_to_der(session: ssl.SSLSession) -> bytes:
+    """An ``ssl.SSLSession`` serialized as Node's session Buffer (i2d_SSL_SESSION).
+
+    CPython keeps the ``SSL_SESSION*`` as the first field of the object; the id read
+    back through it must be the session's own, else the layout is not the one known."""
+    _need()
+    ptr = ctypes.c_void_p.from_address(id(session) + object.__basicsize__).value or 0
+    session_id, der = _session_bytes(ptr) if ptr else (b"", b"")
+    if session_id != session.id or not der:
+        raise errors.make("ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+                          "Serializing a TLS session is not supported on this Python build")
+    return der
+
+
+def offer_session(obj: Any, der: bytes) -> bool:
+    """Client side: offer a serialized session in the coming handshake (Node's
+    ``setSession(buffer)``); False when it does not parse (a full handshake, as Node)."""
+    session = parse_session(der)
+    if not session:
+        return False
+    ok = int(_lib.SSL_set_session(_ssl(obj), session)) == 1  # takes its own reference
+    _lib.SSL_SESSION_free(session)
+    return ok
 
 
 def free_session(session: int) -> None:

@@ -123,7 +123,7 @@ class TLSSocket(TLSInfo, net.Socket):
         self._request_cert = bool(opts.get("request_cert"))
         self._check_identity: Callable[..., Any] | None = opts.get("check_server_identity")
         self._connect_opts = opts
-        self._session_offer: TLSSession | None = None
+        self._session_offer: TLSSession | bytes | None = None
         self._sni_name: str | None = opts.get("servername") or None
         self._obj: ssl.SSLObject | None = None
         self._in: ssl.MemoryBIO | None = None
@@ -192,11 +192,14 @@ class TLSSocket(TLSInfo, net.Socket):
         self._attach(SocketTransport(lower, self))  # type: ignore[arg-type]
 
     def set_session(self, session: Any) -> None:
-        """Node's ``tlsSocket.setSession(session)``: offer it in the next handshake."""
+        """Node's ``tlsSocket.setSession(session)``: offer it in the next handshake; a
+        :class:`TLSSession`, or Node's session bytes (``bytes(tls_session)``)."""
         if isinstance(session, ssl.SSLSession):
             session = TLSSession(session, self._ctx)
-        if not isinstance(session, TLSSession):
-            raise errors.invalid_arg_type("session", ["TLSSession", "ssl.SSLSession"], session)
+        elif isinstance(session, bytes | bytearray | memoryview):
+            session = bytes(session)
+        elif not isinstance(session, TLSSession):
+            raise errors.invalid_arg_type("session", ["TLSSession", "Buffer"], session)
         self._session_offer = session
 
     def set_servername(self, name: str) -> None:
@@ -221,14 +224,16 @@ class TLSSocket(TLSInfo, net.Socket):
         self._in = ssl.MemoryBIO()
         self._out = ssl.MemoryBIO()
         offer = self._session_offer
-        session = offer.session if offer is not None and offer.context is ctx else None
-        try:
-            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
-                               server_hostname=self._sni_name, session=session)
-        except ValueError:  # a session from another context: a full handshake, as Node's
-            self._session_offer = None
-            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
-                               server_hostname=self._sni_name)
+        session = offer.session if isinstance(offer, TLSSession) and offer.context is ctx \
+            else None
+        obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
+                           server_hostname=self._sni_name, session=session)
+        if offer is not None and session is None:
+            # Python resumes only through the session's own context; OpenSSL takes the
+            # serialized session on any (ignored if it does not parse, as in Node).
+            der = offer.der if isinstance(offer, TLSSession) else offer
+            if der:
+                _hooks.offer_session_der(obj, der)
         obj._nodehttps_socket = self  # type: ignore[attr-defined]  # for the SNI callback
         self._obj = obj
         _hooks.watch(self, ctx)
