@@ -372,6 +372,21 @@ def test_events_once_listens_from_the_call(run: Any) -> None:
     run(main())
 
 
+def test_events_once_made_outside_a_loop_is_a_coroutine(run: Any) -> None:
+    e = EventEmitter()
+    early = events.once(e, "x")  # no loop yet: it already listens
+    e.emit("x", 1)
+    failing = events.once(e, "y")
+    e.emit("error", "not an exception")
+
+    async def main() -> None:
+        assert await asyncio.create_task(early) == [1]
+        with pytest.raises(errors.NodeError) as info:
+            await failing
+        assert info.value.code == "ERR_UNHANDLED_ERROR"  # type: ignore[attr-defined]
+    run(main())
+
+
 def test_events_once_raises_on_error(run: Any) -> None:
     async def main() -> None:
         e = EventEmitter()

@@ -264,3 +264,45 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
         agent.destroy()
         await server.aclose()
     run(main())
+
+
+def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
+    """In its 'end' listener: the socket still goes back to the agent. Before 'end' with
+    an error: the request reports it first, the response too, then both close (Node's
+    order), and the socket leaves the agent."""
+    async def main() -> None:
+        server = http.create_server(lambda req, res: res.end("ok"))
+        server.listen(0, "127.0.0.1")
+        await events.once(server, "listening")
+        port = server.address()["port"]  # type: ignore[index]
+        agent = http.Agent({"keep_alive": True})
+        name = f"127.0.0.1:{port}:"
+
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+        res = await req
+        res.on("end", res.destroy)
+        closed = events.once(req, "close")
+        res.resume()
+        await asyncio.wait_for(closed, 2)
+        assert len(agent.free_sockets[name]) == 1 and name not in agent.sockets
+
+        order: list[str] = []
+        req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+        res = await req
+        res.pause()
+        while not res.complete:
+            await asyncio.sleep(0.005)
+        boom = RuntimeError("boom")
+        req.on("error", lambda err: order.append(f"req error {err}"))
+        res.on("error", lambda err: order.append(f"res error {err}"))
+        res.on("close", lambda: order.append("res close"))
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        req.on("close", lambda: closed.set_result(order.append("req close")))
+        res.destroy(boom)
+        await asyncio.wait_for(closed, 2)
+        assert order == ["req error boom", "res error boom", "res close", "req close"]
+        await asyncio.sleep(0.01)
+        assert name not in agent.sockets and name not in agent.free_sockets
+        agent.destroy()
+        await server.aclose()
+    run(main())

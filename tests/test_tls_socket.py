@@ -551,6 +551,10 @@ def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
         first.sock.destroy()
         again = await dial(port, ca=certs.ca, session=der, ciphers="DEFAULT:@SECLEVEL=1")
         assert again.sock.is_session_reused() is True and again.sock.authorized is True
+        raw = await dial(port, ca=certs.ca, ciphers="DEFAULT:@SECLEVEL=1",
+                         session=again.sock.get_session().session)  # type: ignore[union-attr]
+        assert raw.sock.is_session_reused() is True  # an ssl.SSLSession of another context
+        raw.sock.destroy()
         again.sock.destroy()
         junk = await dial(port, ca=certs.ca, session=b"junk")
         assert junk.sock.is_session_reused() is False and junk.sock.authorized is True

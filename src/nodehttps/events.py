@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .errors import ERR_UNHANDLED_ERROR, invalid_arg_type, out_of_range
@@ -220,34 +220,49 @@ class EventEmitter:
         return default_max_listeners if n is None else n
 
 
-def once(emitter: EventEmitter, event: str) -> asyncio.Future[list[Any]]:
-    """Node's ``events.once(emitter, name)``: a future of ``event``'s arguments as a list.
+def once(emitter: EventEmitter, event: str) -> Coroutine[Any, Any, list[Any]]:
+    """Node's ``events.once(emitter, name)``: await it for ``event``'s arguments as a list.
 
-    As Node's promise, it listens from the call on: an event emitted before the future
-    is awaited still resolves it. An ``'error'`` emitted first fails it (unless ``event``
-    is ``'error'``); cancelling it removes its listeners.
+    As Node's promise, it listens from the call on: an event emitted before the await
+    still counts. An ``'error'`` emitted first is raised (unless ``event`` is
+    ``'error'``). Awaitable on any loop; cancelling the await removes the listeners.
     """
-    from . import _loop
+    outcome: list[Any] = []  # [args] or [args, error] once settled
+    waiter: list[asyncio.Future[None]] = []
 
-    fut: asyncio.Future[list[Any]] = _loop.get_loop().create_future()
-
-    def cleanup(_done: object = None) -> None:
+    def cleanup() -> None:
         emitter.remove_listener(event, on_event)
         if event != "error":
             emitter.remove_listener("error", on_error)
 
-    def on_event(*args: Any) -> None:
+    def settle(args: list[Any], error: BaseException | None = None) -> None:
         cleanup()
-        if not fut.done():
-            fut.set_result(list(args))
+        if not outcome:
+            outcome.extend((args, error))
+            if waiter and not waiter[0].done():
+                waiter[0].set_result(None)
 
-    def on_error(err: BaseException) -> None:
-        cleanup()
-        if not fut.done():
-            fut.set_exception(err)
+    def on_event(*args: Any) -> None:
+        settle(list(args))
+
+    def on_error(err: Any = None) -> None:
+        settle([], err if isinstance(err, BaseException) else
+               ERR_UNHANDLED_ERROR(f"Unhandled error. ({err!r})", context=err))
 
     emitter.once(event, on_event)
     if event != "error":
         emitter.once("error", on_error)
-    fut.add_done_callback(cleanup)
-    return fut
+
+    async def wait() -> list[Any]:
+        try:
+            if not outcome:
+                waiter.append(asyncio.get_running_loop().create_future())
+                await waiter[0]
+        finally:
+            cleanup()
+        args, error = outcome
+        if error is not None:
+            raise error
+        return list(args)
+
+    return wait()

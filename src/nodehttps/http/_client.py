@@ -360,8 +360,8 @@ class ClientRequest(OutgoingMessage):
         res.push_eof()
         if self.should_keep_alive and self.finished and not sock.destroyed:
             res.prepend_once_listener("end", self._response_ended)
-            res._release_socket = lambda ended: self._free_socket(sock) if ended \
-                else self._emit_close()
+            res._release_socket = lambda ended, err: self._free_socket(sock) if ended \
+                else self._response_destroyed(res, err)
         else:
             sock.destroy_soon() if not sock.destroyed else None
             self._loop.call_soon(self._emit_close)
@@ -371,6 +371,13 @@ class ClientRequest(OutgoingMessage):
         done; its socket goes back to the agent once every ``'end'`` listener has run
         (until then it is still in ``agent.sockets``)."""
         self.destroyed = True
+
+    def _response_destroyed(self, res: IncomingMessage, err: BaseException | None) -> None:
+        """A complete response destroyed before its ``'end'`` took the socket down: as in
+        Node, the request reports ``err`` first and closes after the response."""
+        if err is not None:
+            self._emit_error(err)
+        res.once("close", self._emit_close)
 
     def _free_socket(self, sock: Any) -> None:
         self._emit_close()

@@ -41,8 +41,9 @@ class IncomingMessage(Readable):
         self.socket = socket
         self._on_dump: Callable[[], None] | None = None
         # The client's keep-alive socket, once this response is over: called once with
-        # True after every 'end' listener ran (Node's nextTick), or False if destroyed first.
-        self._release_socket: Callable[[bool], None] | None = None
+        # (True, None) after every 'end' listener ran (Node's nextTick), or with
+        # (False, error) when the response is destroyed before that.
+        self._release_socket: Callable[[bool, BaseException | None], None] | None = None
 
     @property
     def connection(self) -> Any:
@@ -119,14 +120,14 @@ class IncomingMessage(Readable):
         super().resume()
         return self
 
-    def _take_release(self) -> Callable[[bool], None] | None:
+    def _take_release(self) -> Callable[[bool, BaseException | None], None] | None:
         release, self._release_socket = self._release_socket, None
         return release
 
     def _after_end(self) -> None:
         release = self._take_release()
         if release is not None:
-            release(True)
+            release(True, None)
         # Node's autoDestroy: 'close' follows 'end'.
         if not self.destroyed:
             self.destroyed = True
@@ -144,14 +145,16 @@ class IncomingMessage(Readable):
             if not self.aborted:
                 self.aborted = True
                 self.emit("aborted")
-            if self.socket is not None and not self.socket.destroyed:
-                self.socket.destroy(error)
-                error = None  # the socket reports it; the message just closes
+            # A complete keep-alive response: its request no longer listens to the socket
+            # and hears of this (and of ``error``) through the release hook instead.
+            release = self._take_release()
+            sock = self.socket
+            if sock is not None and not sock.destroyed:
+                sock.destroy(error if release is None else None)
+            if release is not None:
+                release(False, error)
         if error is not None and not self.listener_count("error"):
             error = None  # Node's onError: a message emits 'error' only to its listeners
-        release = self._take_release()
-        if release is not None:
-            release(False)
         super().destroy(error)
         return self
 

@@ -226,8 +226,13 @@ class TLSSocket(TLSInfo, net.Socket):
         offer = self._session_offer
         session = offer.session if isinstance(offer, TLSSession) and offer.context is ctx \
             else None
-        obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
-                           server_hostname=self._sni_name, session=session)
+        try:
+            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
+                               server_hostname=self._sni_name, session=session)
+        except ValueError:  # a raw ssl.SSLSession of another context: offer its bytes
+            session = None
+            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
+                               server_hostname=self._sni_name)
         if offer is not None and session is None:
             # Python resumes only through the session's own context; OpenSSL takes the
             # serialized session on any (ignored if it does not parse, as in Node).
