@@ -221,6 +221,15 @@ def test_abort_signal_and_task_cancellation(run: Any) -> None:
     run(main())
 
 
+async def _ok_server_and_keep_alive_agent() -> tuple[http.Server, int, http.Agent, str]:
+    """A server answering "ok", a keep-alive agent, and the agent's key for the server."""
+    server = http.create_server(lambda req, res: res.end("ok"))
+    server.listen(0, "127.0.0.1")
+    await events.once(server, "listening")
+    port = int(server.address()["port"])  # type: ignore[index]
+    return server, port, http.Agent({"keep_alive": True}), f"127.0.0.1:{port}:"
+
+
 def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_raises(
         run: Any) -> None:
     """The request always ends: destroying a complete response before ``'end'`` takes its
@@ -230,12 +239,7 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
         loop = asyncio.get_running_loop()
         uncaught: list[BaseException] = []
         loop.set_exception_handler(lambda _l, ctx: uncaught.append(ctx.get("exception")))
-        server = http.create_server(lambda req, res: res.end("ok"))
-        server.listen(0, "127.0.0.1")
-        await events.once(server, "listening")
-        port = server.address()["port"]  # type: ignore[index]
-        agent = http.Agent({"keep_alive": True})
-        name = f"127.0.0.1:{port}:"
+        server, port, agent, name = await _ok_server_and_keep_alive_agent()
 
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         res = await req
@@ -271,12 +275,7 @@ def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
     an error: the request reports it first, the response too, then both close (Node's
     order), and the socket leaves the agent."""
     async def main() -> None:
-        server = http.create_server(lambda req, res: res.end("ok"))
-        server.listen(0, "127.0.0.1")
-        await events.once(server, "listening")
-        port = server.address()["port"]  # type: ignore[index]
-        agent = http.Agent({"keep_alive": True})
-        name = f"127.0.0.1:{port}:"
+        server, port, agent, name = await _ok_server_and_keep_alive_agent()
 
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         res = await req
