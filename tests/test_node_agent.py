@@ -311,11 +311,15 @@ def test_https_abortcontroller(run: Any, pki: PKI, when: str) -> None:
     on the next tick or before the call errors with ``AbortError`` / ``ABORT_ERR``."""
     async def main() -> None:
         server, port = await _server(pki)
+        connections: list[Any] = []
+        server.on("connection", connections.append)
         controller = AbortController()
         if when == "before the call":
             controller.abort()
         req = https.request({"host": "127.0.0.1", "port": port, "agent": False,
                              "reject_unauthorized": False, "signal": controller.signal})
+        if when == "before the call":  # Node: destroyed at once, and never connects
+            assert req.destroyed is True and req.socket is None
         seen: list[Any] = []
         req.on("error", seen.append)
         req.on("response", lambda res: seen.append("response"))
@@ -329,6 +333,9 @@ def test_https_abortcontroller(run: Any, pki: PKI, when: str) -> None:
         assert [(e.name, e.code, str(e)) for e in seen] == [
             ("AbortError", "ABORT_ERR", "The operation was aborted")]
         assert req.destroyed
+        await asyncio.sleep(0.05)
+        if when == "before the call":
+            assert connections == []
         await server.aclose()
     run(main())
 

@@ -50,10 +50,11 @@ class AbortController:
         self.signal._fire(reason)
 
 
-def destroy_on_abort(signal: Any, stream: Any) -> None:
+def destroy_on_abort(signal: Any, stream: Any, *, at_once: bool = False) -> None:
     """Node's ``signal`` option (``addAbortSignal``): when ``signal`` aborts, ``stream`` is
-    destroyed with an ``AbortError`` whose ``cause`` is the signal's reason; an aborted
-    signal does it on the next turn. The listener goes with the stream's ``'close'``."""
+    destroyed with an ``AbortError`` whose ``cause`` is the signal's reason. An aborted
+    signal does it on the next turn (a socket), or ``at_once`` (a request, as Node's
+    streams). The listener goes with the stream's ``'close'``."""
     if not isinstance(signal, AbortSignal):
         raise invalid_arg_type("options.signal", "AbortSignal", signal)
 
@@ -65,7 +66,10 @@ def destroy_on_abort(signal: Any, stream: Any) -> None:
         stream.destroy(err)
 
     if signal.aborted:
-        _loop.get_loop().call_soon(on_abort)
+        if at_once:
+            on_abort()
+        else:
+            _loop.get_loop().call_soon(on_abort)
         return
     signal.once("abort", on_abort)
     stream.once("close", lambda *_: signal.remove_listener("abort", on_abort))

@@ -145,7 +145,7 @@ class ClientRequest(OutgoingMessage):
         self._set_headers(options, host, default_port)
         signal = options.get("signal")
         if signal is not None:
-            destroy_on_abort(signal, self)
+            destroy_on_abort(signal, self, at_once=True)
         if agent is not None:
             if not agent.keep_alive and agent.max_sockets == float("inf"):
                 self._last = True
@@ -187,6 +187,8 @@ class ClientRequest(OutgoingMessage):
             self.set_header("Authorization", f"Basic {token}")
 
     def _start(self, options: dict[str, Any]) -> None:
+        if self.destroyed:  # an aborted signal: no connection at all, as in Node
+            return
         agent = self.agent
         if agent is not None:
             agent.add_request(self, options)
