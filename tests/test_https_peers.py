@@ -22,6 +22,15 @@ def pki() -> PKI:
     return PKI()
 
 
+@pytest.fixture
+def pems(pki: PKI, tmp_path: Path) -> dict[str, Path]:
+    """The test PKI's root and the server's key and chain, as files for other tools."""
+    files = {"ca": pki.ca, "key": pki.leaf.key_pem, "cert": pki.leaf.chain_pem}
+    for name, text in files.items():
+        (tmp_path / f"{name}.pem").write_text(text)
+    return {name: tmp_path / f"{name}.pem" for name in files}
+
+
 async def _serve(pki: PKI) -> tuple[https.Server, int]:
     def handler(req: Any, res: Any) -> None:
         res.set_header("Content-Type", "text/plain")
@@ -41,10 +50,9 @@ async def _run(*cmd: str, stdin: bytes = b"") -> tuple[int, str, str]:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_against_our_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+def test_curl_against_our_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
     async def main() -> None:
-        ca = tmp_path / "ca.pem"
-        ca.write_text(pki.ca)
+        ca = pems["ca"]
         server, port = await _serve(pki)
         code, out, err = await _run("curl", "-sS", "--cacert", str(ca), "-i",
                                     f"https://localhost:{port}/a?b", f"https://localhost:{port}/c")
@@ -57,10 +65,9 @@ def test_curl_against_our_server(run: Any, pki: PKI, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
-def test_openssl_s_client_reconnect_reuses_sessions(run: Any, pki: PKI, tmp_path: Path) -> None:
+def test_openssl_s_client_reconnect_reuses_sessions(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
     async def main() -> None:
-        ca = tmp_path / "ca.pem"
-        ca.write_text(pki.ca)
+        ca = pems["ca"]
         server, port = await _serve(pki)
         code, out, err = await _run("openssl", "s_client", "-connect", f"127.0.0.1:{port}",
                                     "-tls1_2", "-reconnect", "-CAfile", str(ca),
@@ -73,10 +80,9 @@ def test_openssl_s_client_reconnect_reuses_sessions(run: Any, pki: PKI, tmp_path
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_node_client_against_our_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+def test_node_client_against_our_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
     async def main() -> None:
-        ca = tmp_path / "ca.pem"
-        ca.write_text(pki.ca)
+        ca = pems["ca"]
         server, port = await _serve(pki)
         script = (
             "const https = require('https'); const fs = require('fs');"
@@ -93,14 +99,12 @@ def test_node_client_against_our_server(run: Any, pki: PKI, tmp_path: Path) -> N
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_our_client_against_node_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+def test_our_client_against_node_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
     async def main() -> None:
-        (tmp_path / "key.pem").write_text(pki.leaf.key_pem)
-        (tmp_path / "cert.pem").write_text(pki.leaf.chain_pem)
         script = (
             "const https = require('https'); const fs = require('fs');"
-            f"const s = https.createServer({{key: fs.readFileSync('{tmp_path / 'key.pem'}'), "
-            f"cert: fs.readFileSync('{tmp_path / 'cert.pem'}')}}, (q, r) => "
+            f"const s = https.createServer({{key: fs.readFileSync('{pems['key']}'), "
+            f"cert: fs.readFileSync('{pems['cert']}')}}, (q, r) => "
             "r.end('node ' + q.url + ' ' + q.headers.host));"
             "s.listen(0, '127.0.0.1', () => console.log(s.address().port));")
         proc = await asyncio.create_subprocess_exec(str(NODE), "-e", script,
@@ -131,15 +135,13 @@ def _free_port() -> int:
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
-def test_our_client_against_openssl_s_server(run: Any, pki: PKI, tmp_path: Path) -> None:
+def test_our_client_against_openssl_s_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
     """https.get against ``openssl s_server -www``: an HTTP/1.0 reply ended by the close."""
     async def main() -> None:
-        (tmp_path / "key.pem").write_text(pki.leaf.key_pem)
-        (tmp_path / "cert.pem").write_text(pki.leaf.chain_pem)
         port = _free_port()
         proc = await asyncio.create_subprocess_exec(
             "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-key",
-            str(tmp_path / "key.pem"), "-cert", str(tmp_path / "cert.pem"), "-www",
+            str(pems["key"]), "-cert", str(pems["cert"]), "-www",
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         try:
             for _ in range(100):  # until s_server listens
