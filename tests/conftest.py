@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh event loop per test, run with ``run(coro)``; the test PKI."""
+"""Shared fixtures: a fresh event loop per test, run with ``run(coro)``; the test PKI
+(``pki``, made once per session: the certificates are only read)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from tls_pki import PKI
+
 T = TypeVar("T")
 
 NODE = shutil.which("node")
@@ -28,6 +31,11 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
+
+
+@pytest.fixture(scope="session")
+def pki() -> PKI:
+    return PKI()
 
 
 @pytest.fixture

@@ -17,11 +17,6 @@ from nodehttps import consumers
 from tls_pki import PKI
 
 
-@pytest.fixture(scope="module")
-def pki() -> PKI:
-    return PKI()
-
-
 @pytest.fixture
 def pems(pki: PKI, tmp_path: Path) -> dict[str, Path]:
     """The test PKI's root and the server's key and chain, as files for other tools."""

@@ -16,11 +16,6 @@ from nodehttps import consumers, errors, tls
 from tls_pki import PKI
 
 
-@pytest.fixture(scope="module")
-def pki() -> PKI:
-    return PKI()
-
-
 async def _server(pki: PKI, cert: Any = None, **options: Any) -> tuple[https.Server, int]:
     cert = cert or pki.leaf
     server = https.create_server({"key": cert.key_pem, "cert": cert.chain_pem, **options},

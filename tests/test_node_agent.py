@@ -40,11 +40,6 @@ from nodehttps import AbortController, AbortSignal, consumers, errors, events, h
 from tls_pki import PKI
 
 
-@pytest.fixture(scope="module")
-def pki() -> PKI:
-    return PKI()
-
-
 def _loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
 

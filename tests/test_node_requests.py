@@ -25,11 +25,6 @@ from tls_pki import PKI
 DEFAULT_MAX_HEADER = 16384  # Node's http.maxHeaderSize
 
 
-@pytest.fixture(scope="module")
-def pki() -> PKI:
-    return PKI()
-
-
 def _future() -> asyncio.Future[Any]:
     return asyncio.get_running_loop().create_future()
 
