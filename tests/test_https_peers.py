@@ -14,6 +14,7 @@ import pytest
 import nodehttps as https
 from conftest import NODE
 from nodehttps import consumers
+from servers import https_server
 from tls_pki import PKI
 
 
@@ -30,10 +31,7 @@ async def _serve(pki: PKI) -> tuple[https.Server, int]:
     def handler(req: Any, res: Any) -> None:
         res.set_header("Content-Type", "text/plain")
         res.end(f"hello {req.method} {req.url}\n")
-    server = https.create_server({"key": pki.leaf.key_pem, "cert": pki.leaf.chain_pem}, handler)
-    server.listen(0, "127.0.0.1")
-    await asyncio.sleep(0)
-    return server, int(server.address()["port"])  # type: ignore[index]
+    return await https_server(pki.leaf, handler)
 
 
 async def _run(*cmd: str, stdin: bytes = b"") -> tuple[int, str, str]:

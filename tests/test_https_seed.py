@@ -13,16 +13,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import nodehttps as https
 from nodehttps import consumers, errors, tls
+from servers import https_server
 from tls_pki import PKI
 
 
 async def _server(pki: PKI, cert: Any = None, **options: Any) -> tuple[https.Server, int]:
-    cert = cert or pki.leaf
-    server = https.create_server({"key": cert.key_pem, "cert": cert.chain_pem, **options},
-                                 lambda req, res: res.end(f"hello {req.url}"))
-    server.listen(0, "127.0.0.1")
-    await asyncio.sleep(0)
-    return server, int(server.address()["port"])  # type: ignore[index]
+    return await https_server(cert or pki.leaf, lambda req, res: res.end(f"hello {req.url}"),
+                              **options)
 
 
 async def _get(url: str, options: dict[str, Any]) -> tuple[Any, str]:

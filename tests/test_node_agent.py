@@ -37,6 +37,7 @@ import pytest
 
 import nodehttps as https
 from nodehttps import AbortController, AbortSignal, consumers, errors, events, http, tls
+from servers import https_server, listening
 from tls_pki import PKI
 
 
@@ -47,12 +48,8 @@ def _loop() -> asyncio.AbstractEventLoop:
 async def _server(pki: PKI, handler: Callable[..., Any] | None = None, cert: Any = None,
                   **options: Any) -> tuple[https.Server, int]:
     """An https server on 127.0.0.1 (default: answers ``ok``) and its port."""
-    cert = cert or pki.leaf
-    server = https.create_server({"key": cert.key_pem, "cert": cert.chain_pem, **options},
-                                 handler or (lambda req, res: res.end("ok")))
-    server.listen(0, "127.0.0.1")
-    await events.once(server, "listening")
-    return server, int(server.address()["port"])  # type: ignore[index]
+    return await https_server(cert or pki.leaf, handler or (lambda req, res: res.end("ok")),
+                              **options)
 
 
 def _closed(emitter: Any) -> asyncio.Future[None]:
@@ -991,9 +988,7 @@ def test_http_should_keep_alive(run: Any, pki: PKI) -> None:
             sock.write(_CANNED[count[0]][0])
             count[0] += 1
         server = tls.create_server(pki.leaf.server_options(), on_secure)
-        server.listen(0, "127.0.0.1")
-        await events.once(server, "listening")
-        port = server.address()["port"]  # type: ignore[index]
+        port = await listening(server)
         agent = https.Agent({"max_sockets": 5, "ca": pki.ca})  # one connection each
         got = []
         for _ in _CANNED:
@@ -1057,9 +1052,7 @@ def test_tls_keylog(run: Any, pki: PKI, version: str, count: int) -> None:
                                    lambda sock: sock.end())
         server_lines: list[bytes] = []
         server.on("keylog", lambda line, sock: server_lines.append(line))
-        server.listen(0, "127.0.0.1")
-        await events.once(server, "listening")
-        port = server.address()["port"]  # type: ignore[index]
+        port = await listening(server)
         client_lines: list[bytes] = []
         sock = tls.connect({"port": port, "host": "127.0.0.1", "reject_unauthorized": False})
         sock.on("keylog", client_lines.append)
@@ -1177,9 +1170,7 @@ def test_tls_sni_server_client(run: Any, pki: PKI, servername: str, ca: str,
         server.add_context("chain.example.com", pki.chain_leaf.server_options())
         client_errors: list[Any] = []
         server.on("tlsClientError", client_errors.append)
-        server.listen(0, "127.0.0.1")
-        await events.once(server, "listening")
-        port = server.address()["port"]  # type: ignore[index]
+        port = await listening(server)
         client = tls.connect({"ca": [getattr(pki, ca).cert_pem], "servername": servername,
                               "port": port, "host": "127.0.0.1", "reject_unauthorized": False})
         await events.once(client, "secureConnect")

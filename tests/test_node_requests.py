@@ -20,6 +20,7 @@ import nodehttps as https
 from nodehttps import URL, consumers, errors, events, http, tls
 from nodehttps.tls import _connect
 from rawpeer import RawClient
+from servers import https_server, listening
 from tls_pki import PKI
 
 DEFAULT_MAX_HEADER = 16384  # Node's http.maxHeaderSize
@@ -37,18 +38,13 @@ def _settle(fut: asyncio.Future[Any], value: Any = None) -> None:
 async def _serve(pki: PKI, handler: Callable[..., Any] | None = None,
                  **options: Any) -> tuple[https.Server, int]:
     """An https server on 127.0.0.1 with the ``localhost`` leaf, and its port."""
-    server = https.create_server({**pki.leaf.server_options(), **options}, handler)
-    server.listen(0, "127.0.0.1")
-    await events.once(server, "listening")
-    return server, int(server.address()["port"])  # type: ignore[index]
+    return await https_server(pki.leaf, handler, **options)
 
 
 async def _raw_tls_server(pki: PKI, on_secure: Callable[[Any], None]) -> tuple[tls.Server, int]:
     """A bare ``tls.Server`` (no HTTP) whose connections ``on_secure`` scripts."""
     server = tls.create_server(pki.leaf.server_options(), on_secure)
-    server.listen(0, "127.0.0.1")
-    await events.once(server, "listening")
-    return server, int(server.address()["port"])  # type: ignore[index]
+    return server, await listening(server)
 
 
 def _answer_once(reply: bytes) -> Callable[[Any], None]:
@@ -187,9 +183,7 @@ def test_http_default_port(run: Any, pki: PKI, module: str) -> None:
             extra: dict[str, Any] = {"ca": pki.ca}
         else:
             server = http.create_server(handler)
-            server.listen(0, "127.0.0.1")
-            await events.once(server, "listening")
-            port = server.address()["port"]
+            port = await listening(server)
             extra = {}
         agent = mod.global_agent
         old = agent.default_port
@@ -237,9 +231,7 @@ def test_https_socket_options(run: Any, pki: PKI, module: str) -> None:
             extra: dict[str, Any] = {"ca": pki.ca}
         else:
             server = http.create_server(handler)
-            server.listen(0, "127.0.0.1")
-            await events.once(server, "listening")
-            port, mod, extra = server.address()["port"], http, {}
+            port, mod, extra = await listening(server), http, {}
         req = mod.request({"host": "localhost", "port": port, "agent": False, **extra})
         timeouts: list[Any] = []
         req.set_no_delay(True)
