@@ -86,10 +86,12 @@ def test_client_upgrade(run: Any) -> None:
         got: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         req = http.request({"host": "127.0.0.1", "port": port, "agent": False,
                             "headers": {"Connection": "Upgrade", "Upgrade": "echo"}})
-        req.on("upgrade", lambda res, sock, head: got.set_result((res.status_code, sock, head)))
+        req.on("upgrade", lambda res, sock, head: got.set_result((res, sock, head)))
         req.end()
-        status, sock, head = await got
-        assert (status, head) == (101, b"hi")
+        res, sock, head = await got
+        assert (res.status_code, head) == (101, b"hi")
+        # Node's upgrade response has the head's fields as any response
+        assert (res.http_version, res.headers["upgrade"]) == ("1.1", "echo")
         echoed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         sock.once("data", echoed.set_result)
         sock.write(b"ping")
@@ -302,6 +304,36 @@ def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
         assert order == ["req error boom", "res error boom", "res close", "req close"]
         await asyncio.sleep(0.01)
         assert name not in agent.sockets and name not in agent.free_sockets
+        agent.destroy()
+        await server.aclose()
+    run(main())
+
+
+def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Any) -> None:
+    """Node's addRequest skips a free socket already destroyed (its 'close' still to come):
+    the next live one is reused, and with none left a new socket is made."""
+    async def main() -> None:
+        server = http.create_server(lambda req, res: res.end("x"))
+        server.listen(0, "127.0.0.1")
+        port = server.address()["port"]  # type: ignore[index]
+        agent = http.Agent({"keep_alive": True})
+        opts = {"host": "127.0.0.1", "port": port, "agent": agent}
+        first = [http.get(opts), http.get(opts)]
+        for req in first:
+            await consumers.text(await req)
+        await asyncio.sleep(0.01)
+        (name, idle), = agent.free_sockets.items()
+        live, dead = list(idle)  # lifo: the pool would pick ``dead``
+        dead.destroy()
+        req = http.get(opts)
+        await consumers.text(await req)
+        assert req.reused_socket and req.socket is live and not live.destroyed
+        await asyncio.sleep(0.01)
+        assert agent.free_sockets == {name: [live]}
+        live.destroy()
+        req = http.get(opts)
+        await consumers.text(await req)
+        assert req.reused_socket is False and req.socket is not live
         agent.destroy()
         await server.aclose()
     run(main())

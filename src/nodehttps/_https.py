@@ -223,9 +223,7 @@ def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
 def request(url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None,
             **kwargs: Any) -> ClientRequest:
     """Node's ``https.request(url[, options][, callback])``; ``end()`` it to send."""
-    opts, cb = request_args(url, options, callback)
-    if kwargs:
-        opts.update(normalize(kwargs))
+    opts, cb = request_args(url, options, callback, kwargs)
     return ClientRequest(opts, cb, default_agent=global_agent)
 
 

@@ -56,11 +56,7 @@ sys.modules[__name__].__class__ = _HttpModule
 def request(url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None,
             **kwargs: Any) -> ClientRequest:
     """Node's ``http.request(url[, options][, callback])``; ``end()`` it to send."""
-    opts, cb = request_args(url, options, callback)
-    if kwargs:
-        from .._options import normalize
-
-        opts.update(normalize(kwargs))
+    opts, cb = request_args(url, options, callback, kwargs)
     return ClientRequest(opts, cb, default_agent=_agent.global_agent)
 
 

@@ -115,8 +115,13 @@ class Agent(EventEmitter):
         name = self.get_name(opts)
         req._agent_name = name
         req._agent_options = opts
-        self._drop_destroyed_free(name)
         decision = self._pool.add_request(name, req)
+        while isinstance(decision, _pool.Reuse) and getattr(decision.socket, "destroyed", False):
+            # Node's addRequest skips free sockets already destroyed (their 'close' is
+            # still to come): one destroyed while idle is never handed out. Checked only
+            # on the socket the pool picks, not by scanning the free list per request.
+            self._socket_gone(decision.socket, name)
+            decision = self._pool.add_request(name, req)
         if isinstance(decision, _pool.Reuse):
             sock = decision.socket
             self.reuse_socket(sock, req)
@@ -125,14 +130,6 @@ class Agent(EventEmitter):
             self._create_for(req, name, opts)
         elif decision.evict is not None:
             decision.evict.destroy()
-
-    def _drop_destroyed_free(self, name: str) -> None:
-        """Node's ``addRequest`` skips free sockets already destroyed (their ``'close'``
-        is still to come): a socket destroyed while idle is never handed out."""
-        for sock in list(self._pool.free_sockets.get(name, ())):
-            if getattr(sock, "destroyed", False):
-                for action in self._pool.socket_closed(name, sock):
-                    self._carry_out(action)
 
     def _create_for(self, req: Any, name: str, opts: dict[str, Any]) -> None:
         def fail(err: BaseException) -> None:

@@ -41,9 +41,10 @@ _INVALID_PATH = re.compile(r"[^\u0021-\u00ff]")
 _NO_BODY_METHODS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"))
 
 
-def request_args(url: Any, options: Any, callback: Any
+def request_args(url: Any, options: Any, callback: Any, kwargs: Mapping[str, Any] | None = None
                  ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
-    """Node's argument rules for ``request(url[, options][, callback])``."""
+    """Node's argument rules for ``request(url[, options][, callback])``; keyword
+    arguments (``http.request(url, method="POST")``) override the options."""
     if isinstance(url, str):
         base = url_to_http_options(URL(url))
     elif isinstance(url, URL):
@@ -62,6 +63,8 @@ def request_args(url: Any, options: Any, callback: Any
         if not isinstance(options, Mapping):
             raise errors.invalid_arg_type("options", "object", options)
         base.update(normalize(options))
+    if kwargs:
+        base.update(normalize(kwargs))
     return base, callback
 
 
@@ -231,7 +234,7 @@ class ClientRequest(OutgoingMessage):
 
     def _take_socket(self, sock: Any, reused: bool) -> None:
         if self.destroyed or self.aborted:
-            self._release_on_abort(sock)
+            sock.destroy()
             return
         self.socket = sock
         self.reused_socket = reused
@@ -258,9 +261,6 @@ class ClientRequest(OutgoingMessage):
     def _detach(self, sock: Any) -> None:
         for event, listener in self._socket_listeners():
             sock.remove_listener(event, listener)
-
-    def _release_on_abort(self, sock: Any) -> None:
-        sock.destroy()
 
     def _on_socket_data(self, data: bytes) -> None:
         parser = self._parser
@@ -316,14 +316,7 @@ class ClientRequest(OutgoingMessage):
 
     # -- parser callbacks ----------------------------------------------------------------
     def on_response_head(self, head: Any) -> None:
-        sock = self.socket
-        res = IncomingMessage(sock)
-        res.status_code = head.status_code
-        res.status_message = head.status_message
-        res.http_version = head.http_version
-        res.http_version_major, res.http_version_minor = head.http_major, head.http_minor
-        res.raw_headers = head.raw_headers
-        res._max_headers_count = self.max_headers_count
+        res = self._new_response(head)
         res.req = self  # type: ignore[attr-defined]
         if "high_water_mark" in self._options and self._options["high_water_mark"] is not None:
             res.readable_high_water_mark = int(self._options["high_water_mark"])
@@ -334,6 +327,13 @@ class ClientRequest(OutgoingMessage):
             self.emit("response", res)
         else:
             res._dump()
+
+    def _new_response(self, head: Any) -> IncomingMessage:
+        res = IncomingMessage(self.socket)
+        res.status_code = head.status_code
+        res.status_message = head.status_message
+        res._set_head(head, self.max_headers_count)
+        return res
 
     def on_informational(self, head: Any) -> None:
         info = {"status_code": head.status_code, "status_message": head.status_message,
@@ -389,10 +389,7 @@ class ClientRequest(OutgoingMessage):
     def on_upgrade(self, head: Any, rest: bytes) -> None:
         sock = self.socket
         assert sock is not None
-        res = IncomingMessage(sock)
-        res.status_code = head.status_code
-        res.status_message = head.status_message
-        res.raw_headers = head.raw_headers
+        res = self._new_response(head)
         res.upgrade = True
         self._detach(sock)
         self._parser = None
@@ -475,9 +472,6 @@ class ClientRequest(OutgoingMessage):
         self.aborted = True
         self._loop.call_soon(self.emit, "abort")
         self.destroy()
-
-    def get_raw_socket(self) -> Any:
-        return self.socket
 
     # -- awaitable form (SPEC §4) ------------------------------------------------------------
     def __await__(self) -> Any:

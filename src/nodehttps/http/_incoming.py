@@ -45,6 +45,13 @@ class IncomingMessage(Readable):
         # (False, error) when the response is destroyed before that.
         self._release_socket: Callable[[bool, BaseException | None], None] | None = None
 
+    def _set_head(self, head: Any, max_headers_count: int | None) -> None:
+        """The parsed head's fields (a ``ResponseParser``/``RequestParser`` head)."""
+        self.http_version = head.http_version
+        self.http_version_major, self.http_version_minor = head.http_major, head.http_minor
+        self.raw_headers = head.raw_headers
+        self._max_headers_count = max_headers_count
+
     @property
     def connection(self) -> Any:
         """Node's deprecated alias of ``socket``."""
