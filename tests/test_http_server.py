@@ -342,6 +342,38 @@ def test_outgoing_header_validation(run: Any) -> None:
     run(main())
 
 
+def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
+    """Node's addTrailers: 'Trailer name' tokens, any control character refused;
+    res.setTimeout's callback is an ``on`` listener (it fires on every 'timeout')."""
+    async def main() -> None:
+        results: list[str] = []
+        fired: list[int] = []
+
+        def handler(req: Any, res: Any) -> None:
+            for trailers in ({"a b": "1"}, {"x": "a\x01b"}, {"x": ["a", "b\x7f"]}):
+                try:
+                    res.add_trailers(trailers)
+                except errors.NodeError as err:
+                    results.append(f"{err.code} {err}")
+            res.set_timeout(0, lambda *a: fired.append(1))
+            res.emit("timeout")
+            res.emit("timeout")
+            res.end("x")
+        server = http.create_server(handler)
+        port = await _listen(server)
+        client = await RawClient.connect(port)
+        await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        await client.read_response()
+        assert results == [
+            'ERR_INVALID_HTTP_TOKEN Trailer name must be a valid HTTP token ["a b"]',
+            'ERR_INVALID_CHAR Invalid character in trailer content ["x"]',
+            'ERR_INVALID_CHAR Invalid character in trailer content ["x"]']
+        assert fired == [1, 1]
+        client.close()
+        await server.aclose()
+    run(main())
+
+
 def test_upgrade_event_gets_the_socket_and_the_rest(run: Any) -> None:
     async def main() -> None:
         got: dict[str, Any] = {}

@@ -130,14 +130,15 @@ def validate_header_name(name: Any, label: str = "Header name") -> None:
         raise errors.ERR_INVALID_HTTP_TOKEN(f'{label} must be a valid HTTP token ["{name}"]')
 
 
-def validate_header_value(name: str, value: Any) -> None:
-    """Node's ``http.validateHeaderValue``: ``ERR_HTTP_INVALID_HEADER_VALUE``/``ERR_INVALID_CHAR``."""
+def validate_header_value(name: str, value: Any, what: str = "header content") -> None:
+    """Node's ``http.validateHeaderValue``: ``ERR_HTTP_INVALID_HEADER_VALUE``/``ERR_INVALID_CHAR``
+    (``what`` names the field in the message, as Node's ``'trailer content'``)."""
     if value is None:
         raise errors.ERR_HTTP_INVALID_HEADER_VALUE(f'Invalid value "None" for header "{name}"')
     values = value if isinstance(value, list | tuple) else (value,)
     for item in values:
         if _INVALID_VALUE_CHAR.search(str(item)):
-            raise errors.ERR_INVALID_CHAR(f'Invalid character in header content ["{name}"]')
+            raise errors.ERR_INVALID_CHAR(f'Invalid character in {what} ["{name}"]')
 
 
 # Node's matchKnownFields: duplicates of these are dropped (the first one wins).

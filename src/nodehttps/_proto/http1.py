@@ -231,7 +231,7 @@ class RequestParser(_Base):
     MAX_CHUNK_EXTENSIONS = 16384
 
     def __init__(self, owner: Any, max_header_size: int = 16384, insecure: bool = False,
-                 require_host: bool = True, upgrade_wanted: Any = None) -> None:
+                 upgrade_wanted: Any = None) -> None:
         super().__init__(max_header_size, insecure)
         self.owner = owner
         self.upgrade_wanted = upgrade_wanted
@@ -403,12 +403,9 @@ class ResponseParser(_Base):
         if self.dead:
             return
         self.dead = True
-        head = self.head
-        if head is not None and not self.in_head and self._eof_body:
+        # Closed mid-message: the owner reports the hang-up (Node: ECONNRESET).
+        if self.head is not None and not self.in_head and self._eof_body:
             self.owner.on_response_complete(self.trailers)
-        elif head is not None or self.buffer:
-            # Closed mid-message: the owner reports the hang-up (Node: ECONNRESET).
-            pass
 
     @property
     def _eof_body(self) -> bool:

@@ -189,9 +189,9 @@ class ServerResponse(OutgoingMessage):
             self._defer(callback)
 
     def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> ServerResponse:
-        """Node's ``response.setTimeout()``: ``'timeout'`` on the response."""
+        """Node's ``response.setTimeout()``: ``'timeout'`` on the response (``on``, as Node)."""
         if callback is not None:
-            self.once("timeout", callback)
+            self.on("timeout", callback)
         if self.socket is not None:
             self.socket.set_timeout(msecs)
         return self

@@ -48,15 +48,10 @@ __all__ = ["Server", "create_server"]
 
 log = logging.getLogger("nodehttps")
 
-_RESPONSE_500 = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-                 b"Connection: close\r\n\r\n")
-_RESPONSE_408 = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"
-
-
 class _Connection:
     """One HTTP/1 connection on the server: parser callbacks and response order."""
 
-    __slots__ = ("closing", "expect_upgrade", "headers_done", "idle_armed", "in_request",
+    __slots__ = ("closing", "headers_done", "idle_armed", "in_request",
                  "parser", "req",
                  "request_start", "requests_seen", "responses", "server", "socket")
 
@@ -72,21 +67,20 @@ class _Connection:
         self.request_start = socket._loop.time()
         self.requests_seen = 0
         self.closing = False
-        self.expect_upgrade = False
         self.idle_armed = False
         self.parser = RequestParser(
             self, max_header_size=server.max_header_size,
             insecure=server.insecure_http_parser,
-            require_host=server.require_host_header,
             upgrade_wanted=self._upgrade_wanted)
-        socket.on("data", self.on_data)
-        socket.on("end", self.on_end)
-        socket.on("close", self.on_close)
-        socket.on("error", self.on_socket_error)
-        socket.on("drain", self.on_drain)
-        socket.on("timeout", self.on_timeout)
+        for event, fn in self._socket_listeners():
+            socket.on(event, fn)
         if server.timeout:
             socket.set_timeout(server.timeout)
+
+    def _socket_listeners(self) -> tuple[tuple[str, Callable[..., Any]], ...]:
+        return (("data", self.on_data), ("end", self.on_end), ("close", self.on_close),
+                ("error", self.on_socket_error), ("drain", self.on_drain),
+                ("timeout", self.on_timeout))
 
     # -- socket events -------------------------------------------------------------------
     def on_data(self, data: bytes) -> None:
@@ -114,7 +108,7 @@ class _Connection:
         self.responses.clear()
 
     def on_socket_error(self, err: BaseException) -> None:
-        self.server.emit_client_error(err, self.socket)
+        self.client_error(err)
 
     def on_drain(self) -> None:
         if self.responses:
@@ -168,10 +162,9 @@ class _Connection:
         req.upgrade = head.upgrade
         self.req = req
         if head.upgrade:
-            self.expect_upgrade = True
-            return  # on_upgrade follows with the bytes after the head
+                return  # on_upgrade follows with the bytes after the head
         res: ServerResponse = server.ServerResponse(req, self)
-        res.should_keep_alive = head.should_keep_alive and server.listening_or_open
+        res.should_keep_alive = head.should_keep_alive and bool(server.listening)
         res._keep_alive_timeout = server.keep_alive_timeout
         limit = server.max_requests_per_socket
         if limit:
@@ -244,9 +237,7 @@ class _Connection:
         self.closing = True
         self.in_request = False
         self.server._connections_http.discard(self)
-        for event, fn in (("data", self.on_data), ("end", self.on_end), ("close", self.on_close),
-                          ("error", self.on_socket_error), ("drain", self.on_drain),
-                          ("timeout", self.on_timeout)):
+        for event, fn in self._socket_listeners():
             sock.remove_listener(event, fn)
         req.complete = True
         req.push_eof()
@@ -262,7 +253,28 @@ class _Connection:
 
     def on_parse_error(self, err: errors.NodeError) -> None:
         self.closing = True
-        self.server.emit_client_error(err, self.socket)
+        self.client_error(err)
+
+    def client_error(self, err: BaseException) -> None:
+        """Node's ``socketOnError``: ``'clientError'``, or the default answer and close."""
+        server = self.server
+        socket = self.socket
+        if server.listener_count("clientError"):
+            try:
+                server.emit("clientError", err, socket)
+            except Exception as exc:
+                _loop.report_uncaught(exc, socket._loop)
+            return
+        if socket.destroyed:
+            return
+        code = getattr(err, "code", None)
+        headers_sent = bool(self.responses and self.responses[0].headers_sent)
+        if code not in ("ECONNRESET", "EPIPE") and isinstance(err, errors.NodeError) \
+                and socket.writable and not headers_sent:
+            socket.write(client_error_reply(err))
+            socket.destroy_soon()
+        else:
+            socket.destroy()
 
     # -- responses -----------------------------------------------------------------------
     def response_done(self, res: ServerResponse) -> None:
@@ -315,7 +327,7 @@ class _Connection:
                 or (server.request_timeout and elapsed > server.request_timeout):
             self.closing = True
             err = errors.ERR_HTTP_REQUEST_TIMEOUT()
-            server.emit_client_error(err, self.socket)
+            self.client_error(err)
 
 
 class _HttpServer(EventEmitter):
@@ -365,37 +377,8 @@ class _HttpServer(EventEmitter):
             self.on("request", request_listener)
         self.on("listening", self._start_checking)
 
-    @property
-    def listening_or_open(self) -> bool:
-        return bool(self.listening)
-
     def _connection_listener(self, socket: net.Socket) -> None:
         self._connections_http.add(_Connection(self, socket))
-
-    def emit_client_error(self, err: BaseException, socket: net.Socket) -> None:
-        """Node's ``socketOnError``: ``'clientError'``, or the default answer and close."""
-        if self.listener_count("clientError"):
-            try:
-                self.emit("clientError", err, socket)
-            except Exception as exc:
-                _loop.report_uncaught(exc, socket._loop)
-            return
-        if socket.destroyed:
-            return
-        code = getattr(err, "code", None)
-        if code == "ERR_HTTP_REQUEST_TIMEOUT":
-            reply: bytes | None = _RESPONSE_408
-        elif code in ("ECONNRESET", "EPIPE") or not isinstance(err, errors.NodeError):
-            reply = None
-        else:
-            reply = client_error_reply(err)
-        conn = next((c for c in self._connections_http if c.socket is socket), None)
-        headers_sent = bool(conn and conn.responses and conn.responses[0].headers_sent)
-        if reply is not None and socket.writable and not headers_sent:
-            socket.write(reply)
-            socket.destroy_soon()
-        else:
-            socket.destroy()
 
     # -- timers ----------------------------------------------------------------------------
     def _start_checking(self) -> None:
