@@ -99,6 +99,27 @@ def test_listener_exception_exits_one() -> None:
     assert "KeyError: 'from a listener'" in proc.stderr
 
 
+@pytest.mark.parametrize("listener", [
+    "server.listen(0, '127.0.0.1', bad)",  # emitted from the listen task
+    "server.listen(0, '127.0.0.1', lambda: net.connect(server.address()['port'], "
+    "'localhost').on('lookup', bad))",  # emitted from the connect task
+    "server.close(bad)",  # a callback of a server that was not running
+])
+def test_exception_in_a_task_or_callback_listener_exits_one(listener: str) -> None:
+    """Listeners run from loop callbacks and tasks are as uncaught as any other: a
+    listening server must not keep a script alive past the exception."""
+    proc = run_script(f"""
+        from nodehttps import net
+
+        server = net.create_server(lambda sock: sock.destroy())
+        def bad(*_):
+            raise KeyError("from a listener")
+        {listener}
+    """)
+    assert proc.returncode == 1, proc.stderr
+    assert "KeyError: 'from a listener'" in proc.stderr
+
+
 def test_top_level_exception_exits_one_and_no_loop_runs() -> None:
     proc = run_script("""
         from nodehttps import net

@@ -27,6 +27,13 @@ async def listen(server: net.Server) -> int:
     return int(address["port"])
 
 
+async def serving(listener: Callable[[net.Socket], Any] | None = None
+                  ) -> tuple[net.Server, int]:
+    """A server on 127.0.0.1 with ``listener`` for its connections, and its port."""
+    server = net.create_server(None, listener)
+    return server, await listen(server)
+
+
 async def connected(port: int, **options: Any) -> net.Socket:
     sock = net.connect(port, "127.0.0.1", **options)
     await events.once(sock, "connect")
@@ -35,8 +42,7 @@ async def connected(port: int, **options: Any) -> net.Socket:
 
 async def socket_pair() -> tuple[net.Server, net.Socket, net.Socket]:
     """A listening server, a connected client, and the server's side of it."""
-    server = net.create_server()
-    port = await listen(server)
+    server, port = await serving()
     got = asyncio.ensure_future(accepted(server))
     client = await connected(port)
     return server, client, await got
@@ -94,8 +100,7 @@ def test_echo(run: Any) -> None:
 
 def test_writes_made_while_connecting_are_delivered(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server()
-        port = await listen(server)
+        server, port = await serving()
         got = asyncio.ensure_future(accepted(server))
         client = net.connect({"port": port, "host": "127.0.0.1"})
         assert client.connecting
@@ -174,8 +179,7 @@ def test_allow_half_open_keeps_writing_after_end(run: Any) -> None:
 
 def test_destroy_with_error_emits_error_then_close(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server(None, lambda s: s.resume())
-        port = await listen(server)
+        server, port = await serving(lambda s: s.resume())
         client = await connected(port)
         log: list[Any] = []
         client.on("error", lambda e: log.append(("error", e)))
@@ -192,6 +196,25 @@ def test_destroy_with_error_emits_error_then_close(run: Any) -> None:
     run(main())
 
 
+def test_write_after_end_destroys_with_the_error(run: Any) -> None:
+    """As Node's ``writeAfterEnd``: the callback gets the error, then ``'error'`` and
+    ``'close'`` with ``had_error``; the socket is destroyed."""
+    async def main() -> None:
+        server, client, peer = await socket_pair()
+        peer.resume()
+        client.end()
+        log: list[Any] = []
+        client.on("error", lambda e: log.append(("error", e.code)))
+        client.on("close", lambda had_error: log.append(("close", had_error)))
+        assert client.write(b"x", lambda e: log.append(("cb", e.code))) is False
+        await client.wait_closed()
+        assert log == [("cb", "ERR_STREAM_WRITE_AFTER_END"),
+                       ("error", "ERR_STREAM_WRITE_AFTER_END"), ("close", True)]
+        assert client.destroyed
+        await server.aclose()
+    run(main())
+
+
 def test_close_emitted_exactly_once(run: Any) -> None:
     async def main() -> None:
         closes: list[Any] = []
@@ -200,8 +223,7 @@ def test_close_emitted_exactly_once(run: Any) -> None:
             sock.on("close", lambda h: closes.append(("server", h)))
             sock.resume()
             sock.end(b"x")
-        server = net.create_server(None, on_connection)
-        port = await listen(server)
+        server, port = await serving(on_connection)
         client = await connected(port)
         client.on("close", lambda h: closes.append(("client", h)))
         assert await read_all(client) == b"x"
@@ -262,8 +284,7 @@ def test_async_for_reads_until_end(run: Any) -> None:
             for i in range(5):
                 sock.write(b"%d," % i)
             sock.end()
-        server = net.create_server(None, on_connection)
-        port = await listen(server)
+        server, port = await serving(on_connection)
         client = await connected(port)
         chunks = [chunk async for chunk in client]
         assert all(isinstance(c, bytes) for c in chunks)
@@ -308,8 +329,7 @@ class SlowSink(EventEmitter):
 def test_pipe_with_back_pressure(run: Any) -> None:
     async def main() -> None:
         size = 2 * 1024 * 1024
-        server = net.create_server(None, replying(b"z" * size))
-        port = await listen(server)
+        server, port = await serving(replying(b"z" * size))
         client = await connected(port)
         sink = SlowSink(client)
         assert client.pipe(sink) is sink
@@ -345,8 +365,7 @@ def test_timeout_fires_after_idle_not_while_active(run: Any) -> None:
 
 def test_set_timeout_zero_disables(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server(None, lambda s: s.resume())
-        port = await listen(server)
+        server, port = await serving(lambda s: s.resume())
         client = await connected(port)
         fired: list[str] = []
         client.on("timeout", lambda: fired.append("timeout"))
@@ -366,8 +385,7 @@ def test_set_timeout_zero_disables(run: Any) -> None:
 
 def test_eof_with_nothing_buffered_ends_without_consumer(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server(None, lambda s: s.end())
-        port = await listen(server)
+        server, port = await serving(lambda s: s.end())
         client = net.connect(port, "127.0.0.1")
         log: list[str] = []
         client.on("end", lambda: log.append("end"))
@@ -385,8 +403,7 @@ def test_eof_with_nothing_buffered_ends_without_consumer(run: Any) -> None:
 
 def test_eof_with_unread_data_waits_for_consumer(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server(None, replying(b"data"))
-        port = await listen(server)
+        server, port = await serving(replying(b"data"))
         client = net.connect(port, "127.0.0.1")
         log: list[str] = []
         client.on("end", lambda: log.append("end"))
@@ -586,8 +603,7 @@ def test_eaddrinuse_message_as_node(run: Any) -> None:
 
 def test_close_waits_for_connections(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server(None, lambda s: s.resume())
-        port = await listen(server)
+        server, port = await serving(lambda s: s.resume())
         client = await connected(port)
         client.resume()
         await asyncio.sleep(0.02)
@@ -632,8 +648,7 @@ def test_close_not_running_emits_close(run: Any) -> None:
 
 def test_get_connections(run: Any) -> None:
     async def main() -> None:
-        server = net.create_server(None, lambda s: s.resume())
-        port = await listen(server)
+        server, port = await serving(lambda s: s.resume())
         clients = [await connected(port) for _ in range(2)]
         await asyncio.sleep(0.02)
         got: list[Any] = []
@@ -672,8 +687,7 @@ def test_exception_in_data_listener_reaches_loop_handler(run: Any) -> None:
         previous: Callable[..., Any] | None = loop.get_exception_handler()
         loop.set_exception_handler(lambda _loop, ctx: caught.append(ctx))
         try:
-            server = net.create_server()
-            port = await listen(server)
+            server, port = await serving()
             got = asyncio.ensure_future(accepted(server))
             client = await connected(port)
             peer = await got

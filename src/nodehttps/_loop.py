@@ -33,7 +33,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-__all__ = ["get_loop", "in_script_mode", "ref", "report_uncaught", "run", "unref"]
+__all__ = ["get_loop", "guarded", "ref", "report_uncaught", "run", "unref"]
 
 T = TypeVar("T")
 
@@ -116,17 +116,6 @@ def _get_script() -> _ScriptLoop:
         asyncio.set_event_loop(_script.loop)
         atexit.register(_run_at_exit)
     return _script
-
-
-def in_script_mode() -> bool:
-    """True when the loop in use is one nodehttps runs itself."""
-    s = _script
-    if s is None:
-        return False
-    try:
-        return asyncio.get_running_loop() is s.loop
-    except RuntimeError:
-        return True
 
 
 def ref(loop: asyncio.AbstractEventLoop | None = None) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from .errors import invalid_arg_type, invalid_arg_value, out_of_range
 
 __all__ = [
-    "node_name",
     "normalize",
     "snake_name",
     "validate_boolean",
@@ -38,7 +37,6 @@ _TO_SNAKE_SPECIAL = {
     "insecureHTTPParser": "insecure_http_parser",
     "pskCallback": "psk_callback",
 }
-_TO_NODE_SPECIAL = {v: k for k, v in _TO_SNAKE_SPECIAL.items()}
 
 _BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _snake_cache: dict[str, str] = {}
@@ -59,15 +57,6 @@ def snake_name(key: str) -> str:
         result = _BOUNDARY.sub("_", key).lower()
     _snake_cache[key] = result
     return result
-
-
-def node_name(key: str) -> str:
-    """``'reject_unauthorized'`` -> ``'rejectUnauthorized'`` (for Node's messages)."""
-    special = _TO_NODE_SPECIAL.get(key)
-    if special is not None:
-        return special
-    head, *rest = key.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def normalize(options: Mapping[str, Any] | None = None, kwargs: Mapping[str, Any] | None = None,

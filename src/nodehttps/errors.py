@@ -51,10 +51,6 @@ class _NodeRangeError(NodeError, ValueError):
     """A Node ``RangeError``."""
 
 
-class _NodeValueError(NodeError, ValueError):
-    """A Node ``Error`` that is about a value."""
-
-
 class NodeSystemError(NodeError, OSError):
     """A system error (Node's ``SystemError``/``ErrnoException``/``ExceptionWithHostPort``)."""
 

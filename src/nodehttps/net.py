@@ -235,9 +235,10 @@ class Socket(_Refable, Readable):
     async def _connect(self, host: str, port: int, local: str | None, local_port: int | None,
                        family: int) -> None:
         loop = self._loop
-        if is_ip(host):
+        version = is_ip(host)
+        if version:
             addresses: list[tuple[str, int]] = [
-                (host, _socket.AF_INET6 if is_ip(host) == 6 else _socket.AF_INET)]
+                (host, _socket.AF_INET6 if version == 6 else _socket.AF_INET)]
         else:
             fam = {4: _socket.AF_INET, 6: _socket.AF_INET6}.get(family, _socket.AF_UNSPEC)
             try:
@@ -250,8 +251,11 @@ class Socket(_Refable, Readable):
             for fam_i, _, _, _, addr in infos:
                 if (str(addr[0]), int(fam_i)) not in addresses:
                     addresses.append((str(addr[0]), int(fam_i)))
-            self.emit("lookup", None, addresses[0][0], 6 if addresses[0][1] == _socket.AF_INET6 else 4,
-                      host)
+            try:  # in a task: an exception escaping a listener would be lost
+                self.emit("lookup", None, addresses[0][0],
+                          6 if addresses[0][1] == _socket.AF_INET6 else 4, host)
+            except Exception as exc:
+                _loop.report_uncaught(exc, loop)
         local_family = is_ip(local) if local else 0
         if local_family:  # a socket bound to an IPv4 address cannot reach an IPv6 one
             wanted = _socket.AF_INET6 if local_family == 6 else _socket.AF_INET
@@ -371,7 +375,7 @@ class Socket(_Refable, Readable):
                 self._active()
             self._send(chunk)
         if callback is not None:
-            self._loop.call_soon(callback, None)
+            self._loop.call_soon(_loop.guarded(callback, self._loop), None)
         if self._write_paused or (self._transport is None and
                                   sum(map(len, self._pending_writes or ())) >= self.writable_high_water_mark):
             self._need_drain = True
@@ -379,10 +383,14 @@ class Socket(_Refable, Readable):
         return True
 
     def _emit_write_error(self, err: BaseException, callback: Callable[..., Any] | None) -> None:
-        if callback is not None:
-            callback(err)
-        if not self.destroyed:
-            self.emit("error", err)
+        """Node's ``writeAfterEnd``: the callback gets ``err``, then the socket is destroyed
+        with it (``'error'``, ``'close'`` with ``had_error``); a destroyed one stays quiet."""
+        try:
+            if callback is not None:
+                callback(err)
+        except Exception as exc:
+            _loop.report_uncaught(exc, self._loop)
+        self.destroy(err)
 
     def _send(self, data: bytes) -> None:
         """Hand bytes to the transport (TLS: encrypt first)."""
@@ -430,8 +438,11 @@ class Socket(_Refable, Readable):
         self._loop.call_soon(self._emit_finish)
 
     def _emit_finish(self) -> None:
-        if not self.destroyed:
-            self.emit("finish")
+        try:
+            if not self.destroyed:
+                self.emit("finish")
+        except Exception as exc:
+            _loop.report_uncaught(exc, self._loop)
         self._maybe_close()
 
     def _maybe_close(self) -> None:
@@ -766,7 +777,7 @@ class Server(_Refable, EventEmitter):
             except OSError as exc:
                 err = errors.from_oserror(exc, "listen", str(path))
                 err.message = f"listen {err.code}: {_strerror(exc)} {path}"
-                self._loop.call_soon(self._emit_error, err)
+                self._loop.call_soon(self._emit_safe, "error", err)
                 return self
             self._pipe_path = str(path)
         else:
@@ -777,7 +788,7 @@ class Server(_Refable, EventEmitter):
             except OSError as exc:
                 err = errors.from_oserror(exc, "listen", host or "::", port)
                 err.message = f"listen {err.code}: {_strerror(exc)} {host or '::'}:{port}"
-                self._loop.call_soon(self._emit_error, err)
+                self._loop.call_soon(self._emit_safe, "error", err)
                 return self
         self.listening = True
         self._closing = False
@@ -797,21 +808,21 @@ class Server(_Refable, EventEmitter):
                                                       start_serving=True)
                 self._aio_server = server
         except OSError as exc:  # pragma: no cover - bind succeeded, so this is rare
-            self._emit_error(errors.from_oserror(exc, "listen"))
+            self._emit_safe("error", errors.from_oserror(exc, "listen"))
             return
         if self.listening:
-            self.emit("listening")
+            self._emit_safe("listening")
 
-    def _emit_error(self, err: BaseException) -> None:
+    def _emit_safe(self, event: str, *args: Any) -> None:
+        """Emit from a loop callback or task: an exception escaping a listener is uncaught."""
         try:
-            self.emit("error", err)
+            self.emit(event, *args)
         except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
 
     def _protocol_factory(self) -> asyncio.Protocol:
         sock = Socket(allow_half_open=self.allow_half_open)
         sock.server = self
-        sock.connecting = False
         self._connections += 1
         sock.once("close", lambda *_: self._connection_closed())
         return _AcceptedProtocol(sock, self)
@@ -847,7 +858,7 @@ class Server(_Refable, EventEmitter):
         if not self.listening:
             if callback is not None:
                 self.once("close", lambda *_: callback(errors.ERR_SERVER_NOT_RUNNING()))
-            self._loop.call_soon(self.emit, "close")
+            self._loop.call_soon(self._emit_safe, "close")
             return self
         if callback is not None:
             self.once("close", lambda *_: callback(None))
@@ -874,11 +885,11 @@ class Server(_Refable, EventEmitter):
         if self._closing:
             self._closing = False
             self._aio_server = None
-            self.emit("close")
+            self._emit_safe("close")
 
     def get_connections(self, callback: Callable[..., Any]) -> Server:
         """Node's ``server.getConnections(callback)``."""
-        self._loop.call_soon(callback, None, self._connections)
+        self._loop.call_soon(_loop.guarded(callback, self._loop), None, self._connections)
         return self
 
     def _ref_active(self) -> bool:
