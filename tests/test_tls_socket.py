@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -435,6 +436,8 @@ def test_servername_rules(run: Any, certs: PKI) -> None:
             d = await dial(port, host="127.0.0.1", ca=certs.ca, servername="127.0.0.1")
         await settle()
         assert [s.servername for s in accepted] == ["localhost", False, False, False]
+        # a client's servername is the name it sent, as Node's (false for none)
+        assert [x.sock.servername for x in (a, b, c)] == ["localhost", False, False]
         assert c.sock.authorized is True  # the IP is checked against the IP SAN
         dep = [w for w in caught if getattr(w.category, "code", None) == "DEP0123"]
         assert dep and str(dep[0].message).startswith(
@@ -670,3 +673,18 @@ def test_fallback_without_rejecting_cannot_tell(run: Any, certs: PKI,
             c.sock.destroy()
         server.close()
     run(main())
+
+
+def test_bridge_that_cannot_load_says_feature_unavailable(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    monkeypatch.setattr(_libssl, "_ok", None)
+    monkeypatch.setattr(_libssl, "_lib", _libssl._Unloaded())
+    monkeypatch.setitem(_libssl._SIGNATURES, "nodehttps_no_such_symbol", (None, []))
+    assert _libssl.available() is False
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    for call in (lambda: _libssl.set_groups(ctx, "P-256"),
+                 lambda: _libssl.set_session_timeout(ctx, 10),
+                 lambda: _libssl.get_ticket_keys(ctx)):
+        with pytest.raises(errors.NodeError) as info:
+            call()
+        assert info.value.code == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"  # type: ignore[attr-defined]

@@ -109,8 +109,8 @@ def connect(*args: Any, **kwargs: Any) -> TLSSocket:
         servername = host
     sni = servername if servername and not net.is_ip(servername) else None
     session = opts.get("session")
-    if session is not None and not isinstance(session, TLSSession):
-        session = None if session is False else session
+    if session is False:
+        session = None
     secure_context = _secure_context(opts, session if isinstance(session, TLSSession) else None)
     lower = opts.get("socket")
     sock = TLSSocket(lower, {**opts, "is_server": False, "secure_context": secure_context,

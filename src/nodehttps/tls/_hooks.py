@@ -38,7 +38,7 @@ __all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificat
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
-SESSION_CALLBACK = _AVAILABLE and hasattr(_lib, "set_new_session_callback")
+SESSION_CALLBACK = _AVAILABLE
 
 
 # The default identity check is a pure function of (hostname, leaf certificate): a client
@@ -92,11 +92,10 @@ def accept_any_peer_certificate(ctx: ssl.SSLContext) -> bool:
     so a server with ``request_cert`` and ``reject_unauthorized=False`` can report the
     result. False when libssl offers no such hook: a bad client certificate then fails
     the handshake (``'tlsClientError'``) instead."""
-    fn = getattr(_lib, "set_permissive_verify", None)
-    if not _AVAILABLE or fn is None:
+    if not _AVAILABLE:
         return False
     if not getattr(ctx, "_nodehttps_permissive", False):
-        fn(ctx)
+        _lib.set_permissive_verify(ctx)
         ctx._nodehttps_permissive = True  # type: ignore[attr-defined]
     return True
 
@@ -307,21 +306,16 @@ def after_step(sock: TLSSocket) -> None:
 # -- connection facts -------------------------------------------------------------------------
 def negotiated_group(obj: ssl.SSLObject) -> str | None:
     """The key-exchange group's name (``'x25519'``), ``None`` when unknown."""
-    fn = getattr(_lib, "get_negotiated_group", None)
-    if not _AVAILABLE or fn is None:
-        return None
-    name = fn(obj)
-    return str(name) if name else None
+    return _lib.get_negotiated_group(obj) if _AVAILABLE else None
 
 
 def export_keying_material(obj: ssl.SSLObject, length: int, label: str,
                            context: bytes | None) -> bytes:
     """RFC 5705 keying material (Node's ``exportKeyingMaterial``)."""
-    fn = getattr(_lib, "export_keying_material", None)
-    if not _AVAILABLE or fn is None:
+    if not _AVAILABLE:
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
             "exportKeyingMaterial is not available: libssl could not be reached")
-    return bytes(fn(obj, length, label.encode(), context))
+    return _lib.export_keying_material(obj, length, label.encode(), context)
 
 
 def own_certificate(obj: ssl.SSLObject, secure_context: Any) -> bytes | None:
@@ -365,17 +359,15 @@ def standard_cipher_name(name: str) -> str:
 
 def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
     """The context's session ticket keys (Node's 48-byte form)."""
-    fn = getattr(_lib, "get_ticket_keys", None)
-    if not _AVAILABLE or fn is None:
+    if not _AVAILABLE:
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
             "getTicketKeys is not available: libssl could not be reached")
-    return bytes(fn(ctx))
+    return _lib.get_ticket_keys(ctx)
 
 
 def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
     """Set the context's session ticket keys from Node's 48 bytes."""
-    fn = getattr(_lib, "set_ticket_keys", None)
-    if not _AVAILABLE or fn is None:
+    if not _AVAILABLE:
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
             "setTicketKeys is not available: libssl could not be reached")
-    fn(ctx, keys)
+    _lib.set_ticket_keys(ctx, keys)

@@ -78,7 +78,17 @@ _TLSEXT_ERR_OK, _TLSEXT_ERR_ALERT_FATAL, _TLSEXT_ERR_NOACK = 0, 2, 3
 _MAX_FINISHED = 64  # EVP_MAX_MD_SIZE
 _TICKET_KEY_LENGTH = 80  # OpenSSL 3: 16 name + 32 HMAC + 32 AES
 
-_lib: Any = None
+
+class _Unloaded:
+    """``_lib`` until the bridge has loaded: loads it on first use, else raises
+    ``ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`` (``_lib.f(_ctx(c))`` looks ``f`` up first)."""
+
+    def __getattr__(self, name: str) -> Any:
+        _need()
+        return getattr(_lib, name)
+
+
+_lib: Any = _Unloaded()
 _ok: bool | None = None
 _keep: dict[int, list[Any]] = {}  # id(SSLContext) -> CFUNCTYPE objects kept alive
 
@@ -162,7 +172,8 @@ def _failed(what: str) -> errors.NodeError:
 # -- context settings ----------------------------------------------------------------------
 def set_ciphersuites(ctx: ssl.SSLContext, suites: str) -> None:
     """TLS 1.3 cipher suites (``SSL_CTX_set_ciphersuites``)."""
-    if not _lib_call("SSL_CTX_set_ciphersuites", _ctx(ctx), suites.encode()):
+    ptr = _ctx(ctx)
+    if not _lib.SSL_CTX_set_ciphersuites(ptr, suites.encode()):
         raise errors.make("ERR_SSL_NO_CIPHER_MATCH", "error:0A0000B9:SSL routines::no cipher match")
 
 
@@ -198,8 +209,6 @@ def _expand_ticket_keys(keys: bytes) -> bytes:
     return name + hmac_key + aes_key
 
 
-_ticket_keys: dict[int, bytes] = {}
-
 
 def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
     """Node's ``setTicketKeys(48 bytes)``: tickets from servers sharing keys resume."""
@@ -208,12 +217,12 @@ def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
     buf = ctypes.create_string_buffer(_expand_ticket_keys(bytes(keys)), _TICKET_KEY_LENGTH)
     if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_TLSEXT_TICKET_KEYS, _TICKET_KEY_LENGTH, buf) != 1:
         raise _failed("ticketKeys")
-    _ticket_keys[id(ctx)] = bytes(keys)
+    ctx._nodehttps_ticket_keys = bytes(keys)  # type: ignore[attr-defined]
 
 
 def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
     """Node's ``getTicketKeys()``: the 48 bytes in use (made at random on first ask)."""
-    keys = _ticket_keys.get(id(ctx))
+    keys: bytes | None = getattr(ctx, "_nodehttps_ticket_keys", None)
     if keys is None:
         keys = os.urandom(48)
         set_ticket_keys(ctx, keys)
@@ -426,7 +435,3 @@ def export_keying_material(obj: Any, length: int, label: bytes, context: bytes |
     if ok != 1:
         raise errors.make("ERR_TLS_INVALID_STATE", "TLS socket connection must be securely established")
     return out.raw
-
-
-def _lib_call(name: str, *args: Any) -> int:
-    return int(getattr(_lib, name)(*args))

@@ -168,7 +168,7 @@ class TLSSocket(TLSInfo, net.Socket):
 
     def _wrap(self, lower: net.Socket) -> None:
         """Run over ``lower`` (connected now or later) instead of a transport of our own."""
-        if isinstance(lower, TLSSocket) and lower is self:
+        if lower is self:
             raise errors.invalid_arg_value("options.socket", lower)
         self.remote_address = lower.remote_address
         if lower.connecting or (getattr(lower, "pending", False) and lower._transport is None):
@@ -289,12 +289,9 @@ class TLSSocket(TLSInfo, net.Socket):
         self._hello_wait = False
         self._make_engine(self._ctx)
         if held:
-            self._on_data_replay(held)
-
-    def _on_data_replay(self, data: bytes) -> None:
-        assert self._in is not None
-        self._in.write(data)
-        self._handshake()
+            assert self._in is not None
+            self._in.write(held)
+            self._handshake()
 
     def _handshake(self) -> None:
         obj = self._obj
@@ -397,7 +394,7 @@ class TLSSocket(TLSInfo, net.Socket):
         obj = self._obj
         assert obj is not None
         self.alpn_protocol = obj.selected_alpn_protocol() or False
-        self.servername = (self._sni_name or False) if self._is_server else False
+        self.servername = self._sni_name or False  # the name sent (client) or received
         ok = self._server_verified() if self._is_server else self._client_verified()
         if not ok:
             return
