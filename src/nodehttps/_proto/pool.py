@@ -103,8 +103,9 @@ class Pool:
                 + sum(1 for n, _ in self.evicted.values() if n == name))
 
     def _can_create(self, name: str) -> bool:
-        return self.count(name) < self.max_sockets and \
-            self.total_socket_count < self.max_total_sockets
+        return self.count(name) < self.max_sockets and (
+            self.max_total_sockets == math.inf
+            or self.total_socket_count < self.max_total_sockets)
 
     def _create(self, name: str, request: Any) -> Create:
         self.pending[name] = self.pending.get(name, 0) + 1
@@ -169,7 +170,9 @@ class Pool:
             return Assign(request)
         if not keep_alive or sock not in self.sockets.get(name, ()):
             return Destroy()
-        others_wait = self.total_socket_count >= self.max_total_sockets and any(self.requests.values())
+        # (``requests`` is empty unless something waits: the O(names) count comes last)
+        others_wait = any(self.requests.values()) and \
+            self.total_socket_count >= self.max_total_sockets
         if len(self.free_sockets.get(name, ())) >= self.max_free_sockets or others_wait:
             return Destroy()
         _remove(self.sockets, name, sock)

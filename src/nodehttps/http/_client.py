@@ -132,6 +132,7 @@ class ClientRequest(OutgoingMessage):
         self.aborted = False
         self.res: IncomingMessage | None = None
         self._pending: list[bytes] = []
+        self._pending_size = 0
         self._error_emitted = False
         # Node's listenSocketTimeout: the request relays the socket's 'timeout' (once)
         # only with a timeout option (its own or its agent's) or after set_timeout().
@@ -212,7 +213,8 @@ class ClientRequest(OutgoingMessage):
         sock = self.socket
         if sock is None:
             self._pending.append(data)
-            return sum(map(len, self._pending)) < 16384
+            self._pending_size += len(data)  # Node's outputSize, not re-summed per write
+            return self._pending_size < 16384
         if sock.destroyed:
             return False
         return bool(sock.write(data))
@@ -247,7 +249,7 @@ class ClientRequest(OutgoingMessage):
         if self.timeout is not None:
             sock.set_timeout(self.timeout)
         self.emit("socket", sock)
-        pending, self._pending = self._pending, []
+        pending, self._pending, self._pending_size = self._pending, [], 0
         if pending:
             sock.write(b"".join(pending))
         if self.finished:
