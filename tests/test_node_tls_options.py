@@ -761,6 +761,25 @@ def test_tls_connect_secure_context(run: Any, fx: Fixtures) -> None:
     assert isinstance(context, tls.SecureContext)
 
 
+def test_secure_context_cache_keys_on_context_options_only(fx: Fixtures) -> None:
+    """A connection's other options (``hostname``, ``href``, ``timeout``, a signal...)
+    never cost a new context: only the options that shape it make the cache key."""
+    first = tls.create_secure_context({"hostname": "a.example", "href": "https://a.example/x",
+                                       "pathname": "/x", "timeout": 5})
+    again = tls.create_secure_context({"hostname": "b.example", "href": "https://b.example/y?q",
+                                       "signal": object(), "lookup": lambda *a: None,
+                                       "headers": {"x": ["1", "2"]}, "ciphers": None})
+    assert again is first
+    pem = fx.root.cert_pem.encode()
+    assert tls.create_secure_context({"ca": bytearray(pem)}) is \
+        tls.create_secure_context({"ca": pem}) is not first
+    assert tls.create_secure_context({"ciphers": "ECDHE-RSA-AES128-GCM-SHA256"}) is not first
+    assert tls.create_secure_context(is_server=True) is not first
+    with pytest.raises(errors.NodeError) as caught:  # an unhashable value: Node's error
+        tls.create_secure_context({"ca": {1}})
+    assert caught.value.code == "ERR_INVALID_ARG_TYPE"
+
+
 def test_tls_cert_chains_in_ca(run: Any, pki: PKI) -> None:
     """test-tls-cert-chains-in-ca: the server's cert is the leaf alone, its intermediate
     given as its ``ca``; the client trusting the root verifies it and walks leaf ->

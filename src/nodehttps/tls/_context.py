@@ -6,9 +6,12 @@ roots from ``certifi`` plus ``NODE_EXTRA_CA_CERTS``), argument errors with Node'
 and messages, credentials from memory (``_material``). Hostname checks are never
 OpenSSL's (``check_hostname`` is off); the TLS layer runs Node's own after the handshake.
 
-Contexts are cached per option set (the key includes the bytes of all material), so
-the same options give the very same context: PKCS#12 parsing alone costs ~50 ms, and a
-TLS session can only be resumed with the context that made it.
+Contexts are cached per set of the options that shape them (``_OPTIONS``; the key
+includes the bytes of all material), so the same options give the very same context:
+building one costs ~50 ms (certifi's roots, PKCS#12 parsing), and a TLS session can only
+be resumed with the context that made it. The other keys of a connection's options
+(``hostname``, ``href``, ``timeout``...) are left out of the key, so they never cost a
+new context.
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ _METHODS: dict[str, tuple[str | None, str | None]] = {
     "TLSv1_2_server_method": ("TLSv1.2", "TLSv1.2"),
 }
 _MATERIAL_TYPES = ["string", "Buffer", "TypedArray", "DataView"]
+# Every option ``_build`` reads: the only ones it is given, and so the whole cache key.
+_OPTIONS = ("secure_protocol", "min_version", "max_version", "ciphers", "honor_cipher_order",
+            "ca", "crl", "cert", "key", "passphrase", "pfx", "alpn_protocols", "ecdh_curve",
+            "dhparam", "secure_options", "session_id_context", "session_timeout",
+            "ticket_keys", "sigalgs")
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[Any, ...], SecureContext] = OrderedDict()
 
@@ -54,13 +62,12 @@ _cache: OrderedDict[tuple[Any, ...], SecureContext] = OrderedDict()
 class SecureContext:
     """Node's ``tls.SecureContext``: ``.context`` is the ``ssl.SSLContext``."""
 
-    __slots__ = ("ca_certs", "context", "is_server", "options")
+    __slots__ = ("context", "is_server", "options")
 
     def __init__(self, context: ssl.SSLContext, is_server: bool, options: dict[str, Any]) -> None:
         self.context = context
         self.is_server = is_server
-        self.options = options
-        self.ca_certs: list[bytes] = []  # DER of the trusted roots given with ``ca``/pfx
+        self.options = options  # the context's own options (``_OPTIONS``)
 
 
 def _is_material(value: Any) -> bool:
@@ -85,30 +92,27 @@ def _materials(value: Any, name: str, allow_objects: bool = False) -> list[Any]:
     return list(items)
 
 
-def _cache_key(opts: dict[str, Any], is_server: bool, verify: bool) -> tuple[Any, ...]:
-    def freeze(v: Any) -> Any:
-        if isinstance(v, dict):
-            return tuple(sorted((k, freeze(x)) for k, x in v.items()))
-        if isinstance(v, list | tuple):
-            return tuple(freeze(x) for x in v)
-        if isinstance(v, bytearray | memoryview):
-            return bytes(v)
-        if callable(v):
-            return id(v)
-        return v
-    extra = os.environ.get("NODE_EXTRA_CA_CERTS")
-    return (is_server, verify, extra, freeze(opts))
+def _freeze(v: Any) -> Any:
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    if isinstance(v, list | tuple):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, bytearray | memoryview):
+        return bytes(v)
+    return v
 
 
 def create_secure_context(options: dict[str, Any] | None = None, *, is_server: bool = False,
                           verify: bool = False, **kwargs: Any) -> SecureContext:
     """Node's ``tls.createSecureContext([options])`` (``is_server`` picks the side)."""
-    opts = normalize(options, kwargs)
-    for k in ("sni_callback", "servername", "host", "port", "session",
-              "check_server_identity", "socket", "agent", "headers", "path", "method"):
-        opts.pop(k, None)
-    key = _cache_key(opts, is_server, verify)
-    cached = _cache.get(key)
+    given = normalize(options, kwargs)
+    opts = {k: given[k] for k in _OPTIONS if given.get(k) is not None}
+    key = (is_server, verify, os.environ.get("NODE_EXTRA_CA_CERTS"),
+           tuple((k, _freeze(v)) for k, v in opts.items()))
+    try:
+        cached = _cache.get(key)
+    except TypeError:  # an unhashable value: ``_build`` reports it as Node does
+        return _build(opts, is_server, verify)
     if cached is not None:
         _cache.move_to_end(key)
         return cached
