@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conftest import NODE, needs_node
@@ -122,3 +122,31 @@ def test_access_by_node_keys_and_pins(chain: list[x509.Certificate]) -> None:
     assert leaf.pubkey is not None and leaf.pubkey[0] == 4 and len(leaf.pubkey) == 65
     with pytest.raises(KeyError):
         leaf["nope"]
+
+
+@needs_node
+def test_key_fields_only_for_rsa_and_ec_keys_as_node() -> None:
+    """Node's object has ``bits``/``pubkey``/curves only for RSA and EC keys: an
+    Ed25519 certificate has none of them, and the keys come in Node's order."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ed")])
+    start = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(7).not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=3)).sign(key, None))
+    out = subprocess.run([str(NODE), "-e", NODE_SCRIPT],
+                         input=json.dumps([cert.public_bytes(serialization.Encoding.PEM).decode()]),
+                         capture_output=True, text=True, timeout=30, check=True)
+    theirs = json.loads(out.stdout)[0]
+    ours = certificate_from_der(_der(cert))
+    assert ours.keys() == list(theirs)
+    assert ours.bits is None and "bits" not in ours and ours.get("pubkey") is None
+
+
+@needs_node
+def test_keys_in_node_order(chain: list[x509.Certificate]) -> None:
+    pems = [c.public_bytes(serialization.Encoding.PEM).decode() for c in chain]
+    out = subprocess.run([str(NODE), "-e", NODE_SCRIPT], input=json.dumps(pems),
+                         capture_output=True, text=True, timeout=30, check=True)
+    for cert, theirs in zip(chain, json.loads(out.stdout), strict=True):
+        assert certificate_from_der(_der(cert)).keys() == list(theirs)

@@ -23,7 +23,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .._options import snake_name
 
@@ -45,7 +45,7 @@ _CURVES = {"secp256r1": ("prime256v1", "P-256"), "secp384r1": ("secp384r1", "P-3
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ACCESS = {"1.3.6.1.5.5.7.48.1": "OCSP", "1.3.6.1.5.5.7.48.2": "CA Issuers"}
 
-# Node's keys that differ from snake_case of themselves.
+# Node's keys, in Node's order (each key type has its own subset: the others are None).
 _NODE_KEYS = ("subject", "issuer", "subjectaltname", "infoAccess", "ca", "modulus", "bits",
               "exponent", "pubkey", "asn1Curve", "nistCurve", "valid_from", "valid_to",
               "fingerprint", "fingerprint256", "fingerprint512", "ext_key_usage",
@@ -72,8 +72,6 @@ def _ip_text(ip: Any) -> str:
     if isinstance(ip, ipaddress.IPv6Address):
         words = ip.exploded.split(":")
         return ":".join(format(int(w, 16), "X") for w in words)
-    if isinstance(ip, ipaddress.IPv4Network | ipaddress.IPv6Network):
-        return str(ip)
     return str(ip)
 
 
@@ -274,13 +272,10 @@ class PeerCertificate:
 
     @cached_property
     def bits(self) -> int | None:
+        """RSA and EC keys only, as Node (none for Ed25519, Ed448 or DSA)."""
         key = self._key
-        if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey):
+        if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
             return int(key.key_size)
-        if isinstance(key, ed25519.Ed25519PublicKey):
-            return 253
-        if isinstance(key, ed448.Ed448PublicKey):
-            return 456
         return None
 
     @cached_property
@@ -314,18 +309,20 @@ class PeerCertificate:
         return None
 
     @cached_property
-    def asn1_curve(self) -> str | None:
+    def _curve(self) -> tuple[str | None, str | None]:
+        """(``asn1Curve``, ``nistCurve``) of an EC key, else (None, None)."""
         key = self._key
         if isinstance(key, ec.EllipticCurvePublicKey):
-            return _CURVES.get(key.curve.name, (key.curve.name, None))[0]
-        return None
+            return _CURVES.get(key.curve.name, (key.curve.name, None))
+        return None, None
 
-    @cached_property
+    @property
+    def asn1_curve(self) -> str | None:
+        return self._curve[0]
+
+    @property
     def nist_curve(self) -> str | None:
-        key = self._key
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            return _CURVES.get(key.curve.name, (key.curve.name, None))[1]
-        return None
+        return self._curve[1]
 
     @cached_property
     def valid_from(self) -> str:
@@ -359,16 +356,7 @@ class PeerCertificate:
 
     # -- mapping access by Node's keys -----------------------------------------------------
     def _fields(self) -> list[str]:
-        keys = ["subject", "issuer", "subjectaltname", "infoAccess", "ca"]
-        if isinstance(self._key, rsa.RSAPublicKey):
-            keys += ["modulus", "bits", "exponent", "pubkey"]
-        elif isinstance(self._key, ec.EllipticCurvePublicKey):
-            keys += ["bits", "pubkey", "asn1Curve", "nistCurve"]
-        keys += ["valid_from", "valid_to", "fingerprint", "fingerprint256", "fingerprint512",
-                 "ext_key_usage", "serialNumber", "raw"]
-        if self.issuer_certificate is not None:
-            keys.append("issuerCertificate")
-        return [k for k in keys if getattr(self, snake_name(k)) is not None]
+        return [k for k in _NODE_KEYS if getattr(self, snake_name(k)) is not None]
 
     def __getitem__(self, key: str) -> Any:
         name = snake_name(key)
@@ -419,7 +407,7 @@ def _issued_by(child: PeerCertificate, parent: PeerCertificate) -> bool:
         return False
     try:
         child._x509.verify_directly_issued_by(parent._x509)
-    except (ValueError, TypeError, Exception):
+    except Exception:  # not its signature, or a key type that cannot tell
         return False
     return True
 
