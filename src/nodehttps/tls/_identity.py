@@ -32,7 +32,7 @@ def _split_host(host: str) -> list[str]:
     return _unfqdn(host).lower().split(".")
 
 
-def _check(host_parts: list[str], pattern: Any, wildcards: bool) -> bool:
+def _check(host_parts: list[str], pattern: Any) -> bool:
     if not pattern:
         return False
     pattern_parts = _split_host(str(pattern))
@@ -47,7 +47,7 @@ def _check(host_parts: list[str], pattern: Any, wildcards: bool) -> bool:
     pieces = pattern_sub.split("*")
     if len(pieces) == 1 or "xn--" in pattern_sub:
         return host_sub == pattern_sub
-    if not wildcards or len(pieces) > 2 or len(pattern_parts) <= 2:
+    if len(pieces) > 2 or len(pattern_parts) <= 2:
         return False
     prefix, suffix = pieces
     return (len(prefix) + len(suffix) <= len(host_sub) and host_sub.startswith(prefix)
@@ -105,7 +105,6 @@ def check_server_identity(hostname: Any, cert: Any) -> errors.NodeError | None:
     alt_names = _field(cert, "subjectaltname")
     dns_names: list[str] = []
     ips: list[str] = []
-    host = str(hostname)
     if alt_names:
         parts = _split_escaped(alt_names) if '"' in alt_names else alt_names.split(", ")
         for name in parts:
@@ -114,7 +113,7 @@ def check_server_identity(hostname: Any, cert: Any) -> errors.NodeError | None:
             elif name.startswith("IP Address:"):
                 ips.append(_canonical_ip(name[11:]))
     valid = False
-    host = _unfqdn(host)
+    host = _unfqdn(str(hostname))
     cn = subject.get("CN") if isinstance(subject, dict) else None
     if is_ip(host):
         valid = _canonical_ip(host) in ips
@@ -123,15 +122,15 @@ def check_server_identity(hostname: Any, cert: Any) -> errors.NodeError | None:
     elif dns_names or cn:
         host_parts = _split_host(host)
         if dns_names:
-            valid = any(_check(host_parts, name, True) for name in dns_names)
+            valid = any(_check(host_parts, name) for name in dns_names)
             if not valid:
                 reason = f"Host: {host}. is not in the cert's altnames: {alt_names}"
         else:
             if isinstance(cn, list):
-                valid = any(_check(host_parts, name, True) for name in cn)
+                valid = any(_check(host_parts, name) for name in cn)
                 shown = ",".join(str(c) for c in cn)
             else:
-                valid = _check(host_parts, cn, True)
+                valid = _check(host_parts, cn)
                 shown = str(cn)
             if not valid:
                 reason = f"Host: {host}. is not cert's CN: {shown}"

@@ -63,34 +63,33 @@ def _reason_text(exc: ssl.SSLError) -> str:
     return (m.group(1) if m else raw).strip()
 
 
-def _reason_name(exc: ssl.SSLError) -> str | None:
-    """OpenSSL's reason name (``WRONG_VERSION_NUMBER``), also for the reasons Python's
-    table lacks (then ``exc.reason`` is ``None``; the text still names it)."""
+def _reason(exc: ssl.SSLError, text: str) -> tuple[str, tuple[int, int] | None]:
+    """OpenSSL's reason name (``WRONG_VERSION_NUMBER``) and (library, reason) numbers,
+    also for the reasons Python's table lacks (then ``exc.reason`` is ``None``; the text
+    still names it); ``("", None)`` when unknown."""
     name = getattr(exc, "reason", None)
     if name:
-        return str(name)
-    extra = _MISSING_REASONS.get(_reason_text(exc))
-    return extra[0] if extra else None
+        return str(name), _NAMES_TO_CODES.get(str(name))
+    missing = _MISSING_REASONS.get(text)
+    return ("", None) if missing is None else (missing[0], (_SSL_LIB, missing[1]))
 
 
-def openssl_message(exc: ssl.SSLError) -> tuple[str, str, str]:
-    """``(message, library, reason)`` of an SSLError in OpenSSL's ``error:...`` form."""
-    reason_name = _reason_name(exc) or ""
-    lib_name = getattr(exc, "library", None) or "SSL"
+def openssl_message(exc: ssl.SSLError) -> tuple[str, str, str, str]:
+    """``(message, library, reason, reason name)`` of an SSLError, the message in
+    OpenSSL's ``error:...`` form; the reason name is ``""`` when unknown."""
     text = _reason_text(exc)
+    reason_name, packed = _reason(exc, text)
+    lib_name = getattr(exc, "library", None) or "SSL"
     library = _LIB_NAMES.get(lib_name, f"{lib_name} routines")
-    packed = _NAMES_TO_CODES.get(reason_name)
-    if packed is None and text in _MISSING_REASONS:
-        packed = (_SSL_LIB, _MISSING_REASONS[text][1])
     if packed is None:
-        return f"error:00000000:{library}::{text}", library, text
+        return f"error:00000000:{library}::{text}", library, text, reason_name
     lib_num, reason_num = packed
     lib_num = _LIB_NUMBERS.get(lib_name, lib_num)
     code = (lib_num << 23) | reason_num if _OPENSSL3 else (lib_num << 24) | reason_num
     message = f"error:{code:08X}:{library}::{text}"
     if lib_name == "SSL" and reason_num > _ALERT_OFFSET:  # every received alert, as OpenSSL
         message += f":SSL alert number {reason_num - _ALERT_OFFSET}"
-    return message, library, text
+    return message, library, text, reason_name
 
 
 def from_ssl_error(exc: BaseException, *, as_write: bool = False) -> errors.NodeError:
@@ -101,8 +100,7 @@ def from_ssl_error(exc: BaseException, *, as_write: bool = False) -> errors.Node
     if not isinstance(exc, ssl.SSLError):
         return errors.from_oserror(exc, "read") if isinstance(exc, OSError) else \
             errors.make("EPROTO", f"read EPROTO {exc}", errno=_errno.EPROTO, syscall="read")
-    message, library, reason = openssl_message(exc)
-    reason_name = _reason_name(exc)
+    message, library, reason, reason_name = openssl_message(exc)
     if as_write or not reason_name:
         syscall = "write" if as_write else "read"
         return errors.EPROTO(f"{syscall} EPROTO {message}", errno=_errno.EPROTO, syscall=syscall)
