@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,15 +69,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cert(args: Any) -> int:
-    from ._certs import make_self_signed, write_pfx
+    from ._certs import make_self_signed, write_pfx, write_private
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     key_pem, cert_pem = make_self_signed(args.cn)
     key_path = out / "private-key.pem"
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key_pem)
+    write_private(key_path, key_pem)
     (out / "certificate.pem").write_bytes(cert_pem)
     print(f"wrote {key_path} and {out / 'certificate.pem'}")
     if args.pfx:

@@ -1,10 +1,8 @@
-"""Self-signed certificates for ``serve`` and ``cert``, and their pins."""
+"""Self-signed certificates for ``serve`` and ``cert``."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import ipaddress
 import os
 from pathlib import Path
@@ -15,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-__all__ = ["cache_dir", "fingerprint256", "load_or_make_localhost", "make_self_signed",
-           "pin_sha256", "write_pfx"]
+__all__ = ["cache_dir", "load_or_make_localhost", "make_self_signed", "write_pfx",
+           "write_private"]
 
 
 def make_self_signed(cn: str = "localhost", days: int = 365) -> tuple[bytes, bytes]:
@@ -49,10 +47,11 @@ def write_pfx(key_pem: bytes, cert_pem: bytes, path: Path, passphrase: str) -> N
         else serialization.NoEncryption()
     data = pkcs12.serialize_key_and_certificates(b"nodehttps", key, cert, None,  # type: ignore[arg-type]
                                                  enc)
-    _write_private(path, data)
+    write_private(path, data)
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner only (a private key)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
@@ -78,20 +77,9 @@ def load_or_make_localhost() -> tuple[bytes, bytes]:
     key_pem, cert_pem = make_self_signed("localhost")
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_private(key_path, key_pem)
+        write_private(key_path, key_pem)
         cert_path.write_bytes(cert_pem)
     except OSError:
         pass  # a read-only home: use the pair for this run only
     return key_pem, cert_pem
 
-
-def fingerprint256(der: bytes) -> str:
-    """Node's ``fingerprint256`` format: ``AB:CD:...``."""
-    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
-
-
-def pin_sha256(cert: x509.Certificate) -> str:
-    """RFC 7469 pin: base64 SHA-256 of the DER SubjectPublicKeyInfo (curl's ``sha256//``)."""
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()

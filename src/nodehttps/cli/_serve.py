@@ -49,16 +49,17 @@ class StaticFiles:
     def handle(self, req: Any, res: Any) -> int:
         if req.method not in ("GET", "HEAD"):
             return self._plain(res, 405, "Method Not Allowed\n", {"Allow": "GET, HEAD"})
-        target = self._resolve(req.url or "/")
+        url = req.url or "/"
+        target = self._resolve(url)
         if target is None or not target.exists():
             return self._plain(res, 404, "Not Found\n")
         if target.is_dir():
-            if not (req.url or "/").split("?")[0].endswith("/"):
-                return self._plain(res, 301, "Moved Permanently\n",
-                                   {"Location": (req.url or "/").split("?")[0] + "/"})
+            path = url.split("?")[0]
+            if not path.endswith("/"):
+                return self._plain(res, 301, "Moved Permanently\n", {"Location": path + "/"})
             index = target / "index.html"
             if not index.is_file():
-                body = _listing(req.url.split("?")[0], target)
+                body = _listing(path, target)
                 res.write_head(200, {"Content-Type": "text/html; charset=utf-8",
                                      "Content-Length": str(len(body))})
                 res.end(body)
@@ -114,7 +115,8 @@ def serve(directory: str, port: int, host: str, cert: str | None, key: str | Non
 
     import nodehttps as https
 
-    from ._certs import fingerprint256, load_or_make_localhost, pin_sha256
+    from ..tls._certobj import certificate_from_der
+    from ._certs import load_or_make_localhost
 
     options: dict[str, Any] = {}
     if pfx:
@@ -136,7 +138,6 @@ def serve(directory: str, port: int, host: str, cert: str | None, key: str | Non
     shown = "localhost" if host in ("localhost", "127.0.0.1", "::1") else addr["address"]
     print(f"Serving {os.path.abspath(directory)} at https://{shown}:{addr['port']}/", flush=True)
     if cert_pem is not None:
-        leaf = x509.load_pem_x509_certificate(cert_pem)
-        der = leaf.public_bytes(Encoding.DER)
-        print(f"certificate SHA-256 fingerprint: {fingerprint256(der)}", flush=True)
-        print(f"pin-sha256: {pin_sha256(leaf)}", flush=True)
+        leaf = certificate_from_der(x509.load_pem_x509_certificate(cert_pem).public_bytes(Encoding.DER))
+        print(f"certificate SHA-256 fingerprint: {leaf.fingerprint256}", flush=True)
+        print(f"pin-sha256: {https.tls.pin_sha256(leaf)}", flush=True)
