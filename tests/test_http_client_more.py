@@ -313,17 +313,13 @@ def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Any
     """Node's addRequest skips a free socket already destroyed (its 'close' still to come):
     the next live one is reused, and with none left a new socket is made."""
     async def main() -> None:
-        server = http.create_server(lambda req, res: res.end("x"))
-        server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
-        agent = http.Agent({"keep_alive": True})
+        server, port, agent, name = await _ok_server_and_keep_alive_agent()
         opts = {"host": "127.0.0.1", "port": port, "agent": agent}
         first = [http.get(opts), http.get(opts)]
         for req in first:
             await consumers.text(await req)
         await asyncio.sleep(0.01)
-        (name, idle), = agent.free_sockets.items()
-        live, dead = list(idle)  # lifo: the pool would pick ``dead``
+        live, dead = agent.free_sockets[name]  # lifo: the pool would pick ``dead``
         dead.destroy()
         req = http.get(opts)
         await consumers.text(await req)
