@@ -155,14 +155,11 @@ class _Connection:
         req: IncomingMessage = server.IncomingMessage(sock)
         req.method = head.method
         req.url = head.url
-        req.http_version = head.http_version
-        req.http_version_major, req.http_version_minor = head.http_major, head.http_minor
-        req.raw_headers = head.raw_headers
-        req._max_headers_count = server.max_headers_count
+        req._set_head(head, server.max_headers_count)
         req.upgrade = head.upgrade
         self.req = req
         if head.upgrade:
-                return  # on_upgrade follows with the bytes after the head
+            return  # on_upgrade follows with the bytes after the head
         res: ServerResponse = server.ServerResponse(req, self)
         res.should_keep_alive = head.should_keep_alive and bool(server.listening)
         res._keep_alive_timeout = server.keep_alive_timeout
