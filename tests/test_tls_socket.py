@@ -581,6 +581,15 @@ def test_keys_and_certificates_of_the_connection(run: Any, certs: PKI) -> None:
         assert sock.export_keying_material(32, "EXPORTER-other") != ours
         with pytest.raises(TypeError):
             sock.export_keying_material(32, 5)  # type: ignore[arg-type]
+        # Node's validateUint32(length, 'length', true) and validateBuffer(context)
+        for length in (0, 1.5, -1):
+            with pytest.raises(errors.NodeError) as bad:
+                sock.export_keying_material(length, "x")  # type: ignore[arg-type]
+            assert bad.value.code == "ERR_OUT_OF_RANGE"  # type: ignore[attr-defined]
+        with pytest.raises(errors.NodeError, match="must be an instance of Buffer") as bad:
+            sock.export_keying_material(2, "x", "ctx")  # type: ignore[arg-type]
+        assert bad.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+        assert sock.export_keying_material(32, "EXPORTER-test", bytearray(b"ctx")) == ours
         own = peer.get_certificate()
         assert own["fingerprint256"] == sock.get_peer_certificate()["fingerprint256"]
         assert peer.get_certificate() is own, "stable across calls"

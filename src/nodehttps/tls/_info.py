@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import errors
-from .._options import validate_number, validate_string
+from .._options import validate_integer, validate_string
 from . import _hooks
 from ._session import TLSSession
 
@@ -135,11 +135,16 @@ class TLSInfo:
     def export_keying_material(self, length: int, label: str, context: bytes | None = None
                                ) -> bytes:
         """Node's ``exportKeyingMaterial(length, label[, context])`` (RFC 5705)."""
-        validate_number(length, "length", 0)
+        length = validate_integer(length, "length", 1, 2**32 - 1)  # Node's validateUint32
         validate_string(label, "label")
+        if context is not None:
+            if not isinstance(context, bytes | bytearray | memoryview):
+                raise errors.invalid_arg_type("context", ["Buffer", "TypedArray", "DataView"],
+                                              context)
+            context = bytes(context)
         if self._obj is None or not self._secure:
             raise errors.ERR_TLS_INVALID_STATE()
-        return _hooks.export_keying_material(self._obj, int(length), label, context)
+        return _hooks.export_keying_material(self._obj, length, label, context)
 
     def disable_renegotiation(self) -> None:
         """Node's ``disableRenegotiation()``: renegotiation is always refused here."""
