@@ -102,5 +102,5 @@ def verify_error(code: int, chain_len_sent: int | None = None) -> errors.NodeErr
         return None
     if code == 20 and chain_len_sent == 1:
         code = 21
-    name, message = VERIFY_CODES.get(code, ("UNSPECIFIED", "unspecified certificate verification error"))
+    name, message = VERIFY_CODES.get(code, VERIFY_CODES[1])
     return errors.make(name, message, base=errors.VerifyError)

@@ -221,7 +221,7 @@ def _credentials(secure: SecureContext, opts: dict[str, Any]) -> None:
         if isinstance(k, dict) else _material.parse_key(_material.as_bytes(k), passphrase)
         for k in key_items]
     for chain in chains:
-        match = next((k for k in keys if _material._same_key(k, chain[0])), None)
+        match = next((k for k in keys if _material.same_key(k, chain[0])), None)
         if match is None:
             if keys:
                 raise errors.make("ERR_OSSL_X509_KEY_VALUES_MISMATCH",

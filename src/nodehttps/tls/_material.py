@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from .. import errors
 
 __all__ = ["as_bytes", "load_chain", "load_crl", "load_dhparam", "load_pfx", "memory_path",
-           "parse_key"]
+           "parse_certs", "parse_key", "same_key"]
 
 _PEM = serialization.Encoding.PEM
 
@@ -93,7 +93,7 @@ def parse_certs(pem: bytes) -> list[x509.Certificate]:
     return certs
 
 
-def _same_key(key: Any, cert: x509.Certificate) -> bool:
+def same_key(key: Any, cert: x509.Certificate) -> bool:
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     return bool(key.public_key().public_bytes(serialization.Encoding.DER, spki)
                 == cert.public_key().public_bytes(serialization.Encoding.DER, spki))
@@ -101,19 +101,15 @@ def _same_key(key: Any, cert: x509.Certificate) -> bool:
 
 def load_chain(ctx: ssl.SSLContext, chain: list[x509.Certificate], key: Any) -> None:
     """``load_cert_chain`` from memory: leaf first, then intermediates, with its key."""
-    if not _same_key(key, chain[0]):
+    if not same_key(key, chain[0]):
         raise errors.make("ERR_OSSL_X509_KEY_VALUES_MISMATCH",
                           "error:05800074:x509 certificate routines::key values mismatch")
     certs = b"".join(c.public_bytes(_PEM) for c in chain)
-    if hasattr(os, "memfd_create"):
-        key_pem = key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-        with memory_path(certs + key_pem) as path:
-            ctx.load_cert_chain(path)
-        return
-    password = secrets.token_bytes(32)
-    key_pem = key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(password))
+    # A memfd is never on disk; a temporary file gets the key under a one-time password.
+    password = None if hasattr(os, "memfd_create") else secrets.token_bytes(32)
+    encryption = serialization.BestAvailableEncryption(password) if password \
+        else serialization.NoEncryption()
+    key_pem = key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8, encryption)
     with memory_path(certs + key_pem) as path:
         ctx.load_cert_chain(path, password=password)
 
