@@ -369,9 +369,10 @@ def test_set_timeout_zero_disables(run: Any) -> None:
         client = await connected(port)
         fired: list[str] = []
         client.on("timeout", lambda: fired.append("timeout"))
+        assert client.timeout is None  # never set: Node's undefined
         client.set_timeout(50)
         client.set_timeout(0)
-        assert client.timeout is None
+        assert client.timeout == 0 and client.timeout is not None  # as Node: 0, not undefined
         await asyncio.sleep(0.2)
         assert fired == []
         client.set_timeout(30)
@@ -414,6 +415,31 @@ def test_eof_with_unread_data_waits_for_consumer(run: Any) -> None:
         assert log == ["end"]
         await client.wait_closed()
         await server.aclose()
+    run(main())
+
+
+def test_write_chunk_and_encoding_errors_as_node(run: Any) -> None:
+    """Node's encodings (``latin1``/``binary``, ``ucs2``/``utf16le``) and errors:
+    ``ERR_STREAM_NULL_VALUES``, ``ERR_INVALID_ARG_TYPE``, ``ERR_UNKNOWN_ENCODING``."""
+    async def main() -> None:
+        sock = net.Socket()
+        assert sock.write("\xe9", "latin1") and sock.write("\xe9", "binary")
+        assert sock.write("a", "ucs2") and sock.write("a", "utf16le")
+        assert sock.writable_length == 6
+        cases = [((None,), TypeError, "ERR_STREAM_NULL_VALUES",
+                  "May not write null values to stream"),
+                 ((123,), TypeError, "ERR_INVALID_ARG_TYPE",
+                  'The "chunk" argument must be of type string or an instance of Buffer, '
+                  "TypedArray, or DataView. Received type int (123)"),
+                 (("x", "bogus"), TypeError, "ERR_UNKNOWN_ENCODING", "Unknown encoding: bogus")]
+        for args, kind, code, message in cases:
+            with pytest.raises(kind) as info:
+                sock.write(*args)
+            assert (getattr(info.value, "code", None), str(info.value)) == (code, message)
+        with pytest.raises(TypeError) as bad:
+            sock.set_encoding("bogus")
+        assert getattr(bad.value, "code", None) == "ERR_UNKNOWN_ENCODING"
+        sock.destroy()
     run(main())
 
 

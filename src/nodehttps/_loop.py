@@ -197,9 +197,8 @@ def run(main: Awaitable[T] | None = None) -> T | None:
 
         def done(t: asyncio.Task[None]) -> None:
             s.refs -= 1
-            if not t.cancelled() and t.exception() is not None:
-                exc = t.exception()
-                assert exc is not None
+            exc = None if t.cancelled() else t.exception()
+            if exc is not None:
                 report_uncaught(exc, s.loop)
             else:
                 s.schedule_idle_check()

@@ -21,12 +21,41 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from . import _loop
+from . import _loop, errors
 from .events import EventEmitter
 
-__all__ = ["Readable"]
+__all__ = ["Readable", "codec", "to_bytes"]
 
 DEFAULT_HIGH_WATER_MARK = 65536  # Node v22+ (SPEC 6b)
+
+# Node's encoding names Python spells otherwise ('hex'/'base64' are not text codecs here).
+_NODE_CODECS = {"utf8": "utf-8", "latin1": "latin-1", "binary": "latin-1",
+                "ucs2": "utf-16-le", "ucs-2": "utf-16-le", "utf16le": "utf-16-le"}
+
+
+def codec(encoding: str) -> str:
+    """Python's codec for Node's ``encoding``; an unknown one is Node's
+    ``ERR_UNKNOWN_ENCODING`` (a ``TypeError``), not a raw ``LookupError``."""
+    name = _NODE_CODECS.get(encoding.lower(), encoding)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise errors.make("ERR_UNKNOWN_ENCODING", f"Unknown encoding: {encoding}",
+                          base=errors._NodeTypeError) from None
+
+
+def to_bytes(chunk: Any, encoding: str | None = None) -> bytes:
+    """A chunk given to ``write()``/``end()`` as bytes, with Node's errors."""
+    if isinstance(chunk, bytes):
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode("utf-8" if encoding is None else codec(encoding))
+    if isinstance(chunk, bytearray | memoryview):
+        return bytes(chunk)
+    if chunk is None:
+        raise errors.make("ERR_STREAM_NULL_VALUES", "May not write null values to stream",
+                          base=errors._NodeTypeError)
+    raise errors.invalid_arg_type("chunk", ["string", "Buffer", "TypedArray", "DataView"], chunk)
 
 
 class Readable(EventEmitter):
@@ -120,7 +149,7 @@ class Readable(EventEmitter):
 
     def set_encoding(self, encoding: str = "utf-8") -> Readable:
         """Node's ``readable.setEncoding()``: ``'data'`` then carries ``str``."""
-        self._decoder = codecs.getincrementaldecoder(encoding.replace("utf8", "utf-8"))()
+        self._decoder = codecs.getincrementaldecoder(codec(encoding))()
         return self
 
     def read(self, size: int | None = None) -> bytes | str | None:

@@ -185,7 +185,7 @@ class EventEmitter:
     # -- introspection -----------------------------------------------------------
     def listeners(self, event: str) -> list[Listener]:
         """Node's ``emitter.listeners()``: the listeners, ``once`` ones unwrapped."""
-        return [getattr(fn, "listener", fn) if isinstance(fn, _Once) else fn
+        return [fn.listener if isinstance(fn, _Once) else fn
                 for fn in self._listeners_map().get(event, ())]
 
     def raw_listeners(self, event: str) -> list[Listener]:

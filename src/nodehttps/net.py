@@ -35,7 +35,7 @@ from typing import Any
 from . import _loop, errors
 from ._abort import destroy_on_abort
 from ._options import normalize, validate_number
-from ._stream import Readable
+from ._stream import Readable, to_bytes
 from .events import EventEmitter
 
 __all__ = ["Server", "Socket", "connect", "create_connection", "create_server", "is_ip",
@@ -72,16 +72,6 @@ def is_ipv6(value: str) -> bool:
 
 def _family_name(family: int) -> str:
     return "IPv6" if family == _socket.AF_INET6 else "IPv4"
-
-
-def _to_bytes(data: Any, encoding: str | None = None) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, str):
-        return data.encode(encoding or "utf-8")
-    if isinstance(data, bytearray | memoryview):
-        return bytes(data)
-    raise errors.invalid_arg_type("chunk", ["string", "Buffer", "TypedArray", "DataView"], data)
 
 
 class _Refable:
@@ -179,7 +169,7 @@ class Socket(_Refable, Readable):
         self._shutdown_done = False
         self._peer_ended = False
         self._closed = False
-        self._timeout_ms: float = 0
+        self._timeout_ms: float | None = None  # None until set_timeout(), as Node's
         self._timer: asyncio.TimerHandle | None = None
         self._timer_due = 0.0
         self._reading_paused = False
@@ -201,7 +191,10 @@ class Socket(_Refable, Readable):
     def connect(self, *args: Any, **kwargs: Any) -> Socket:
         """Node's ``socket.connect(port[, host][, listener])`` / ``connect(options[, listener])``;
         ``options['path']`` connects to a Unix domain socket instead."""
-        opts, listener = _connect_args(args, kwargs)
+        return self._start_connect(*_connect_args(args, kwargs))
+
+    def _start_connect(self, opts: dict[str, Any], listener: Callable[..., Any] | None) -> Socket:
+        """``connect()`` with its arguments already normalised."""
         if listener is not None:
             self.once("connect", listener)
         path = opts.get("path")
@@ -359,7 +352,7 @@ class Socket(_Refable, Readable):
         """Node's ``socket.write()``: False when the buffer is past the high-water mark."""
         if callable(encoding):
             callback, encoding = encoding, None
-        chunk = _to_bytes(data, encoding)
+        chunk = to_bytes(data, encoding)
         if self._write_ended or self.destroyed:
             err = errors.ERR_STREAM_WRITE_AFTER_END() if self._write_ended else \
                 errors.ERR_STREAM_DESTROYED("Cannot call write after a stream was destroyed")
@@ -540,8 +533,9 @@ class Socket(_Refable, Readable):
     # -- timeouts ------------------------------------------------------------------------
     @property
     def timeout(self) -> float | None:
-        """Node's ``socket.timeout`` (ms), ``None`` when unset."""
-        return self._timeout_ms or None
+        """Node's ``socket.timeout`` (ms): ``None`` until ``set_timeout()``, then its value
+        (``0`` once cleared)."""
+        return self._timeout_ms
 
     def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> Socket:
         """Node's ``socket.setTimeout(ms[, callback])``: ``'timeout'`` after ``ms`` idle."""
@@ -564,7 +558,7 @@ class Socket(_Refable, Readable):
         itself for the rest); clearing a timeout leaves the timer to find it cleared.
         """
         now = self._last_active = self._loop.time()
-        due = now + self._timeout_ms / 1000
+        due = now + (self._timeout_ms or 0) / 1000
         if self._timer is not None:
             if self._timer_due <= due:
                 return
@@ -716,7 +710,7 @@ def connect(*args: Any, **kwargs: Any) -> Socket:
     sock = Socket(opts)
     if opts.get("timeout"):
         sock.set_timeout(opts["timeout"])
-    return sock.connect(opts, listener) if listener else sock.connect(opts)
+    return sock._start_connect(opts, listener)
 
 
 create_connection = connect
