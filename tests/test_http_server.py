@@ -215,6 +215,32 @@ def test_expect_100_continue(run: Any) -> None:
     run(main())
 
 
+def test_final_status_without_100_continue_closes_and_503_as_node(run: Any) -> None:
+    """Node: a final status to an ``Expect: 100-continue`` request that got no
+    ``100 Continue`` ends the connection (the body may still come); the 503 past
+    ``max_requests_per_socket`` has Node's header order (Date, then Connection)."""
+    async def main() -> None:
+        server = http.create_server(hello)
+        server.on("checkContinue", lambda req, res: res.end("no"))
+        port = await _listen(server)
+        client = await RawClient.connect(port)
+        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                          b"Expect: 100-continue\r\n\r\n")
+        assert _date_free(await client.read_all()) == (
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno")
+        client.close()
+        server.max_requests_per_socket = 1
+        client = await RawClient.connect(port)
+        await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = await client.read_all()
+        assert re.sub(rb"Date: [^\r]+\r\n", b"Date: *\r\n", data).endswith(
+            b"HTTP/1.1 503 Service Unavailable\r\nDate: *\r\nConnection: close\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        client.close()
+        await server.aclose()
+    run(main())
+
+
 def test_connection_close_ends_the_socket(run: Any) -> None:
     async def main() -> None:
         server = http.create_server(hello)

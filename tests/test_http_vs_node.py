@@ -70,6 +70,11 @@ VECTORS: list[bytes] = [
     b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nT: v\r\n\r\n",
     b"GET /1 HTTP/1.1\r\n" + H + b"\r\nGET /2 HTTP/1.1\r\n" + H + b"\r\n",
     b"GET / HTTP/1.1\r\n\r\n",
+    # Expect: Node's continueExpression, and HTTP/1.1 only
+    b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 0\r\nExpect: foo, 100-Continue\r\n\r\n",
+    b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 0\r\nExpect: foo\r\n\r\n",
+    b"POST / HTTP/1.0\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n",
+    b"POST / HTTP/1.0\r\nContent-Length: 0\r\nExpect: foo\r\n\r\n",
     # rejected by the parser: 400 (or 431) and close
     b"GE T / HTTP/1.1\r\n" + H + b"\r\n",
     b"GET / HTTP/1.1\r\nHost : x\r\n\r\n",

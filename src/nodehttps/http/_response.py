@@ -28,6 +28,8 @@ class ServerResponse(OutgoingMessage):
     _keep_alive_timeout: float = 0
     _max_requests_per_socket = 0
     _max_requests_reached = False
+    _expect_continue = False  # the request said "Expect: 100-continue"
+    _sent100 = False
 
     def __init__(self, req: IncomingMessage, conn: _Connection | None = None) -> None:
         super().__init__()
@@ -84,6 +86,9 @@ class ServerResponse(OutgoingMessage):
         self.status_code = status_code
         if status_code in (204, 304) or 100 <= status_code < 200:
             self._has_body = False
+        if self._expect_continue and not self._sent100:
+            # Node: a final status without 100 Continue - the body may still be on the wire.
+            self.should_keep_alive = False
         pairs: list[tuple[str, Any]] | None = None
         if headers is not None:
             if isinstance(headers, Mapping):
@@ -166,6 +171,7 @@ class ServerResponse(OutgoingMessage):
     def write_continue(self, callback: Callable[..., Any] | None = None) -> None:
         """Node's ``writeContinue()``: ``HTTP/1.1 100 Continue``."""
         self._send_informational(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self._sent100 = True
         if callback is not None:
             self._defer(callback)
 

@@ -33,6 +33,7 @@ same behaviour on ``'secureConnection'``.
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -47,6 +48,8 @@ from ._response import ServerResponse
 __all__ = ["Server", "create_server"]
 
 log = logging.getLogger("nodehttps")
+
+_CONTINUE = re.compile(r"(?:^|\W)100-continue(?:$|\W)", re.IGNORECASE)  # Node's continueExpression
 
 class _Connection:
     """One HTTP/1 connection on the server: parser callbacks and response order."""
@@ -151,7 +154,6 @@ class _Connection:
             self.idle_armed = False
             sock.set_timeout(server.timeout)
         self.headers_done = True
-        self.requests_seen += 1
         req: IncomingMessage = server.IncomingMessage(sock)
         req.method = head.method
         req.url = head.url
@@ -166,25 +168,28 @@ class _Connection:
         limit = server.max_requests_per_socket
         if limit:
             res._max_requests_per_socket = limit
-            if self.requests_seen >= limit:
-                res._max_requests_reached = True
         self.responses.append(res)
         if len(self.responses) == 1:
             res._attach()
-        if server.require_host_header and head.http_minor == 1 and head.http_major == 1 \
-                and not head.host_count:
+        # As Node, the Host rule, the request limit and Expect apply to HTTP/1.1 only.
+        http11 = head.http_major == 1 and head.http_minor == 1
+        if http11 and server.require_host_header and not head.host_count:
             res.write_head(400, ["Connection", "close"])  # Node's answer, via a response
             res.end()
             return
-        if limit and self.requests_seen > limit:
-            server.emit("dropRequest", req, sock)
-            res.write_head(503, {"Connection": "close"})
-            res.end()
-            return
-        expect = head.expect
+        if http11 and limit:
+            self.requests_seen += 1
+            res._max_requests_reached = self.requests_seen >= limit
+            if self.requests_seen > limit:
+                server.emit("dropRequest", req, sock)
+                res.write_head(503)  # "Connection: close": the limit is reached
+                res.end()
+                return
+        expect = head.expect if http11 else None
         try:
             if expect is not None:
-                if expect.lower() == "100-continue":
+                if _CONTINUE.search(expect):
+                    res._expect_continue = True
                     if server.listener_count("checkContinue"):
                         server.emit("checkContinue", req, res)
                         return
