@@ -251,10 +251,13 @@ def test_async_sni_callback(run: Any, certs: PKI) -> None:
         assert await fut == "secure"
         assert sock.authorized is True, "agent1 is the CN of the context the callback chose"
         sock.destroy()
-        plain, fut2 = await client(watch.port, ca=certs.ca)
+        plain, fut2 = await client(watch.port, ca=certs.ca, servername="localhost")
         assert await fut2 == "secure"
         assert plain.get_peer_certificate()["subject"]["CN"] == "localhost"
         plain.destroy()
+        unnamed, fut_unnamed = await client(watch.port, ca=certs.ca)  # no SNI: not asked
+        assert await fut_unnamed == "secure"
+        unnamed.destroy()
         _bad, fut3 = await client(watch.port, servername="bad.test", ca=certs.ca)
         assert isinstance(await fut3, BaseException)
         err = await asyncio.wait_for(watch.first_error, 5)

@@ -94,7 +94,7 @@ def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> N
     async def main() -> None:
         server, port, accepted = await serve({**certs.chain_leaf.server_options(),
                                               "max_version": version})
-        conn = await dial(port, ca=certs.ca)
+        conn = await dial(port, ca=certs.ca, servername="localhost")
         sock = conn.sock
         assert conn.events == ["secureConnect"]
         assert sock.encrypted is True and sock.authorized is True
@@ -435,14 +435,19 @@ def test_servername_rules(run: Any, certs: PKI) -> None:
             warnings.simplefilter("always")
             d = await dial(port, host="127.0.0.1", ca=certs.ca, servername="127.0.0.1")
         await settle()
-        assert [s.servername for s in accepted] == ["localhost", False, False, False]
+        # Node's tls.connect sends no SNI unless told (only the https Agent sends the host)
+        assert [s.servername for s in accepted] == [False, False, False, False]
         # a client's servername is the name it sent, as Node's (false for none)
-        assert [x.sock.servername for x in (a, b, c)] == ["localhost", False, False]
+        assert [x.sock.servername for x in (a, b, c)] == [False, False, False]
+        named = await dial(port, ca=certs.ca, servername="localhost")
+        await settle()
+        assert named.sock.servername == "localhost" and accepted[-1].servername == "localhost"
+        assert a.sock.authorized is True  # no SNI, yet the identity check uses the host
         assert c.sock.authorized is True  # the IP is checked against the IP SAN
         dep = [w for w in caught if getattr(w.category, "code", None) == "DEP0123"]
         assert dep and str(dep[0].message).startswith(
             "Setting the TLS ServerName to an IP address is not permitted by RFC 6066.")
-        for conn in (a, b, c, d):
+        for conn in (a, b, c, d, named):
             conn.sock.destroy()
         server.close()
     run(main())

@@ -91,7 +91,9 @@ def connect(*args: Any, **kwargs: Any) -> TLSSocket:
 
     ``callback`` listens to ``'secureConnect'``. Options: ``host``, ``port``, ``socket``
     (TLS over an existing, possibly still connecting, ``net.Socket``), ``servername``
-    (default: ``host``; none for an IP or ``''``), ``session`` (a :class:`TLSSession`
+    (the SNI to send: none by default, as Node's ``tls.connect``, where only the https
+    Agent defaults it to the host; never an IP; the identity check uses it, else
+    ``host``), ``session`` (a :class:`TLSSession`
     from ``get_session()``/``'session'``), ``alpn_protocols``, ``check_server_identity``,
     ``reject_unauthorized`` (default True), ``secure_context``, ``timeout``, and every
     ``create_secure_context`` option.
@@ -102,11 +104,8 @@ def connect(*args: Any, **kwargs: Any) -> TLSSocket:
     host = opts.get("host") or opts.get("hostname") or "localhost"
     opts["host"] = host
     servername = opts.get("servername")
-    if servername:
-        if net.is_ip(servername):
-            warnings.warn(_IP_SERVERNAME, _IPServernameWarning, stacklevel=2)
-    elif servername is None:
-        servername = host
+    if servername and net.is_ip(servername):
+        warnings.warn(_IP_SERVERNAME, _IPServernameWarning, stacklevel=2)
     sni = servername if servername and not net.is_ip(servername) else None
     session = opts.get("session")
     if session is False:
