@@ -255,3 +255,24 @@ def test_host_header_rules(run: Any) -> None:
         assert hosts == [f"127.0.0.1:{port}", None, "custom"]
         await server.aclose()
     run(main())
+
+
+def test_timeout_option_reaches_the_socket_on_every_path(run: Any) -> None:
+    """As Node: a new agent's connection, an agent with another timeout, and a
+    create_connection function each give the socket the request's timeout."""
+    async def main() -> None:
+        server, port = await _server(lambda req, res: res.end("x"))
+        agent = http.Agent({"keep_alive": True, "timeout": 5000})
+        for extra in ({"agent": False}, {"agent": agent},
+                      {"create_connection": net.create_connection}):
+            seen: list[Any] = []
+            req = http.get({"host": "127.0.0.1", "port": port, "timeout": 70, **extra})
+            req.on("socket", lambda sock, seen=seen: asyncio.get_running_loop().call_soon(
+                lambda: seen.append(sock.timeout)))
+            res = await req
+            res.resume()
+            await events.once(res, "end")
+            assert seen == [70], extra
+        agent.destroy()
+        await server.aclose()
+    run(main())

@@ -185,9 +185,7 @@ class Agent(EventEmitter):
     def create_connection(self, options: dict[str, Any], callback: Callable[..., Any] | None = None
                           ) -> Any:
         """Node's ``agent.createConnection(options[, callback])``: a ``net.Socket``."""
-        sock = net.connect(options)
-        if options.get("timeout"):
-            sock.set_timeout(options["timeout"])
+        sock = net.connect(options)  # sets the ``timeout`` option, as Node's
         if callback is not None:
             sock.once("connect", lambda: callback(None, sock))
         return sock

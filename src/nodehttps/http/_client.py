@@ -246,8 +246,6 @@ class ClientRequest(OutgoingMessage):
                                       head_request=self.method == "HEAD")
         for event, listener in self._socket_listeners():
             sock.on(event, listener)
-        if self.timeout is not None:
-            sock.set_timeout(self.timeout)
         self.emit("socket", sock)
         pending, self._pending, self._pending_size = self._pending, [], 0
         if pending:
