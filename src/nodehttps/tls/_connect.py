@@ -10,7 +10,6 @@ from typing import Any
 from .. import errors, net
 from .._options import normalize
 from . import _hooks
-from ._session import TLSSession
 from ._socket import TLSSocket
 
 __all__ = ["NodeDeprecationWarning", "connect"]
@@ -20,13 +19,6 @@ _IP_SERVERNAME = ("Setting the TLS ServerName to an IP address is not permitted 
 _INSECURE_ENV = ("Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes "
                  "TLS connections and HTTPS requests insecure by disabling certificate "
                  "verification.")
-# Options that shape the SSLContext: a session may only resume through its own context,
-# so it is reused only when the connection does not ask for a different one.
-_CONTEXT_KEYS = frozenset((
-    "ca", "cert", "key", "pfx", "passphrase", "ciphers", "crl", "ecdh_curve", "dhparam",
-    "min_version", "max_version", "secure_protocol", "secure_options", "honor_cipher_order",
-    "sigalgs", "session_id_context", "session_timeout", "ticket_keys", "client_cert_engine",
-    "private_key_engine", "private_key_identifier", "alpn_protocols"))
 _warned: set[str] = set()
 
 
@@ -73,17 +65,14 @@ def _default_reject() -> bool:
     return True
 
 
-def _secure_context(opts: dict[str, Any], session: TLSSession | None) -> Any:
-    """The options' context; the session's own one when the options do not differ."""
+def _secure_context(opts: dict[str, Any]) -> Any:
+    """The context of the options (``secure_context``, else one made, or cached, from
+    them). A session offered from another context resumes through its bytes."""
     given = opts.get("secure_context")
     if given is not None:
         return given
     verify = bool(opts.get("reject_unauthorized")) and not _hooks.exact_verify()
-    built = _hooks.create_secure_context(opts, is_server=False, verify=verify)
-    if session is not None and session.context is not built.context and \
-            session.secure_context is not None and not _CONTEXT_KEYS.intersection(opts):
-        return session.secure_context
-    return built
+    return _hooks.create_secure_context(opts, is_server=False, verify=verify)
 
 
 def connect(*args: Any, **kwargs: Any) -> TLSSocket:
@@ -110,7 +99,7 @@ def connect(*args: Any, **kwargs: Any) -> TLSSocket:
     session = opts.get("session")
     if session is False:
         session = None
-    secure_context = _secure_context(opts, session if isinstance(session, TLSSession) else None)
+    secure_context = _secure_context(opts)
     lower = opts.get("socket")
     sock = TLSSocket(lower, {**opts, "is_server": False, "secure_context": secure_context,
                              "servername": sni, "session": session})
