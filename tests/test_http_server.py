@@ -400,6 +400,37 @@ def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
     run(main())
 
 
+def test_write_early_hints_as_node(run: Any) -> None:
+    """Node's writeEarlyHints: Link first (a list joined with ', '), nothing without a
+    link, a malformed link refused with ERR_INVALID_ARG_VALUE (bytes checked with node 20)."""
+    async def main() -> None:
+        codes: list[str] = []
+        called: list[int] = []
+
+        def handler(req: Any, res: Any) -> None:
+            for hints in ({"x-a": "1", "link": "</a.css>; rel=preload; as=style"},
+                          {"link": ["</a>; rel=preload", '</b>; rel="x"'], "x-b": ["1", "2"]},
+                          {"x-a": "1"}, {"link": []}, {"link": "bad"}, {"link": "</a>\n"}):
+                try:
+                    res.write_early_hints(hints, lambda: called.append(1))
+                except errors.NodeError as err:
+                    codes.append(err.code)
+            res.end()
+        server = http.create_server(handler)
+        port = await _listen(server)
+        client = await RawClient.connect(port)
+        await client.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = await client.read_all()
+        assert data.startswith(
+            b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload; as=style\r\nx-a: 1\r\n\r\n"
+            b'HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload, </b>; rel="x"\r\nx-b: 1,2\r\n'
+            b"\r\nHTTP/1.1 200 OK\r\n")
+        assert codes == ["ERR_INVALID_ARG_VALUE"] * 2 and called == [1, 1]
+        client.close()
+        await server.aclose()
+    run(main())
+
+
 def test_upgrade_event_gets_the_socket_and_the_rest(run: Any) -> None:
     async def main() -> None:
         got: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
     from ._server import _Connection
 
 __all__ = ["ServerResponse"]
+
+# Node's linkValueRegExp (used with fullmatch); its =(")?...\1 is spelt as two alternatives.
+_LINK_VALUE = re.compile(r'<[^>]*>(?:\s*;\s*[^;"\s]+(?:="[^;"\s]*"|=[^;"\s]*)?)*')
+_LINK_FORMAT = 'must be an array or string of format "</styles.css>; rel=preload; as=style"'
 
 
 class ServerResponse(OutgoingMessage):
@@ -183,12 +188,27 @@ class ServerResponse(OutgoingMessage):
 
     def write_early_hints(self, hints: Mapping[str, Any],
                           callback: Callable[..., Any] | None = None) -> None:
-        """Node's ``writeEarlyHints(hints)``: ``HTTP/1.1 103 Early Hints``."""
-        lines = ["HTTP/1.1 103 Early Hints\r\n"]
+        """Node's ``writeEarlyHints(hints)``: ``HTTP/1.1 103 Early Hints`` with ``Link`` first;
+        nothing is sent (and ``callback`` not called) without a ``link`` hint, as Node."""
+        if not isinstance(hints, Mapping):
+            raise errors.invalid_arg_type("hints", "object", hints)
+        link = hints.get("link")
+        if link is None:
+            return
+        links = [link] if isinstance(link, str) else link if isinstance(link, list | tuple) else None
+        for value in links if links is not None else [link]:
+            if not isinstance(value, str) or not _LINK_VALUE.fullmatch(value):
+                raise errors.invalid_arg_value("hints", value, _LINK_FORMAT)
+        if not links:
+            return
+        lines = ["HTTP/1.1 103 Early Hints\r\n", f"Link: {', '.join(links)}\r\n"]
         for name, value in hints.items():
-            validate_header_name(name)
-            values = value if isinstance(value, list | tuple) else [value]
-            lines.extend(f"{name}: {v}\r\n" for v in values)
+            if name != "link":
+                # Unlike Node, names and values are checked: no header injection here.
+                validate_header_name(name)
+                validate_header_value(name, value)
+                text = ",".join(map(str, value)) if isinstance(value, list | tuple) else value
+                lines.append(f"{name}: {text}\r\n")
         lines.append("\r\n")
         self._send_informational("".join(lines).encode("latin-1"))
         if callback is not None:
