@@ -23,6 +23,8 @@ import warnings
 from collections import OrderedDict
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from .. import errors
 from .._options import normalize
 from . import _libssl, _material
@@ -62,12 +64,15 @@ _cache: OrderedDict[tuple[Any, ...], SecureContext] = OrderedDict()
 class SecureContext:
     """Node's ``tls.SecureContext``: ``.context`` is the ``ssl.SSLContext``."""
 
-    __slots__ = ("context", "is_server", "options")
+    __slots__ = ("context", "is_server", "options", "own_der")
 
     def __init__(self, context: ssl.SSLContext, is_server: bool, options: dict[str, Any]) -> None:
         self.context = context
         self.is_server = is_server
         self.options = options  # the context's own options (``_OPTIONS``)
+        # The first certificate loaded (DER), what ``getCertificate()`` reports: with
+        # several (RSA and ECDSA) OpenSSL's pick is not visible from Python.
+        self.own_der: bytes | None = None
 
 
 def _is_material(value: Any) -> bool:
@@ -228,6 +233,7 @@ def _credentials(secure: SecureContext, opts: dict[str, Any]) -> None:
                                   "error:05800074:x509 certificate routines::key values mismatch")
             continue  # a cert without a key: Node ignores it until a key comes
         _material.load_chain(ctx, chain, match)
+        _loaded(secure, chain)
     pfx = opts.get("pfx")
     if pfx:
         for item in pfx if isinstance(pfx, list | tuple) else [pfx]:
@@ -235,10 +241,14 @@ def _credentials(secure: SecureContext, opts: dict[str, Any]) -> None:
                 if isinstance(item, dict) else (item, passphrase)
             key, chain, bag = _material.load_pfx(_material.as_bytes(buf), pw)
             _material.load_chain(ctx, chain, key)
+            _loaded(secure, chain)
             for ca in bag:
-                from cryptography.hazmat.primitives.serialization import Encoding
-
                 ctx.load_verify_locations(cadata=ca.public_bytes(Encoding.DER))
+
+
+def _loaded(secure: SecureContext, chain: list[Any]) -> None:
+    if secure.own_der is None:
+        secure.own_der = chain[0].public_bytes(Encoding.DER)
 
 
 def _alpn_list(value: Any) -> list[str]:

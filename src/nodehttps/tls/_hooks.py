@@ -21,11 +21,9 @@ import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import serialization
-
 from .. import errors
 from .._proto.verify_codes import verify_error as _verify_error
-from . import _keylogfile, _material
+from . import _keylogfile
 from . import _libssl as _lib
 from ._certobj import build_chain, certificate_from_der
 from ._context import create_secure_context
@@ -34,7 +32,13 @@ from ._identity import check_server_identity
 if TYPE_CHECKING:
     from ._socket import TLSSocket
 
-__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der", "check_server_identity", "create_secure_context", "default_identity_error", "export_keying_material", "finished", "free_session", "negotiated_group", "node_session_cache", "offer_session_der", "own_certificate", "parse_session", "serve_offered_sessions", "session_to_der", "standard_cipher_name", "take_server_sessions", "unwatch", "use_alpn_callback", "verify_error", "verify_result", "want_callbacks", "want_keylog", "want_server_sessions", "want_sessions", "watch"]
+__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der",
+           "check_server_identity", "create_secure_context", "default_identity_error",
+           "export_keying_material", "finished", "free_session", "negotiated_group",
+           "node_session_cache", "offer_session_der", "parse_session",
+           "serve_offered_sessions", "session_to_der", "standard_cipher_name",
+           "take_server_sessions", "unwatch", "use_alpn_callback", "verify_error", "verify_result",
+           "want_callbacks", "want_keylog", "want_server_sessions", "want_sessions", "watch"]
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
@@ -316,25 +320,6 @@ def export_keying_material(obj: ssl.SSLObject, length: int, label: str,
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
             "exportKeyingMaterial is not available: libssl could not be reached")
     return _lib.export_keying_material(obj, length, label.encode(), context)
-
-
-def own_certificate(obj: ssl.SSLObject, secure_context: Any) -> bytes | None:
-    """The DER certificate this side presents: the first of its context's ``cert``
-    (or ``pfx``) option. With several (RSA and ECDSA), OpenSSL's pick is not visible
-    from Python, so the first is reported."""
-    options = getattr(secure_context, "options", None) or {}
-    cert, pfx = options.get("cert"), options.get("pfx")
-    if cert:
-        first = cert[0] if isinstance(cert, list | tuple) else cert
-        chain = _material.parse_certs(_material.as_bytes(first))
-    elif pfx:
-        item = pfx[0] if isinstance(pfx, list | tuple) else pfx
-        buf, password = (item.get("buf"), item.get("passphrase", options.get("passphrase"))) \
-            if isinstance(item, dict) else (item, options.get("passphrase"))
-        _key, chain, _bag = _material.load_pfx(_material.as_bytes(buf), password)
-    else:
-        return None
-    return chain[0].public_bytes(serialization.Encoding.DER)
 
 
 def standard_cipher_name(name: str) -> str:

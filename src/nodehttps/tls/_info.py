@@ -85,7 +85,7 @@ class TLSInfo:
             return None
         cached = self._peer_cert.get("own")
         if cached is None:
-            der = _hooks.own_certificate(self._obj, self._secure_ctx)
+            der = getattr(self._secure_ctx, "own_der", None)
             cached = self._peer_cert["own"] = _hooks.certificate_from_der(der) if der else {}
         return cached
 

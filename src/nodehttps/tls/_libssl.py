@@ -27,7 +27,12 @@ from typing import Any
 
 from .. import _loop, errors
 
-__all__ = ["available", "export_keying_material", "free_session", "get_finished", "get_negotiated_group", "get_ticket_keys", "get_verify_result", "offer_session", "parse_session", "session_to_der", "set_alpn_select_callback", "set_ciphersuites", "set_get_session_callback", "set_groups", "set_keylog_callback", "set_new_session_callback", "set_permissive_verify", "set_server_session_cache", "set_session_id_context", "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
+__all__ = ["available", "export_keying_material", "free_session", "get_finished",
+           "get_negotiated_group", "get_ticket_keys", "get_verify_result", "offer_session",
+           "parse_session", "session_to_der", "set_alpn_select_callback", "set_ciphersuites",
+           "set_get_session_callback", "set_groups", "set_keylog_callback",
+           "set_new_session_callback", "set_permissive_verify", "set_server_session_cache",
+           "set_session_id_context", "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 _NEW_SESSION_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
