@@ -207,12 +207,6 @@ class Server(_HttpServer, tls.Server):
         if not self.listener_count("clientError") or not self.emit("clientError", err, conn):
             conn.destroy()
 
-    def close(self, callback: Callable[..., Any] | None = None) -> Server:
-        """Node's ``server.close([callback])``: stop listening, close idle connections."""
-        tls.Server.close(self, callback)
-        self._http_close()
-        return self
-
 
 def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
                   request_listener: Callable[..., Any] | None = None, **kwargs: Any) -> Server:

@@ -36,7 +36,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from .. import _loop, errors, net
 from .._options import normalize, validate_boolean, validate_integer, validate_number
@@ -421,9 +421,13 @@ class _HttpServer(EventEmitter):
             if conn.idle:
                 conn.socket.destroy()
 
-    def _http_close(self) -> None:
+    def close(self, callback: Callable[..., Any] | None = None) -> Self:
+        """Node's ``server.close([callback])``: stop listening (the ``net``/``tls`` server's
+        close, next in the MRO), then close the idle connections."""
+        super().close(callback)  # type: ignore[misc]
         self._stop_checking()
         self.close_idle_connections()
+        return self
 
 
 class Server(_HttpServer, net.Server):
@@ -437,12 +441,6 @@ class Server(_HttpServer, net.Server):
         net.Server.__init__(self, opts)
         self._init_http(opts, request_listener)
         self.on("connection", self._connection_listener)
-
-    def close(self, callback: Callable[..., Any] | None = None) -> Server:
-        """Node's ``server.close([callback])``: stop listening, close idle connections."""
-        net.Server.close(self, callback)
-        self._http_close()
-        return self
 
 
 def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
