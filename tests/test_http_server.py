@@ -524,3 +524,23 @@ def test_streamed_chunk_extensions_get_413(run: Any) -> None:
         client.close()
         await server.aclose()
     run(main())
+
+
+def test_request_set_timeout_callback_hears_every_quiet_period(run: Any) -> None:
+    """``req.set_timeout(ms, cb)``: ``cb`` listens as Node's ``on``, so a second quiet
+    period after new activity calls it again."""
+    async def main() -> None:
+        fired: list[float] = []
+        server = http.create_server(
+            lambda req, res: req.set_timeout(40, lambda *_: fired.append(1)))
+        port = await _listen(server)
+        client = await RawClient.connect(port)
+        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+        await asyncio.sleep(0.15)
+        await client.send(b"c")  # activity re-arms the socket's timer
+        await asyncio.sleep(0.15)
+        assert len(fired) == 2
+        client.close()
+        server.close_all_connections()
+        await server.aclose()
+    run(main())

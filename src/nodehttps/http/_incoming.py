@@ -86,9 +86,10 @@ class IncomingMessage(Readable):
         return headers_distinct_from_raw(self.raw_trailers, None)
 
     def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> IncomingMessage:
-        """Node's ``message.setTimeout()``: the socket's idle timeout, ``'timeout'`` here."""
+        """Node's ``message.setTimeout()``: the socket's idle timeout, ``'timeout'`` here
+        (``callback`` listens to every one, as Node's ``on``)."""
         if callback is not None:
-            self.once("timeout", callback)
+            self.on("timeout", callback)
         if self.socket is not None:
             self.socket.set_timeout(msecs)
         return self
