@@ -691,6 +691,24 @@ def test_get_connections(run: Any) -> None:
     run(main())
 
 
+def test_max_connections_drops_with_nodes_data(run: Any) -> None:
+    async def main() -> None:
+        server, port = await serving(lambda s: s.resume())
+        server.max_connections = 1
+        first = await connected(port)
+        second = net.connect(port, "127.0.0.1")
+        second.on("error", lambda _e: None)
+        (data,) = await events.once(server, "drop")
+        await events.once(second, "close")
+        remote_port = data.pop("remotePort")
+        assert isinstance(remote_port, int) and remote_port not in (0, port)
+        assert data == {"localAddress": "127.0.0.1", "localPort": port, "localFamily": "IPv4",
+                        "remoteAddress": "127.0.0.1", "remoteFamily": "IPv4"}
+        first.destroy()
+        await server.aclose()
+    run(main())
+
+
 def test_async_with_server(run: Any) -> None:
     async def main() -> None:
         closed: list[str] = []

@@ -824,9 +824,12 @@ class Server(_Refable, EventEmitter):
     def _on_accept(self, sock: Socket) -> None:
         """A connection was accepted (tls.Server overrides this to wrap it)."""
         if self.max_connections is not None and self._connections > self.max_connections:
+            local = sock.address()  # Node's data, taken before the socket is closed
+            data = {"localAddress": local.get("address"), "localPort": local.get("port"),
+                    "localFamily": local.get("family"), "remoteAddress": sock.remote_address,
+                    "remotePort": sock.remote_port, "remoteFamily": sock.remote_family}
             sock.destroy()
-            self.emit("drop", {"localAddress": sock.local_address,
-                               "remoteAddress": sock.remote_address})
+            self.emit("drop", data)
             return
         self.emit("connection", sock)
 
