@@ -277,6 +277,33 @@ def test_set_encoding_decodes_split_characters(run: Any) -> None:
     run(main())
 
 
+@pytest.mark.parametrize(("encoding", "text"), [
+    ("hex", "68656c6c6f3eff"), ("base64", "aGVsbG8+/w=="), ("base64url", "aGVsbG8-_w")])
+def test_binary_text_encodings_both_ways(run: Any, encoding: str, text: str) -> None:
+    """Node's hex/base64/base64url: ``write(text, enc)`` sends the bytes the text stands
+    for; ``set_encoding(enc)`` turns bytes into that text, also across split chunks."""
+    async def main() -> None:
+        server, client, peer = await socket_pair()
+        peer.resume()
+        peer.write(text, encoding)
+        peer.end()
+        assert await read_all(client) == b"hello>\xff"
+        await server.aclose()
+
+        server, client, peer = await socket_pair()
+        peer.resume()
+        client.set_encoding(encoding)
+        chunks: list[Any] = []
+        client.on("data", chunks.append)
+        peer.write(b"hell")
+        await asyncio.sleep(0.02)
+        peer.end(b"o>\xff")
+        await events.once(client, "end")
+        assert "".join(chunks) == text
+        await server.aclose()
+    run(main())
+
+
 def test_async_for_reads_until_end(run: Any) -> None:
     async def main() -> None:
         def on_connection(sock: net.Socket) -> None:

@@ -16,7 +16,9 @@ later loop turn, as Node's ``endReadable`` is.
 from __future__ import annotations
 
 import asyncio
+import base64
 import codecs
+import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -44,18 +46,59 @@ def codec(encoding: str) -> str:
                           base=errors._NodeTypeError) from None
 
 
-def to_bytes(chunk: Any, encoding: str | None = None) -> bytes:
-    """A chunk given to ``write()``/``end()`` as bytes, with Node's errors."""
+# Node's binary-to-text encodings (Python's codecs of these names go bytes to bytes).
+_BINARY_TEXT = frozenset(("hex", "base64", "base64url"))
+_HEX_PAIRS = re.compile(r"(?:[0-9a-fA-F]{2})*")
+_CHUNK_TYPES = ("string", "Buffer", "TypedArray", "DataView")
+
+
+def _from_binary_text(text: str, kind: str) -> bytes:
+    """``Buffer.from(text, kind)``: as lenient as Node (hex stops at the first bad pair;
+    base64 of either alphabet skips what is not base64, padding optional)."""
+    if kind == "hex":
+        return bytes.fromhex(_HEX_PAIRS.match(text).group())  # type: ignore[union-attr]
+    return base64.b64decode(text.replace("-", "+").replace("_", "/") + "==", validate=False)
+
+
+def to_bytes(chunk: Any, encoding: str | None = None,
+             kinds: tuple[str, ...] = _CHUNK_TYPES) -> bytes:
+    """A chunk given to ``write()``/``end()`` as bytes, with Node's errors (``kinds``:
+    the types the message names, Node's words)."""
     if isinstance(chunk, bytes):
         return chunk
     if isinstance(chunk, str):
-        return chunk.encode("utf-8" if encoding is None else codec(encoding))
+        if encoding is None:
+            return chunk.encode()
+        kind = encoding.lower()
+        if kind in _BINARY_TEXT:
+            return _from_binary_text(chunk, kind)
+        return chunk.encode(codec(encoding))
     if isinstance(chunk, bytearray | memoryview):
         return bytes(chunk)
     if chunk is None:
         raise errors.make("ERR_STREAM_NULL_VALUES", "May not write null values to stream",
                           base=errors._NodeTypeError)
-    raise errors.invalid_arg_type("chunk", ["string", "Buffer", "TypedArray", "DataView"], chunk)
+    raise errors.invalid_arg_type("chunk", list(kinds), chunk)
+
+
+class _BinaryTextDecoder(codecs.IncrementalDecoder):
+    """``set_encoding('hex' | 'base64' | 'base64url')``: bytes in, text out; base64
+    encodes whole 3-byte groups and keeps the rest for the next chunk (or the end)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.rest = b""
+
+    def decode(self, input: Any, final: bool = False) -> str:
+        data = self.rest + bytes(input)
+        if self.kind == "hex":
+            return data.hex()
+        cut = len(data) if final else len(data) - len(data) % 3
+        self.rest = data[cut:]
+        if self.kind == "base64url":
+            return base64.urlsafe_b64encode(data[:cut]).decode().rstrip("=")
+        return base64.b64encode(data[:cut]).decode()
 
 
 class Readable(EventEmitter):
@@ -149,7 +192,9 @@ class Readable(EventEmitter):
 
     def set_encoding(self, encoding: str = "utf-8") -> Readable:
         """Node's ``readable.setEncoding()``: ``'data'`` then carries ``str``."""
-        self._decoder = codecs.getincrementaldecoder(codec(encoding))()
+        kind = encoding.lower()
+        self._decoder = _BinaryTextDecoder(kind) if kind in _BINARY_TEXT else \
+            codecs.getincrementaldecoder(codec(encoding))()
         return self
 
     def read(self, size: int | None = None) -> bytes | str | None:

@@ -28,23 +28,15 @@ from .._proto.headers import (
     validate_header_name,
     validate_header_value,
 )
+from .._stream import to_bytes as _to_bytes
 from ..events import EventEmitter
 
 __all__ = ["OutgoingMessage"]
 
 
 def to_bytes(chunk: Any, encoding: str | None = None) -> bytes:
-    if isinstance(chunk, bytes):
-        return chunk
-    if isinstance(chunk, str):
-        return chunk.encode("latin-1" if encoding in ("latin1", "binary", "latin-1") else
-                            (encoding or "utf-8"))
-    if isinstance(chunk, bytearray | memoryview):
-        return bytes(chunk)
-    if chunk is None:
-        raise errors.make("ERR_STREAM_NULL_VALUES", "May not write null values to stream",
-                          base=errors._NodeTypeError)
-    raise errors.invalid_arg_type("chunk", ["string", "Buffer", "Uint8Array"], chunk)
+    """A body chunk as bytes: the stream's rules, with http's words for the types."""
+    return _to_bytes(chunk, encoding, ("string", "Buffer", "Uint8Array"))
 
 
 def _header_line(name: str, value: Any) -> str:
