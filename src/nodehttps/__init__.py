@@ -7,9 +7,6 @@ The package is the ``https`` module: ``Agent``, ``Server``, ``create_server``,
 
 from __future__ import annotations
 
-import sys
-import types
-
 from . import _https, consumers, errors, events, http, net, tls
 from ._abort import AbortController, AbortSignal
 from ._https import Agent, Server, create_server, get, request
@@ -38,16 +35,4 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-class _HttpsModule(types.ModuleType):
-    """Makes ``https.global_agent`` reassignable, as Node's ``https.globalAgent`` is."""
-
-    @property
-    def global_agent(self) -> Agent:
-        return _https.global_agent
-
-    @global_agent.setter
-    def global_agent(self, agent: Agent) -> None:
-        _https.global_agent = agent
-
-
-sys.modules[__name__].__class__ = _HttpsModule
+http._agent.reassignable_global_agent(__name__, _https)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -38,19 +36,7 @@ __all__ = [
 max_header_size = 16384
 
 
-class _HttpModule(types.ModuleType):
-    """Makes ``http.global_agent`` reassignable, as Node's ``http.globalAgent`` is."""
-
-    @property
-    def global_agent(self) -> Agent:
-        return _agent.global_agent
-
-    @global_agent.setter
-    def global_agent(self, agent: Agent) -> None:
-        _agent.global_agent = agent
-
-
-sys.modules[__name__].__class__ = _HttpModule
+_agent.reassignable_global_agent(__name__, _agent)
 
 
 def request(url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None,

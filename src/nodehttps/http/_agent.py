@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -301,3 +303,19 @@ def _free_socket_error_listener(sock: Any) -> Callable[[BaseException], None]:
 
 
 global_agent = Agent({"keep_alive": True, "scheduling": "lifo", "timeout": 5000})
+
+
+def reassignable_global_agent(module_name: str, holder: Any) -> None:
+    """Make ``<module>.global_agent`` read and write ``holder.global_agent``, as Node's
+    ``http.globalAgent`` / ``https.globalAgent`` can be replaced (requests made later
+    use the new one)."""
+    class _Module(types.ModuleType):
+        @property
+        def global_agent(self) -> Any:
+            return holder.global_agent
+
+        @global_agent.setter
+        def global_agent(self, agent: Any) -> None:
+            holder.global_agent = agent
+
+    sys.modules[module_name].__class__ = _Module
