@@ -1198,6 +1198,12 @@ def test_tls_sni_add_context_arguments(pki: PKI) -> None:
     assert info2.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
     assert str(info2.value) == ('The "servername" argument must be of type string. '
                                 "Received type int (7)")
+    for missing in ("", None):
+        with pytest.raises(errors.NodeError) as info_missing:
+            server.add_context(missing, {})  # type: ignore[arg-type]
+        assert info_missing.value.code == "ERR_TLS_REQUIRED_SERVER_NAME"
+        assert str(info_missing.value) == \
+            '"servername" is required parameter for Server.addContext'
     with pytest.raises(TypeError) as info3:
         server.add_context("::", {})
     assert info3.value.code == "ERR_INVALID_ARG_VALUE"  # type: ignore[attr-defined]

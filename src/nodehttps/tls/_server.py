@@ -174,6 +174,9 @@ class Server(net.Server):
     def add_context(self, servername: str, context: Any) -> None:
         """Node's ``server.addContext(servername, context)``: a context for an SNI name
         (``*`` wildcards allowed; never an IP address: SNI carries none)."""
+        if servername is None or servername == "":
+            raise errors.make("ERR_TLS_REQUIRED_SERVER_NAME",
+                              '"servername" is required parameter for Server.addContext')
         if not isinstance(servername, str):
             raise errors.invalid_arg_type("servername", "string", servername)
         if net.is_ip(servername):
