@@ -304,6 +304,28 @@ def test_binary_text_encodings_both_ways(run: Any, encoding: str, text: str) -> 
     run(main())
 
 
+def test_async_for_over_an_ended_or_destroyed_stream(run: Any) -> None:
+    """As Node's iterator: an ended stream yields nothing at once; one destroyed before
+    its end raises ``ERR_STREAM_PREMATURE_CLOSE`` (neither waits for an 'end' long gone)."""
+    async def main() -> None:
+        server, client, peer = await socket_pair()
+        peer.resume()
+        peer.end(b"x")
+        assert await read_all(client) == b"x"
+        assert [chunk async for chunk in client] == []
+        server2, client2, peer2 = await socket_pair()
+        client2.destroy()
+        await asyncio.sleep(0.01)
+        with pytest.raises(errors.NodeError) as info:
+            async for _chunk in client2:
+                pass
+        assert info.value.code == "ERR_STREAM_PREMATURE_CLOSE"  # type: ignore[attr-defined]
+        peer2.destroy()
+        await server.aclose()
+        await server2.aclose()
+    run(main())
+
+
 def test_async_for_reads_until_end(run: Any) -> None:
     async def main() -> None:
         def on_connection(sock: net.Socket) -> None:

@@ -315,9 +315,9 @@ def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Any
     async def main() -> None:
         server, port, agent, name = await _ok_server_and_keep_alive_agent()
         opts = {"host": "127.0.0.1", "port": port, "agent": agent}
-        first = [http.get(opts), http.get(opts)]
-        for req in first:
-            await consumers.text(await req)
+        first = await asyncio.gather(http.get(opts), http.get(opts))
+        for res in first:
+            assert await consumers.text(res) == "ok"
         await asyncio.sleep(0.01)
         live, dead = agent.free_sockets[name]  # lifo: the pool would pick ``dead``
         dead.destroy()

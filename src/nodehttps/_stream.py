@@ -280,6 +280,12 @@ class Readable(EventEmitter):
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Any]:
+        # As Node's iterator: a stream already ended yields nothing; one destroyed before
+        # its end fails at once (both used to wait forever for an 'end' long gone).
+        if self._end_emitted:
+            return
+        if self.destroyed:
+            raise errors.make("ERR_STREAM_PREMATURE_CLOSE", "Premature close")
         queue: deque[Any] = deque()
         state: dict[str, Any] = {"done": False, "error": None, "waiter": None}
 
