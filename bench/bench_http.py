@@ -52,8 +52,11 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 
 
 def _pin(core: int) -> list[str]:
-    return ["taskset", "-c", str(core)] if shutil.which("taskset") and os.cpu_count() and \
-        os.cpu_count() > 1 else []  # type: ignore[operator]
+    return (
+        ["taskset", "-c", str(core)]
+        if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1
+        else []
+    )  # type: ignore[operator]
 
 
 def _start(cmd: list[str]) -> tuple[subprocess.Popen[str], int]:
@@ -64,8 +67,12 @@ def _start(cmd: list[str]) -> tuple[subprocess.Popen[str], int]:
 
 
 def _wrk(url: str, seconds: int) -> float:
-    out = subprocess.run([*_pin(1), "wrk", "-t1", "-c50", f"-d{seconds}s", url],
-                         capture_output=True, text=True, timeout=seconds + 30).stdout
+    out = subprocess.run(
+        [*_pin(1), "wrk", "-t1", "-c50", f"-d{seconds}s", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     return float(match.group(1)) if match else 0.0
 

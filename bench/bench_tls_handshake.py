@@ -48,14 +48,22 @@ class _SessionContext(ssl.SSLContext):
 
     next_session: ssl.SSLSession | None = None
 
-    def wrap_bio(self, incoming: Any, outgoing: Any, server_side: bool = False,
-                 server_hostname: Any = None, session: Any = None) -> ssl.SSLObject:
-        return super().wrap_bio(incoming, outgoing, server_side, server_hostname,
-                                session or self.next_session)
+    def wrap_bio(
+        self,
+        incoming: Any,
+        outgoing: Any,
+        server_side: bool = False,
+        server_hostname: Any = None,
+        session: Any = None,
+    ) -> ssl.SSLObject:
+        return super().wrap_bio(
+            incoming, outgoing, server_side, server_hostname, session or self.next_session
+        )
 
 
-def _stdlib_contexts(key: str, cert: str, ca: str, version: ssl.TLSVersion
-                     ) -> tuple[ssl.SSLContext, _SessionContext]:
+def _stdlib_contexts(
+    key: str, cert: str, ca: str, version: ssl.TLSVersion
+) -> tuple[ssl.SSLContext, _SessionContext]:
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
         f.write(cert + key)
@@ -90,16 +98,18 @@ async def _aio_series(n: int, port: int, client: _SessionContext, resumed: bool)
     loop = asyncio.get_running_loop()
     client.next_session = None
     if resumed:
-        transport, proto = await loop.create_connection(_Ping, "127.0.0.1", port, ssl=client,
-                                                        server_hostname="localhost")
+        transport, proto = await loop.create_connection(
+            _Ping, "127.0.0.1", port, ssl=client, server_hostname="localhost"
+        )
         transport.write(b"x")
         await proto.got  # TLS 1.3 tickets arrive with the first reply
         client.next_session = transport.get_extra_info("ssl_object").session
         transport.close()
     start = time.process_time()
     for _ in range(n):
-        transport, proto = await loop.create_connection(_Ping, "127.0.0.1", port, ssl=client,
-                                                        server_hostname="localhost")
+        transport, proto = await loop.create_connection(
+            _Ping, "127.0.0.1", port, ssl=client, server_hostname="localhost"
+        )
         transport.write(b"x")
         await proto.got
         if resumed:
@@ -110,8 +120,16 @@ async def _aio_series(n: int, port: int, client: _SessionContext, resumed: bool)
 
 async def _ours_one(port: int, ca: str, session: Any, version: str) -> tls.TLSSocket:
     fut: asyncio.Future[tls.TLSSocket] = asyncio.get_running_loop().create_future()
-    sock = tls.connect({"port": port, "host": "127.0.0.1", "servername": "localhost", "ca": ca,
-                        "session": session, "max_version": version})
+    sock = tls.connect(
+        {
+            "port": port,
+            "host": "127.0.0.1",
+            "servername": "localhost",
+            "ca": ca,
+            "session": session,
+            "max_version": version,
+        }
+    )
     sock.once("data", lambda _d: fut.set_result(sock))
     sock.once("error", fut.set_exception)
     sock.write(b"x")
@@ -145,6 +163,7 @@ async def main(n: int, tls12: bool) -> None:
     def on_secure(sock: tls.TLSSocket) -> None:
         sock.on("data", sock.write)
         sock.on("error", lambda _e: None)
+
     ours = tls.create_server({"key": key, "cert": cert}, on_secure)
     ours.listen(0, "127.0.0.1")
     await asyncio.sleep(0.01)
@@ -166,8 +185,10 @@ async def main(n: int, tls12: bool) -> None:
     med = {name: statistics.median(v) * 1000 for name, v in results.items()}
     for name, value in med.items():
         print(f"  {name:13s} {value:6.3f} ms")
-    print(f"  ratio ours/aio: full {med['ours full'] / med['aio full']:.2f}, "
-          f"resumed {med['ours resumed'] / med['aio resumed']:.2f}")
+    print(
+        f"  ratio ours/aio: full {med['ours full'] / med['aio full']:.2f}, "
+        f"resumed {med['ours resumed'] / med['aio resumed']:.2f}"
+    )
     ours.close()
     aio_server.close()
 
@@ -179,6 +200,7 @@ if __name__ == "__main__":
     if not use_asyncio:
         try:
             import uvloop
+
             uvloop.install()
         except ImportError:
             pass

@@ -12,8 +12,9 @@ from _common import HOST, PORT
 import nodehttps as https
 
 path = sys.argv[1] if len(sys.argv) > 1 else "ssl-keys.log"
-log_file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab",
-                     buffering=0)
+log_file = os.fdopen(
+    os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab", buffering=0
+)
 https.global_agent.on("keylog", lambda line, tls_socket: log_file.write(line))
 
 

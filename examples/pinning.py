@@ -33,15 +33,19 @@ def check_server_identity(host, cert):
 
     # Pin the public key, similar to HPKP pin-sha256 pinning
     if sha256(cert.pubkey) != pins.pubkey:
-        return Exception("Certificate verification error: "
-                         f"The public key of '{cert.subject['CN']}' "
-                         "does not match our pinned fingerprint")
+        return Exception(
+            "Certificate verification error: "
+            f"The public key of '{cert.subject['CN']}' "
+            "does not match our pinned fingerprint"
+        )
 
     # Pin the exact certificate, rather than the pub key
     if cert.fingerprint256 != pins.cert:
-        return Exception("Certificate verification error: "
-                         f"The certificate of '{cert.subject['CN']}' "
-                         "does not match our pinned fingerprint")
+        return Exception(
+            "Certificate verification error: "
+            f"The certificate of '{cert.subject['CN']}' "
+            "does not match our pinned fingerprint"
+        )
 
     # This loop is informational only.
     # Print the certificate and public key fingerprints of all certs in the chain.

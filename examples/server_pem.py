@@ -1,6 +1,6 @@
 """Node's documentation: ``https.createServer`` with a PEM key and certificate.
 
-    python examples/make_certs.py && python examples/server_pem.py
+python examples/make_certs.py && python examples/server_pem.py
 """
 
 from _common import CERTS, PORT

@@ -1,6 +1,6 @@
 """Node's documentation: ``https.createServer`` with a PFX bundle and its passphrase.
 
-    python examples/make_certs.py && python examples/server_pfx.py
+python examples/make_certs.py && python examples/server_pfx.py
 """
 
 from _common import CERTS, PORT

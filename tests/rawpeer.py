@@ -13,10 +13,12 @@ class RawClient:
         self.writer = writer
 
     @classmethod
-    async def connect(cls, port: int, ssl: object = None,
-                      server_hostname: str | None = None) -> RawClient:
+    async def connect(
+        cls, port: int, ssl: object = None, server_hostname: str | None = None
+    ) -> RawClient:
         reader, writer = await asyncio.open_connection(
-            "127.0.0.1", port, ssl=ssl, server_hostname=server_hostname)  # type: ignore[arg-type]
+            "127.0.0.1", port, ssl=ssl, server_hostname=server_hostname
+        )  # type: ignore[arg-type]
         return cls(reader, writer)
 
     async def send(self, data: bytes) -> None:
@@ -29,6 +31,7 @@ class RawClient:
 
     async def read_response(self, timeout: float = 5) -> bytes:
         """One response with a Content-Length or chunked body (or none)."""
+
         async def read() -> bytes:
             head = await self.reader.readuntil(b"\r\n\r\n")
             lower = head.lower()
@@ -47,6 +50,7 @@ class RawClient:
                     n = int(line.split(b":", 1)[1])
                     return head + await self.reader.readexactly(n)
             return head
+
         return await asyncio.wait_for(read(), timeout)
 
     async def closed(self, timeout: float = 5) -> bool:

@@ -16,9 +16,9 @@ async def listening(server: Any) -> int:
     return int(server.address()["port"])
 
 
-async def https_server(cert: Any, handler: Callable[..., Any] | None = None,
-                       **options: Any) -> tuple[https.Server, int]:
+async def https_server(
+    cert: Any, handler: Callable[..., Any] | None = None, **options: Any
+) -> tuple[https.Server, int]:
     """An https server with ``cert`` (a ``tls_pki.Cert``: key and chain) and its port."""
-    server = https.create_server({"key": cert.key_pem, "cert": cert.chain_pem, **options},
-                                 handler)
+    server = https.create_server({"key": cert.key_pem, "cert": cert.chain_pem, **options}, handler)
     return server, await listening(server)

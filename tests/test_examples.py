@@ -26,8 +26,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("certs")
-    subprocess.run([sys.executable, str(EXAMPLES / "make_certs.py"), "--out", str(out)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "make_certs.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return out
 
 
@@ -41,16 +45,25 @@ def _env(certs: Path, port: int) -> dict[str, str]:
 
 
 def _run(script: str, certs: Path, port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(EXAMPLES / script), *args],
-                          env=_env(certs, port), capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        env=_env(certs, port),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 @pytest.fixture(scope="module", params=["server_pem.py", "server_pfx.py"])
 def server(request: pytest.FixtureRequest, certs: Path) -> Iterator[int]:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(EXAMPLES / request.param)],
-                            env=_env(certs, port), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / request.param)],
+        env=_env(certs, port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line.strip() == f"listening on https://localhost:{port}/", proc.stderr.read()
@@ -98,21 +111,31 @@ def test_keylog(server: int, certs: Path, tmp_path: Path) -> None:
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     lines = log.read_bytes().splitlines()
     labels = {line.split(b" ")[0] for line in lines}
-    assert labels == {b"CLIENT_HANDSHAKE_TRAFFIC_SECRET", b"SERVER_HANDSHAKE_TRAFFIC_SECRET",
-                      b"CLIENT_TRAFFIC_SECRET_0", b"SERVER_TRAFFIC_SECRET_0", b"EXPORTER_SECRET"}
+    assert labels == {
+        b"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        b"SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        b"CLIENT_TRAFFIC_SECRET_0",
+        b"SERVER_TRAFFIC_SECRET_0",
+        b"EXPORTER_SECRET",
+    }
     assert all(re.fullmatch(rb"[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]+", line) for line in lines)
 
 
 def test_pinning(server: int, certs: Path) -> None:
-    pins = subprocess.run([sys.executable, "-m", "nodehttps", "pin",
-                           f"https://localhost:{server}/"],
-                          env=_env(certs, server), capture_output=True, text=True, timeout=30)
+    pins = subprocess.run(
+        [sys.executable, "-m", "nodehttps", "pin", f"https://localhost:{server}/"],
+        env=_env(certs, server),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert pins.returncode == 0, pins.stderr
     leaf_fp = re.search(r"fingerprint256: (\S+)", pins.stdout)
     leaf_pin = re.search(r"pin-sha256: (\S+)", pins.stdout)
     assert leaf_fp and leaf_pin
-    ok = _run("pinning.py", certs, server, "--pubkey", leaf_pin.group(1),
-              "--cert", leaf_fp.group(1))
+    ok = _run(
+        "pinning.py", certs, server, "--pubkey", leaf_pin.group(1), "--cert", leaf_fp.group(1)
+    )
     assert ok.returncode == 0, ok.stderr
     assert "Subject Common Name: localhost" in ok.stdout
     assert "Subject Common Name: nodehttps example CA" in ok.stdout

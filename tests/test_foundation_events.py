@@ -25,6 +25,7 @@ from nodehttps.events import EventEmitter, MaxListenersExceededWarning, error_mo
 def recorder(log: list[Any], name: str) -> Callable[..., None]:
     def listener(*args: Any) -> None:
         log.append((name, *args))
+
     return listener
 
 
@@ -64,6 +65,7 @@ def test_once_listener_emitting_recursively_runs_once() -> None:
     def again(n: int) -> None:
         calls.append(n)
         e.emit("x", n + 1)
+
     e.once("x", again)
     e.emit("x", 0)
     assert calls == [0]
@@ -93,6 +95,7 @@ def test_bound_methods_can_be_removed() -> None:
 
         def hit(self) -> None:
             self.n += 1
+
     o = Obj()
     e = EventEmitter()
     e.on("x", o.hit)
@@ -105,6 +108,7 @@ def test_listener_count_of_bound_method() -> None:
     class Obj:
         def hit(self) -> None:
             pass
+
     o = Obj()
     e = EventEmitter()
     e.on("x", o.hit)
@@ -122,6 +126,7 @@ def test_removal_during_emit_does_not_affect_current_emit() -> None:
         log.append(("a",))
         e.off("x", b)
         e.on("x", late)
+
     e.on("x", a)
     e.on("x", b)
     e.emit("x")
@@ -170,6 +175,7 @@ def test_new_listener_fires_before_adding_with_unwrapped_listener() -> None:
 
     def on_new(event: str, listener: Any) -> None:
         seen.append((event, listener, e.listener_count(event)))
+
     e.on("newListener", on_new)
     e.once("x", a)
     e.on("x", a)
@@ -185,6 +191,7 @@ def test_new_listener_can_prepend_in_front_of_the_one_being_added() -> None:
     def on_new(event: str, _listener: Any) -> None:
         if event == "event":
             e.on("event", lambda: log.append("B"))
+
     e.once("newListener", on_new)
     e.on("event", lambda: log.append("A"))
     e.emit("event")
@@ -323,13 +330,16 @@ def test_max_listeners_raised_or_unlimited(limit: float) -> None:
     assert caught == []
 
 
-@pytest.mark.parametrize(("value", "code", "exc"), [
-    ("a", "ERR_INVALID_ARG_TYPE", TypeError),
-    (True, "ERR_INVALID_ARG_TYPE", TypeError),
-    (None, "ERR_INVALID_ARG_TYPE", TypeError),
-    (-1, "ERR_OUT_OF_RANGE", ValueError),
-    (math.nan, "ERR_OUT_OF_RANGE", ValueError),
-])
+@pytest.mark.parametrize(
+    ("value", "code", "exc"),
+    [
+        ("a", "ERR_INVALID_ARG_TYPE", TypeError),
+        (True, "ERR_INVALID_ARG_TYPE", TypeError),
+        (None, "ERR_INVALID_ARG_TYPE", TypeError),
+        (-1, "ERR_OUT_OF_RANGE", ValueError),
+        (math.nan, "ERR_OUT_OF_RANGE", ValueError),
+    ],
+)
 def test_set_max_listeners_validation(value: Any, code: str, exc: type[Exception]) -> None:
     e = EventEmitter()
     with pytest.raises(exc) as info:
@@ -342,6 +352,7 @@ def test_subclass_without_init_call() -> None:
     class Thing(EventEmitter):
         def __init__(self) -> None:  # does not call super().__init__()
             self.n = 0
+
     t = Thing()
     assert t.emit("x") is False
     t.on("x", lambda: None)
@@ -357,11 +368,13 @@ def test_events_once_resolves_to_args_list(run: Any) -> None:
         assert e.listener_count("x") == 0 and e.listener_count("error") == 0
         asyncio.get_running_loop().call_soon(e.emit, "y")
         assert await events.once(e, "y") == []
+
     run(main())
 
 
 def test_events_once_listens_from_the_call(run: Any) -> None:
     """As Node's promise: an event emitted before the await still resolves it."""
+
     async def main() -> None:
         e = EventEmitter()
         pending = events.once(e, "x")
@@ -369,6 +382,7 @@ def test_events_once_listens_from_the_call(run: Any) -> None:
         e.emit("x", 42)
         assert e.listener_count("x") == 0 and e.listener_count("error") == 0
         assert await pending == [42]
+
     run(main())
 
 
@@ -384,6 +398,7 @@ def test_events_once_made_outside_a_loop_is_a_coroutine(run: Any) -> None:
         with pytest.raises(errors.NodeError) as info:
             await failing
         assert info.value.code == "ERR_UNHANDLED_ERROR"  # type: ignore[attr-defined]
+
     run(main())
 
 
@@ -396,6 +411,7 @@ def test_events_once_raises_on_error(run: Any) -> None:
             await events.once(e, "x")
         assert info.value is err
         assert e.listener_count("x") == 0 and e.listener_count("error") == 0
+
     run(main())
 
 
@@ -405,6 +421,7 @@ def test_events_once_for_error_resolves(run: Any) -> None:
         err = ValueError("v")
         asyncio.get_running_loop().call_soon(e.emit, "error", err)
         assert await events.once(e, "error") == [err]
+
     run(main())
 
 
@@ -414,6 +431,7 @@ def test_events_once_cancelled_removes_listeners(run: Any) -> None:
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(events.once(e, "x"), 0.01)
         assert e.listener_count("x") == 0 and e.listener_count("error") == 0
+
     run(main())
 
 
@@ -421,25 +439,81 @@ def test_events_once_cancelled_removes_listeners(run: Any) -> None:
 # Each scenario is a list of [op, event, arg]. Listener names: plain names log their
 # arguments; "rm:EV:NAME" also removes NAME from EV when called; "add:EV:NAME" adds it.
 SCENARIOS: list[list[list[Any]]] = [
-    [["on", "x", "a"], ["on", "x", "b"], ["on", "x", "a"], ["prepend", "x", "c"],
-     ["once", "x", "d"], ["prepend_once", "x", "e"], ["emit", "x", 1], ["emit", "x", 2],
-     ["listeners", "x", None], ["count", "x", "a"], ["count", "x", None]],
-    [["on", "x", "a"], ["once", "x", "a"], ["on", "x", "b"], ["off", "x", "a"],
-     ["emit", "x", 1], ["off", "x", "a"], ["emit", "x", 2], ["listeners", "x", None]],
-    [["on", "x", "rm:x:b"], ["on", "x", "b"], ["on", "x", "add:x:c"], ["emit", "x", 1],
-     ["emit", "x", 2], ["listeners", "x", None]],
-    [["on", "newListener", "nl"], ["on", "removeListener", "rl"], ["once", "x", "a"],
-     ["prepend", "x", "b"], ["emit", "x", 1], ["off", "x", "b"], ["on", "y", "c"],
-     ["remove_all", "y", None], ["emit", "x", 2]],
-    [["on", "removeListener", "rl"], ["on", "x", "a"], ["on", "x", "b"], ["on", "y", "c"],
-     ["once", "y", "d"], ["remove_all", None, None], ["emit", "x", 1],
-     ["names", None, None]],
-    [["on", "removeListener", "rl"], ["on", "removeListener", "rl2"], ["on", "x", "a"],
-     ["remove_all", None, None], ["names", None, None]],
-    [["on", "error", "h"], ["on", "events.errorMonitor", "m"], ["emit", "error", "boom"],
-     ["off", "error", "h"], ["emit", "error", "boom"], ["emit", "x", 1]],
-    [["once", "x", "rm:x:a"], ["on", "x", "a"], ["once", "x", "b"], ["emit", "x", 1],
-     ["emit", "x", 2], ["raw_count", "x", None]],
+    [
+        ["on", "x", "a"],
+        ["on", "x", "b"],
+        ["on", "x", "a"],
+        ["prepend", "x", "c"],
+        ["once", "x", "d"],
+        ["prepend_once", "x", "e"],
+        ["emit", "x", 1],
+        ["emit", "x", 2],
+        ["listeners", "x", None],
+        ["count", "x", "a"],
+        ["count", "x", None],
+    ],
+    [
+        ["on", "x", "a"],
+        ["once", "x", "a"],
+        ["on", "x", "b"],
+        ["off", "x", "a"],
+        ["emit", "x", 1],
+        ["off", "x", "a"],
+        ["emit", "x", 2],
+        ["listeners", "x", None],
+    ],
+    [
+        ["on", "x", "rm:x:b"],
+        ["on", "x", "b"],
+        ["on", "x", "add:x:c"],
+        ["emit", "x", 1],
+        ["emit", "x", 2],
+        ["listeners", "x", None],
+    ],
+    [
+        ["on", "newListener", "nl"],
+        ["on", "removeListener", "rl"],
+        ["once", "x", "a"],
+        ["prepend", "x", "b"],
+        ["emit", "x", 1],
+        ["off", "x", "b"],
+        ["on", "y", "c"],
+        ["remove_all", "y", None],
+        ["emit", "x", 2],
+    ],
+    [
+        ["on", "removeListener", "rl"],
+        ["on", "x", "a"],
+        ["on", "x", "b"],
+        ["on", "y", "c"],
+        ["once", "y", "d"],
+        ["remove_all", None, None],
+        ["emit", "x", 1],
+        ["names", None, None],
+    ],
+    [
+        ["on", "removeListener", "rl"],
+        ["on", "removeListener", "rl2"],
+        ["on", "x", "a"],
+        ["remove_all", None, None],
+        ["names", None, None],
+    ],
+    [
+        ["on", "error", "h"],
+        ["on", "events.errorMonitor", "m"],
+        ["emit", "error", "boom"],
+        ["off", "error", "h"],
+        ["emit", "error", "boom"],
+        ["emit", "x", 1],
+    ],
+    [
+        ["once", "x", "rm:x:a"],
+        ["on", "x", "a"],
+        ["once", "x", "b"],
+        ["emit", "x", 1],
+        ["emit", "x", 2],
+        ["raw_count", "x", None],
+    ],
 ]
 
 NODE_RUNNER = r"""
@@ -489,6 +563,7 @@ def run_scenario_py(ops: list[list[Any]]) -> list[Any]:
 
     def fn(n: str) -> Callable[..., None]:
         if n not in fns:
+
             def listener(*args: Any) -> None:
                 log.append([n, *map(show, args)])
                 p = n.split(":")
@@ -496,6 +571,7 @@ def run_scenario_py(ops: list[list[Any]]) -> list[Any]:
                     e.remove_listener(p[1], fn(p[2]))
                 if p[0] == "add":
                     e.on(p[1], fn(p[2]))
+
             listener._n = n  # type: ignore[attr-defined]
             fns[n] = listener
         return fns[n]
@@ -521,8 +597,9 @@ def run_scenario_py(ops: list[list[Any]]) -> list[Any]:
         elif op == "raw_count":
             log.append(["raw", len(e.raw_listeners(name))])
         elif op == "count":
-            log.append(["count", e.listener_count(name) if x is None
-                        else e.listener_count(name, fn(x))])
+            log.append(
+                ["count", e.listener_count(name) if x is None else e.listener_count(name, fn(x))]
+            )
         elif op == "remove_all":
             e.remove_all_listeners(name)
         elif op == "names":
@@ -533,8 +610,13 @@ def run_scenario_py(ops: list[list[Any]]) -> list[Any]:
 @pytest.fixture(scope="module")
 def node_logs() -> list[Any]:
     assert NODE is not None
-    out = subprocess.run([NODE, "-e", NODE_RUNNER, json.dumps(SCENARIOS)], capture_output=True,
-                         text=True, timeout=20, check=True)
+    out = subprocess.run(
+        [NODE, "-e", NODE_RUNNER, json.dumps(SCENARIOS)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
     result: list[Any] = json.loads(out.stdout)
     return result
 

@@ -33,11 +33,17 @@ def _env() -> dict[str, str]:
 def run_script(code: str, timeout: float = 10) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a new interpreter; a hang fails the test with what it printed."""
     try:
-        return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=_env(),
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"script did not exit within {timeout}s; stdout={exc.stdout!r} "
-                    f"stderr={exc.stderr!r}")
+        pytest.fail(
+            f"script did not exit within {timeout}s; stdout={exc.stdout!r} stderr={exc.stderr!r}"
+        )
 
 
 def test_http_roundtrip_then_close_exits_zero() -> None:
@@ -99,12 +105,15 @@ def test_listener_exception_exits_one() -> None:
     assert "KeyError: 'from a listener'" in proc.stderr
 
 
-@pytest.mark.parametrize("listener", [
-    "server.listen(0, '127.0.0.1', bad)",  # emitted from the listen task
-    "server.listen(0, '127.0.0.1', lambda: net.connect(server.address()['port'], "
-    "'localhost').on('lookup', bad))",  # emitted from the connect task
-    "server.close(bad)",  # a callback of a server that was not running
-])
+@pytest.mark.parametrize(
+    "listener",
+    [
+        "server.listen(0, '127.0.0.1', bad)",  # emitted from the listen task
+        "server.listen(0, '127.0.0.1', lambda: net.connect(server.address()['port'], "
+        "'localhost').on('lookup', bad))",  # emitted from the connect task
+        "server.close(bad)",  # a callback of a server that was not running
+    ],
+)
 def test_exception_in_a_task_or_callback_listener_exits_one(listener: str) -> None:
     """Listeners run from loop callbacks and tasks are as uncaught as any other: a
     listening server must not keep a script alive past the exception."""
@@ -135,14 +144,17 @@ def test_top_level_exception_exits_one_and_no_loop_runs() -> None:
 
 def test_unref_server_exits_at_once() -> None:
     start = time.monotonic()
-    proc = run_script("""
+    proc = run_script(
+        """
         from nodehttps import net
 
         server = net.create_server()
         server.listen(0, "127.0.0.1")
         server.unref()
         print("port", server.address()["port"] > 0)
-    """, timeout=8)
+    """,
+        timeout=8,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["port True"]
     assert time.monotonic() - start < 5
@@ -180,8 +192,13 @@ SIGNAL_SCRIPT = """
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_ends_script_promptly(signum: int, status: int) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SIGNAL_SCRIPT)], env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(SIGNAL_SCRIPT)],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
@@ -237,7 +254,8 @@ def test_run_propagates_exception_as_exit_one() -> None:
 
 
 def test_inside_asyncio_run_nothing_runs_at_exit() -> None:
-    proc = run_script("""
+    proc = run_script(
+        """
         import asyncio
         from nodehttps import net
 
@@ -249,7 +267,9 @@ def test_inside_asyncio_run_nothing_runs_at_exit() -> None:
 
         asyncio.run(main())
         print("after")
-    """, timeout=8)
+    """,
+        timeout=8,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["listening", "main done", "after"]
 
@@ -285,10 +305,12 @@ def keep_alive_server() -> Iterator[int]:
 
 
 @pytest.mark.parametrize("agent", ["http.Agent(keep_alive=True)", "http.global_agent"])
-def test_idle_keep_alive_socket_does_not_keep_script_alive(keep_alive_server: int,
-                                                           agent: str) -> None:
+def test_idle_keep_alive_socket_does_not_keep_script_alive(
+    keep_alive_server: int, agent: str
+) -> None:
     start = time.monotonic()
-    proc = run_script(f"""
+    proc = run_script(
+        f"""
         import time
         from nodehttps import http
 
@@ -298,7 +320,9 @@ def test_idle_keep_alive_socket_does_not_keep_script_alive(keep_alive_server: in
             res.resume()
             res.on("end", lambda: print("end"))
         http.get("http://127.0.0.1:{keep_alive_server}/", {{"agent": agent}}, on_response)
-    """, timeout=8)
+    """,
+        timeout=8,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["status 200 keep-alive", "end"]
     assert time.monotonic() - start < 4  # not the agent's 5 s idle timeout

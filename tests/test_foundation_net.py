@@ -27,8 +27,7 @@ async def listen(server: net.Server) -> int:
     return int(address["port"])
 
 
-async def serving(listener: Callable[[net.Socket], Any] | None = None
-                  ) -> tuple[net.Server, int]:
+async def serving(listener: Callable[[net.Socket], Any] | None = None) -> tuple[net.Server, int]:
     """A server on 127.0.0.1 with ``listener`` for its connections, and its port."""
     server = net.create_server(None, listener)
     return server, await listen(server)
@@ -70,9 +69,11 @@ async def accepted(server: net.Server) -> net.Socket:
 
 def replying(data: bytes) -> Callable[[net.Socket], None]:
     """A connection listener that reads (so the peer's FIN is seen) and sends ``data``."""
+
     def on_connection(sock: net.Socket) -> None:
         sock.resume()
         sock.end(data)
+
     return on_connection
 
 
@@ -95,6 +96,7 @@ def test_echo(run: Any) -> None:
         assert had_error is False and order == ["connect", "ready"]
         assert not client.connecting and not client.pending
         await server.aclose()
+
     run(main())
 
 
@@ -112,6 +114,7 @@ def test_writes_made_while_connecting_are_delivered(run: Any) -> None:
         client.resume()
         await client.wait_closed()
         await server.aclose()
+
     run(main())
 
 
@@ -141,6 +144,7 @@ def test_write_back_pressure_then_drain(run: Any) -> None:
         await events.once(peer, "end")
         assert received[0] == total == peer.bytes_read
         await server.aclose()
+
     run(main())
 
 
@@ -155,6 +159,7 @@ def test_end_half_closes_and_peer_ends_its_side(run: Any) -> None:
         assert await read_all(client) == b""
         await asyncio.gather(client.wait_closed(), peer.wait_closed())
         await server.aclose()
+
     run(main())
 
 
@@ -165,8 +170,10 @@ def test_allow_half_open_keeps_writing_after_end(run: Any) -> None:
                 assert sock.writable
                 sock.write(b"late ")
                 sock.end(b"reply")
+
             sock.on("end", on_end)
             sock.resume()
+
         server = net.create_server({"allowHalfOpen": True}, on_connection)
         port = await listen(server)
         client = await connected(port)
@@ -174,6 +181,7 @@ def test_allow_half_open_keeps_writing_after_end(run: Any) -> None:
         assert await read_all(client) == b"late reply"
         await client.wait_closed()
         await server.aclose()
+
     run(main())
 
 
@@ -193,12 +201,14 @@ def test_destroy_with_error_emits_error_then_close(run: Any) -> None:
         assert log == [("error", boom), ("close", True)]
         assert client.closed
         await server.aclose()
+
     run(main())
 
 
 def test_write_after_end_destroys_with_the_error(run: Any) -> None:
     """As Node's ``writeAfterEnd``: the callback gets the error, then ``'error'`` and
     ``'close'`` with ``had_error``; the socket is destroyed."""
+
     async def main() -> None:
         server, client, peer = await socket_pair()
         peer.resume()
@@ -208,10 +218,14 @@ def test_write_after_end_destroys_with_the_error(run: Any) -> None:
         client.on("close", lambda had_error: log.append(("close", had_error)))
         assert client.write(b"x", lambda e: log.append(("cb", e.code))) is False
         await client.wait_closed()
-        assert log == [("cb", "ERR_STREAM_WRITE_AFTER_END"),
-                       ("error", "ERR_STREAM_WRITE_AFTER_END"), ("close", True)]
+        assert log == [
+            ("cb", "ERR_STREAM_WRITE_AFTER_END"),
+            ("error", "ERR_STREAM_WRITE_AFTER_END"),
+            ("close", True),
+        ]
         assert client.destroyed
         await server.aclose()
+
     run(main())
 
 
@@ -223,6 +237,7 @@ def test_close_emitted_exactly_once(run: Any) -> None:
             sock.on("close", lambda h: closes.append(("server", h)))
             sock.resume()
             sock.end(b"x")
+
         server, port = await serving(on_connection)
         client = await connected(port)
         client.on("close", lambda h: closes.append(("client", h)))
@@ -233,6 +248,7 @@ def test_close_emitted_exactly_once(run: Any) -> None:
         await asyncio.sleep(0.05)
         assert sorted(closes) == [("client", False), ("server", False)]
         await server.aclose()
+
     run(main())
 
 
@@ -257,6 +273,7 @@ def test_pause_and_resume(run: Any) -> None:
         await events.once(client, "end")
         assert b"".join(chunks) == b"onetwo"
         await server.aclose()
+
     run(main())
 
 
@@ -274,14 +291,18 @@ def test_set_encoding_decodes_split_characters(run: Any) -> None:
         assert all(isinstance(c, str) for c in chunks)
         assert "".join(chunks) == "héllo €"
         await server.aclose()
+
     run(main())
 
 
-@pytest.mark.parametrize(("encoding", "text"), [
-    ("hex", "68656c6c6f3eff"), ("base64", "aGVsbG8+/w=="), ("base64url", "aGVsbG8-_w")])
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [("hex", "68656c6c6f3eff"), ("base64", "aGVsbG8+/w=="), ("base64url", "aGVsbG8-_w")],
+)
 def test_binary_text_encodings_both_ways(run: Any, encoding: str, text: str) -> None:
     """Node's hex/base64/base64url: ``write(text, enc)`` sends the bytes the text stands
     for; ``set_encoding(enc)`` turns bytes into that text, also across split chunks."""
+
     async def main() -> None:
         server, client, peer = await socket_pair()
         peer.resume()
@@ -301,12 +322,14 @@ def test_binary_text_encodings_both_ways(run: Any, encoding: str, text: str) -> 
         await events.once(client, "end")
         assert "".join(chunks) == text
         await server.aclose()
+
     run(main())
 
 
 def test_async_for_over_an_ended_or_destroyed_stream(run: Any) -> None:
     """As Node's iterator: an ended stream yields nothing at once; one destroyed before
     its end raises ``ERR_STREAM_PREMATURE_CLOSE`` (neither waits for an 'end' long gone)."""
+
     async def main() -> None:
         server, client, peer = await socket_pair()
         peer.resume()
@@ -323,6 +346,7 @@ def test_async_for_over_an_ended_or_destroyed_stream(run: Any) -> None:
         peer2.destroy()
         await server.aclose()
         await server2.aclose()
+
     run(main())
 
 
@@ -333,6 +357,7 @@ def test_async_for_reads_until_end(run: Any) -> None:
             for i in range(5):
                 sock.write(b"%d," % i)
             sock.end()
+
         server, port = await serving(on_connection)
         client = await connected(port)
         chunks = [chunk async for chunk in client]
@@ -340,6 +365,7 @@ def test_async_for_reads_until_end(run: Any) -> None:
         assert b"".join(chunks) == b"0,1,2,3,4,"
         await client.wait_closed()
         await server.aclose()
+
     run(main())
 
 
@@ -387,6 +413,7 @@ def test_pipe_with_back_pressure(run: Any) -> None:
         assert sink.ended and sink.received == size == client.bytes_read
         assert sink.paused_seen > 0
         await server.aclose()
+
     run(main())
 
 
@@ -409,6 +436,7 @@ def test_timeout_fires_after_idle_not_while_active(run: Any) -> None:
         assert fired and fired[0] - last >= 0.06
         client.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -430,6 +458,7 @@ def test_set_timeout_zero_disables(run: Any) -> None:
         assert not client.destroyed
         client.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -448,6 +477,7 @@ def test_eof_with_nothing_buffered_ends_without_consumer(run: Any) -> None:
         assert client.readable_flowing is None
         client.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -464,23 +494,30 @@ def test_eof_with_unread_data_waits_for_consumer(run: Any) -> None:
         assert log == ["end"]
         await client.wait_closed()
         await server.aclose()
+
     run(main())
 
 
 def test_write_chunk_and_encoding_errors_as_node(run: Any) -> None:
     """Node's encodings (``latin1``/``binary``, ``ucs2``/``utf16le``) and errors:
     ``ERR_STREAM_NULL_VALUES``, ``ERR_INVALID_ARG_TYPE``, ``ERR_UNKNOWN_ENCODING``."""
+
     async def main() -> None:
         sock = net.Socket()
         assert sock.write("\xe9", "latin1") and sock.write("\xe9", "binary")
         assert sock.write("a", "ucs2") and sock.write("a", "utf16le")
         assert sock.writable_length == 6
-        cases = [((None,), TypeError, "ERR_STREAM_NULL_VALUES",
-                  "May not write null values to stream"),
-                 ((123,), TypeError, "ERR_INVALID_ARG_TYPE",
-                  'The "chunk" argument must be of type string or an instance of Buffer, '
-                  "TypedArray, or DataView. Received type int (123)"),
-                 (("x", "bogus"), TypeError, "ERR_UNKNOWN_ENCODING", "Unknown encoding: bogus")]
+        cases = [
+            ((None,), TypeError, "ERR_STREAM_NULL_VALUES", "May not write null values to stream"),
+            (
+                (123,),
+                TypeError,
+                "ERR_INVALID_ARG_TYPE",
+                'The "chunk" argument must be of type string or an instance of Buffer, '
+                "TypedArray, or DataView. Received type int (123)",
+            ),
+            (("x", "bogus"), TypeError, "ERR_UNKNOWN_ENCODING", "Unknown encoding: bogus"),
+        ]
         for args, kind, code, message in cases:
             with pytest.raises(kind) as info:
                 sock.write(*args)
@@ -489,6 +526,7 @@ def test_write_chunk_and_encoding_errors_as_node(run: Any) -> None:
             sock.set_encoding("bogus")
         assert getattr(bad.value, "code", None) == "ERR_UNKNOWN_ENCODING"
         sock.destroy()
+
     run(main())
 
 
@@ -499,6 +537,7 @@ def test_set_timeout_validation(run: Any, value: Any) -> None:
         with pytest.raises((TypeError, ValueError)) as info:
             sock.set_timeout(value)
         assert getattr(info.value, "code", None) in {"ERR_INVALID_ARG_TYPE", "ERR_OUT_OF_RANGE"}
+
     run(main())
 
 
@@ -521,6 +560,7 @@ def test_addresses_and_byte_counts(run: Any) -> None:
         assert await read_all(peer) == b"12345678"
         assert peer.bytes_read == 8 and peer.bytes_written == 0
         await server.aclose()
+
     run(main())
 
 
@@ -541,6 +581,7 @@ def test_econnrefused(run: Any) -> None:
         assert isinstance(err, errors.NodeError)
         await asyncio.sleep(0.01)
         assert log == [True]
+
     run(main())
 
 
@@ -553,8 +594,8 @@ def test_connect_bad_port_raises_synchronously(run: Any) -> None:
         with pytest.raises(TypeError) as missing:
             net.connect({"host": "127.0.0.1"})
         assert getattr(missing.value, "code", None) == "ERR_MISSING_ARGS"
-        assert str(missing.value) == \
-            'The "options" or "port" or "path" argument must be specified'
+        assert str(missing.value) == 'The "options" or "port" or "path" argument must be specified'
+
     run(main())
 
 
@@ -572,8 +613,11 @@ def test_signal_option_destroys_the_socket(run: Any) -> None:
         controller.abort("enough")
         err: Any
         (err,) = await events.once(sock, "error")
-        assert (err.name, err.code, str(err)) == ("AbortError", "ABORT_ERR",
-                                                  "The operation was aborted")
+        assert (err.name, err.code, str(err)) == (
+            "AbortError",
+            "ABORT_ERR",
+            "The operation was aborted",
+        )
         assert err.cause == "enough"
         await asyncio.sleep(0.01)
         assert controller.signal.listener_count("abort") == 0  # removed on 'close'
@@ -582,16 +626,20 @@ def test_signal_option_destroys_the_socket(run: Any) -> None:
         assert err.code == "ABORT_ERR"
         with pytest.raises(TypeError) as info:
             net.connect(port, "127.0.0.1", signal="stop")
-        assert str(info.value) == ('The "options.signal" property must be an instance of '
-                                   "AbortSignal. Received type str ('stop')")
+        assert str(info.value) == (
+            'The "options.signal" property must be an instance of '
+            "AbortSignal. Received type str ('stop')"
+        )
         server.close()
         _client.destroy()
         _peer.destroy()
+
     run(main())
 
 
 def test_unix_socket_path(run: Any, tmp_path: Any) -> None:
     """``listen(path)`` / ``connect({'path'})``; a missing path is Node's ``ENOENT``."""
+
     async def main() -> None:
         path = str(tmp_path / "echo.sock")
         server = net.create_server(lambda sock: sock.on("data", sock.end))
@@ -612,6 +660,7 @@ def test_unix_socket_path(run: Any, tmp_path: Any) -> None:
         assert (err.code, err.syscall, err.address) == ("ENOENT", "connect", path + ".missing")
         assert str(err) == f"connect ENOENT {path}.missing"
         server.close()
+
     run(main())
 
 
@@ -645,6 +694,7 @@ def test_listen_forms(run: Any) -> None:
         sock.destroy()
         await asyncio.gather(a.aclose(), b.aclose(), c.aclose(), d.aclose())
         assert a.address() is None
+
     run(main())
 
 
@@ -662,6 +712,7 @@ def test_eaddrinuse(run: Any) -> None:
         assert str(err) == f"listen EADDRINUSE: address already in use 127.0.0.1:{port}"
         assert not second.listening
         await first.aclose()
+
     run(main())
 
 
@@ -684,6 +735,7 @@ def test_close_waits_for_connections(run: Any) -> None:
         await events.once(server, "close")
         await asyncio.sleep(0)
         assert done == [("cb", None), "close event"] or done == ["close event", ("cb", None)]
+
     run(main())
 
 
@@ -696,6 +748,7 @@ def test_close_not_running_calls_back_with_error(run: Any) -> None:
         assert len(got) == 1
         assert isinstance(got[0], errors.ERR_SERVER_NOT_RUNNING)
         assert got[0].code == "ERR_SERVER_NOT_RUNNING"
+
     run(main())
 
 
@@ -707,6 +760,7 @@ def test_close_not_running_emits_close(run: Any) -> None:
         server.close()
         await asyncio.sleep(0.01)
         assert got == ["close"]
+
     run(main())
 
 
@@ -726,6 +780,7 @@ def test_get_connections(run: Any) -> None:
         await asyncio.sleep(0.01)
         assert got[-1] == (None, 0)
         await server.aclose()
+
     run(main())
 
 
@@ -740,10 +795,16 @@ def test_max_connections_drops_with_nodes_data(run: Any) -> None:
         await events.once(second, "close")
         remote_port = data.pop("remotePort")
         assert isinstance(remote_port, int) and remote_port not in (0, port)
-        assert data == {"localAddress": "127.0.0.1", "localPort": port, "localFamily": "IPv4",
-                        "remoteAddress": "127.0.0.1", "remoteFamily": "IPv4"}
+        assert data == {
+            "localAddress": "127.0.0.1",
+            "localPort": port,
+            "localFamily": "IPv4",
+            "remoteAddress": "127.0.0.1",
+            "remoteFamily": "IPv4",
+        }
         first.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -759,6 +820,7 @@ def test_async_with_server(run: Any) -> None:
             client = await connected(addr["port"])
             assert await read_all(client) == b"hi"
         assert closed == ["close"] and not server.listening
+
     run(main())
 
 
@@ -777,6 +839,7 @@ def test_exception_in_data_listener_reaches_loop_handler(run: Any) -> None:
 
             def bad(_chunk: bytes) -> None:
                 raise ZeroDivisionError("in a data listener")
+
             client.on("data", bad)
             peer.write(b"x")
             for _ in range(100):
@@ -791,4 +854,5 @@ def test_exception_in_data_listener_reaches_loop_handler(run: Any) -> None:
             # The error was expected: restore the fixture's handler, which fails the
             # test on any uncaught exception it records.
             loop.set_exception_handler(previous)
+
     run(main())

@@ -28,12 +28,15 @@ async def _server(handler: Any, **opts: Any) -> tuple[http.Server, int]:
 
 async def _raw_server(reply: bytes, close: bool = True) -> tuple[net.Server, int]:
     """A TCP server that answers every connection with ``reply`` bytes."""
+
     def on_conn(sock: Any) -> None:
         def on_data(_d: bytes) -> None:
             sock.write(reply)
             if close:
                 sock.end()
+
         sock.once("data", on_data)
+
     server = net.create_server(on_conn)
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
@@ -47,12 +50,14 @@ def test_get_and_awaitable_form(run: Any) -> None:
         def handler(req: Any, res: Any) -> None:
             res.set_header("X-Url", req.url)
             res.end(f"{req.method} {req.headers['host']}")
+
         server, port = await _server(handler)
         res = await http.get(f"http://127.0.0.1:{port}/foo?bar")
         assert res.status_code == 200
         assert res.headers["x-url"] == "/foo?bar"
         assert await consumers.text(res) == f"GET 127.0.0.1:{port}"
         await server.aclose()
+
     run(main())
 
 
@@ -62,15 +67,18 @@ def test_request_with_body_and_callback(run: Any) -> None:
             body: list[bytes] = []
             req.on("data", body.append)
             req.on("end", lambda: res.end(b"".join(body).upper()))
+
         server, port = await _server(handler)
         got: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        req = http.request({"port": port, "host": "127.0.0.1", "method": "POST"},
-                           lambda res: got.set_result(res))
+        req = http.request(
+            {"port": port, "host": "127.0.0.1", "method": "POST"}, lambda res: got.set_result(res)
+        )
         req.write("hello ")
         req.end("world")
         res = await got
         assert await consumers.text(res) == "HELLO WORLD"
         await server.aclose()
+
     run(main())
 
 
@@ -87,6 +95,7 @@ def test_econnrefused(run: Any) -> None:
         assert err.code == "ECONNREFUSED"  # type: ignore[attr-defined]
         assert str(err) == f"connect ECONNREFUSED 127.0.0.1:{port}"
         assert (err.syscall, err.address, err.port) == ("connect", "127.0.0.1", port)  # type: ignore[attr-defined]
+
     run(main())
 
 
@@ -102,14 +111,21 @@ def test_socket_hang_up_when_server_closes_before_response(run: Any) -> None:
         await _closed(req)
         assert order == ["error ECONNRESET socket hang up", "close"]
         await server.aclose()
+
     run(main())
 
 
-@pytest.mark.parametrize(("reply", "code"), [
-    (b"HTTP/1.1 200 OK\r\nX-Bad: a\x08b\r\nContent-Length: 0\r\n\r\n", "HPE_INVALID_HEADER_TOKEN"),
-    (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n", "HPE_HEADER_OVERFLOW"),
-    (b"garbage\r\n\r\n", None),
-])
+@pytest.mark.parametrize(
+    ("reply", "code"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\nX-Bad: a\x08b\r\nContent-Length: 0\r\n\r\n",
+            "HPE_INVALID_HEADER_TOKEN",
+        ),
+        (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n", "HPE_HEADER_OVERFLOW"),
+        (b"garbage\r\n\r\n", None),
+    ],
+)
 def test_malformed_responses_give_hpe_codes(run: Any, reply: bytes, code: str | None) -> None:
     async def main() -> None:
         server, port = await _raw_server(reply)
@@ -119,17 +135,21 @@ def test_malformed_responses_give_hpe_codes(run: Any, reply: bytes, code: str | 
         if code:
             assert info.value.code == code
         await server.aclose()
+
     run(main())
 
 
 def test_eof_delimited_body(run: Any) -> None:
     async def main() -> None:
-        server, port = await _raw_server(b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\n"
-                                         b"Set-Cookie: b=2\r\n\r\nhello world\nhello world\n")
+        server, port = await _raw_server(
+            b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\n"
+            b"Set-Cookie: b=2\r\n\r\nhello world\nhello world\n"
+        )
         res = await http.get(f"http://127.0.0.1:{port}/")
         assert await consumers.text(res) == "hello world\nhello world\n"
         assert res.headers["set-cookie"] == ["a=1", "b=2"]
         await server.aclose()
+
     run(main())
 
 
@@ -140,6 +160,7 @@ def test_keep_alive_agent_reuses_one_socket(run: Any) -> None:
         def handler(req: Any, res: Any) -> None:
             ports.append(req.socket.remote_port)
             res.end("x")
+
         server, port = await _server(handler)
         agent = http.Agent({"keep_alive": True, "max_sockets": 5, "max_free_sockets": 5})
         name = f"127.0.0.1:{port}:"
@@ -156,6 +177,7 @@ def test_keep_alive_agent_reuses_one_socket(run: Any) -> None:
         assert len(agent.free_sockets.get(name, [])) == 1
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -170,25 +192,33 @@ def test_max_sockets_respected(run: Any) -> None:
             def done() -> None:
                 active["now"] -= 1
                 res.end("ok")
+
             asyncio.get_running_loop().call_later(0.02, done)
+
         server, port = await _server(handler)
         agent = http.Agent({"keep_alive": True, "max_sockets": 2})
+
         async def fetch() -> str:
-            return await consumers.text(await http.get({"host": "127.0.0.1", "port": port,
-                                                        "agent": agent}))
+            return await consumers.text(
+                await http.get({"host": "127.0.0.1", "port": port, "agent": agent})
+            )
+
         bodies = await asyncio.gather(*(fetch() for _ in range(6)))
         assert bodies == ["ok"] * 6
         assert sum(map(len, agent.free_sockets.values())) == 2
         assert active["peak"] == 2
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_agent_get_name_and_validation() -> None:
     agent = http.Agent()
-    assert agent.get_name({"host": "localhost", "port": 80, "local_address": "192.168.1.1"}) == \
-        "localhost:80:192.168.1.1"
+    assert (
+        agent.get_name({"host": "localhost", "port": 80, "local_address": "192.168.1.1"})
+        == "localhost:80:192.168.1.1"
+    )
     assert agent.get_name() == "localhost::"
     assert agent.get_name({"family": 6}) == "localhost:::6"
     with pytest.raises(TypeError) as info:
@@ -196,19 +226,23 @@ def test_agent_get_name_and_validation() -> None:
     assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
     with pytest.raises(ValueError) as info2:
         http.Agent({"max_total_sockets": 0})
-    assert str(info2.value) == ('The value of "maxTotalSockets" is out of range. '
-                                "It must be >= 1. Received 0")
+    assert str(info2.value) == (
+        'The value of "maxTotalSockets" is out of range. It must be >= 1. Received 0'
+    )
     with pytest.raises(TypeError) as info3:
         http.Agent({"scheduling": "filo"})
-    assert str(info3.value) == ("The argument 'scheduling' must be one of: 'fifo', 'lifo'. "
-                                "Received 'filo'")
+    assert str(info3.value) == (
+        "The argument 'scheduling' must be one of: 'fifo', 'lifo'. Received 'filo'"
+    )
 
 
 def test_request_argument_errors() -> None:
     with pytest.raises(TypeError) as info:
         http.request({"agent": True})
-    assert str(info.value) == ('The "options.agent" property must be one of Agent-like Object, '
-                               "undefined, or false. Received type bool (True)")
+    assert str(info.value) == (
+        'The "options.agent" property must be one of Agent-like Object, '
+        "undefined, or false. Received type bool (True)"
+    )
     with pytest.raises(TypeError) as info2:
         http.request({"method": "GE T"})
     assert str(info2.value) == 'Method must be a valid HTTP token ["GE T"]'
@@ -223,8 +257,9 @@ def test_request_argument_errors() -> None:
     assert info5.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
     with pytest.raises(TypeError) as info6:
         http.request({"insecure_http_parser": 0})
-    assert str(info6.value) == ('The "options.insecureHTTPParser" property must be of type '
-                                "boolean. Received type int (0)")
+    assert str(info6.value) == (
+        'The "options.insecureHTTPParser" property must be of type boolean. Received type int (0)'
+    )
 
 
 def test_timeout_then_destroy_gives_socket_hang_up(run: Any) -> None:
@@ -238,6 +273,7 @@ def test_timeout_then_destroy_gives_socket_hang_up(run: Any) -> None:
         assert order == ["timeout", "ECONNRESET socket hang up"]
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -248,31 +284,42 @@ def test_host_header_rules(run: Any) -> None:
         def handler(req: Any, res: Any) -> None:
             hosts.append(req.headers.get("host"))
             res.end()
+
         server, port = await _server(handler, require_host_header=False)
         for opts in ({}, {"set_host": False}, {"headers": {"Host": "custom"}}):
             res = await http.get({"host": "127.0.0.1", "port": port, **opts})
             res.resume()
         assert hosts == [f"127.0.0.1:{port}", None, "custom"]
         await server.aclose()
+
     run(main())
 
 
 def test_timeout_option_reaches_the_socket_on_every_path(run: Any) -> None:
     """As Node: a new agent's connection, an agent with another timeout, and a
     create_connection function each give the socket the request's timeout."""
+
     async def main() -> None:
         server, port = await _server(lambda req, res: res.end("x"))
         agent = http.Agent({"keep_alive": True, "timeout": 5000})
-        for extra in ({"agent": False}, {"agent": agent},
-                      {"create_connection": net.create_connection}):
+        for extra in (
+            {"agent": False},
+            {"agent": agent},
+            {"create_connection": net.create_connection},
+        ):
             seen: list[Any] = []
             req = http.get({"host": "127.0.0.1", "port": port, "timeout": 70, **extra})
-            req.on("socket", lambda sock, seen=seen: asyncio.get_running_loop().call_soon(
-                lambda: seen.append(sock.timeout)))
+            req.on(
+                "socket",
+                lambda sock, seen=seen: asyncio.get_running_loop().call_soon(
+                    lambda: seen.append(sock.timeout)
+                ),
+            )
             res = await req
             res.resume()
             await events.once(res, "end")
             assert seen == [70], extra
         agent.destroy()
         await server.aclose()
+
     run(main())

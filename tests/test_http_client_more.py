@@ -18,9 +18,12 @@ async def _raw_server(script: Any) -> tuple[net.Server, int]:
 
 def test_information_events_then_response(run: Any) -> None:
     async def main() -> None:
-        server, port = await _raw_server(lambda s, d: s.write(
-            b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
-            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+        server, port = await _raw_server(
+            lambda s, d: s.write(
+                b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            )
+        )
         infos: list[Any] = []
         req = http.get({"host": "127.0.0.1", "port": port, "agent": False})
         req.on("information", lambda info: infos.append((info.status_code, info.headers)))
@@ -28,6 +31,7 @@ def test_information_events_then_response(run: Any) -> None:
         assert await consumers.text(res) == "ok"
         assert infos == [(102, {}), (103, {"link": "</a>"})]
         await server.aclose()
+
     run(main())
 
 
@@ -37,13 +41,15 @@ def test_head_and_204_responses_have_no_body_on_a_reused_socket(run: Any) -> Non
             if req.url == "/204":
                 res.status_code = 204
             res.end("body!")
+
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
         port = server.address()["port"]  # type: ignore[index]
         agent = http.Agent({"keep_alive": True})
         for method, path in (("HEAD", "/"), ("GET", "/204"), ("GET", "/")):
-            req = http.request({"host": "127.0.0.1", "port": port, "method": method,
-                                "path": path, "agent": agent})
+            req = http.request(
+                {"host": "127.0.0.1", "port": port, "method": method, "path": path, "agent": agent}
+            )
             req.end()
             res = await req
             body = await consumers.text(res)
@@ -52,6 +58,7 @@ def test_head_and_204_responses_have_no_body_on_a_reused_socket(run: Any) -> Non
         assert req.reused_socket
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -62,6 +69,7 @@ def test_chunked_response_with_trailers(run: Any) -> None:
             res.write("a")
             res.add_trailers({"X-Sum": "1"})
             res.end("b")
+
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
         port = server.address()["port"]  # type: ignore[index]
@@ -69,6 +77,7 @@ def test_chunked_response_with_trailers(run: Any) -> None:
         assert await consumers.text(res) == "ab"
         assert res.trailers == {"x-sum": "1"}
         await server.aclose()
+
     run(main())
 
 
@@ -77,15 +86,24 @@ def test_client_upgrade(run: Any) -> None:
         server = http.create_server()
 
         def on_upgrade(req: Any, sock: Any, head: bytes) -> None:
-            sock.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
-                       b"Connection: Upgrade\r\n\r\nhi")
+            sock.write(
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                b"Connection: Upgrade\r\n\r\nhi"
+            )
             sock.on("data", lambda d: sock.write(d))
+
         server.on("upgrade", on_upgrade)
         server.listen(0, "127.0.0.1")
         port = server.address()["port"]  # type: ignore[index]
         got: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        req = http.request({"host": "127.0.0.1", "port": port, "agent": False,
-                            "headers": {"Connection": "Upgrade", "Upgrade": "echo"}})
+        req = http.request(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "agent": False,
+                "headers": {"Connection": "Upgrade", "Upgrade": "echo"},
+            }
+        )
         req.on("upgrade", lambda res, sock, head: got.set_result((res, sock, head)))
         req.end()
         res, sock, head = await got
@@ -99,6 +117,7 @@ def test_client_upgrade(run: Any) -> None:
         sock.destroy()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -107,25 +126,37 @@ def test_expect_continue_from_the_client(run: Any) -> None:
         def handler(req: Any, res: Any) -> None:
             req.resume()
             req.on("end", lambda: res.end("done"))
+
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
         port = server.address()["port"]  # type: ignore[index]
         order: list[str] = []
-        req = http.request({"host": "127.0.0.1", "port": port, "method": "POST", "agent": False,
-                            "headers": {"Expect": "100-continue", "Content-Length": "3"}})
+        req = http.request(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "method": "POST",
+                "agent": False,
+                "headers": {"Expect": "100-continue", "Content-Length": "3"},
+            }
+        )
         req.on("continue", lambda: (order.append("continue"), req.end("abc")))
         req.flush_headers()
         res = await req
         assert await consumers.text(res) == "done"
         assert order == ["continue"]
         await server.aclose()
+
     run(main())
 
 
 def test_keep_alive_hint_of_one_second_means_no_reuse(run: Any) -> None:
     async def main() -> None:
-        server, port = await _raw_server(lambda s, d: s.write(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nKeep-Alive: timeout=1\r\n\r\nx"))
+        server, port = await _raw_server(
+            lambda s, d: s.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nKeep-Alive: timeout=1\r\n\r\nx"
+            )
+        )
         agent = http.Agent({"keep_alive": True})
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         res = await req
@@ -137,6 +168,7 @@ def test_keep_alive_hint_of_one_second_means_no_reuse(run: Any) -> None:
         assert req2.reused_socket is False
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -156,6 +188,7 @@ def test_agent_timeout_destroys_an_idle_socket_and_free_is_emitted(run: Any) -> 
         await asyncio.sleep(0.2)
         assert agent.free_sockets == {} and freed[0].destroyed
         await server.aclose()
+
     run(main())
 
 
@@ -171,20 +204,23 @@ def test_server_closing_an_idle_socket_takes_it_out_of_the_pool(run: Any) -> Non
         await asyncio.sleep(3.3)  # keep_alive_timeout + Node's one second of grace
         assert agent.total_socket_count == 0 and agent.free_sockets == {}
         await server.aclose()
+
     run(main())
 
 
 def test_max_headers_count_on_the_client(run: Any) -> None:
     async def main() -> None:
         headers = b"".join(b"X-%d: v\r\n" % i for i in range(30))
-        server, port = await _raw_server(lambda s, d: s.write(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + headers + b"\r\n"))
+        server, port = await _raw_server(
+            lambda s, d: s.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + headers + b"\r\n")
+        )
         req = http.get({"host": "127.0.0.1", "port": port, "agent": False})
         req.max_headers_count = 10
         res = await req
         assert len(res.headers) == 10
         res.resume()
         await server.aclose()
+
     run(main())
 
 
@@ -197,29 +233,32 @@ def test_abort_signal_and_task_cancellation(run: Any) -> None:
         port = server.address()["port"]  # type: ignore[index]
         controller = AbortController()
         errors_seen: list[Any] = []
-        req = http.get({"host": "127.0.0.1", "port": port, "agent": False,
-                        "signal": controller.signal})
+        req = http.get(
+            {"host": "127.0.0.1", "port": port, "agent": False, "signal": controller.signal}
+        )
         req.on("error", errors_seen.append)
         await asyncio.sleep(0.05)
         controller.abort()
         await asyncio.sleep(0.05)
         assert [(e.code, str(e), e.name) for e in errors_seen] == [
-            ("ABORT_ERR", "The operation was aborted", "AbortError")]
+            ("ABORT_ERR", "The operation was aborted", "AbortError")
+        ]
         assert req.destroyed
-        pre = http.get({"host": "127.0.0.1", "port": port, "agent": False,
-                        "signal": AbortSignal.abort()})
+        pre = http.get(
+            {"host": "127.0.0.1", "port": port, "agent": False, "signal": AbortSignal.abort()}
+        )
         got: list[Any] = []
         pre.on("error", got.append)
         await asyncio.sleep(0.05)
         assert [e.code for e in got] == ["ABORT_ERR"]
-        task = asyncio.ensure_future(http.get({"host": "127.0.0.1", "port": port,
-                                               "agent": False}))
+        task = asyncio.ensure_future(http.get({"host": "127.0.0.1", "port": port, "agent": False}))
         await asyncio.sleep(0.05)
         task.cancel()
         await asyncio.sleep(0.05)
         assert task.cancelled()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -233,10 +272,12 @@ async def _ok_server_and_keep_alive_agent() -> tuple[http.Server, int, http.Agen
 
 
 def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_raises(
-        run: Any) -> None:
+    run: Any,
+) -> None:
     """The request always ends: destroying a complete response before ``'end'`` takes its
     socket down (Node's ``||`` rule) and the request closes; an ``'end'`` listener that
     raises does not keep the socket from going back to the agent."""
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         uncaught: list[BaseException] = []
@@ -261,6 +302,7 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
 
         def explode() -> None:
             raise boom
+
         res.on("end", explode)
         closed = events.once(req, "close")
         res.resume()
@@ -269,6 +311,7 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
         assert len(agent.free_sockets[name]) == 1 and name not in agent.sockets
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -276,6 +319,7 @@ def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
     """In its 'end' listener: the socket still goes back to the agent. Before 'end' with
     an error: the request reports it first, the response too, then both close (Node's
     order), and the socket leaves the agent."""
+
     async def main() -> None:
         server, port, agent, name = await _ok_server_and_keep_alive_agent()
 
@@ -306,12 +350,14 @@ def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
         assert name not in agent.sockets and name not in agent.free_sockets
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Any) -> None:
     """Node's addRequest skips a free socket already destroyed (its 'close' still to come):
     the next live one is reused, and with none left a new socket is made."""
+
     async def main() -> None:
         server, port, agent, name = await _ok_server_and_keep_alive_agent()
         opts = {"host": "127.0.0.1", "port": port, "agent": agent}
@@ -332,4 +378,5 @@ def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Any
         assert req.reused_socket is False and req.socket is not live
         agent.destroy()
         await server.aclose()
+
     run(main())

@@ -38,12 +38,15 @@ def test_simple_response_bytes(run: Any) -> None:
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         resp = await client.read_response()
-        assert _date_free(resp) == (b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n"
-                                    b"Keep-Alive: timeout=5\r\nContent-Length: 12\r\n\r\n"
-                                    b"hello world\n")
+        assert _date_free(resp) == (
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n"
+            b"Keep-Alive: timeout=5\r\nContent-Length: 12\r\n\r\n"
+            b"hello world\n"
+        )
         assert re.search(rb"\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n", resp)
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -52,16 +55,20 @@ def test_write_head_then_end_is_chunked(run: Any) -> None:
         def handler(req: Any, res: Any) -> None:
             res.write_head(200, {"Content-Type": "text/plain"})
             res.end("hello")
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         resp = _date_free(await client.read_response())
-        assert resp == (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n"
-                        b"Keep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        b"5\r\nhello\r\n0\r\n\r\n")
+        assert resp == (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n"
+            b"Keep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nhello\r\n0\r\n\r\n"
+        )
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -73,6 +80,7 @@ def test_pipelined_requests_answered_in_order(run: Any) -> None:
             seen.append(req.url)
             delay = 0.05 if req.url == "/1" else 0
             asyncio.get_running_loop().call_later(delay, res.end, req.url)
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
@@ -83,16 +91,20 @@ def test_pipelined_requests_answered_in_order(run: Any) -> None:
         assert seen == ["/1", "/2"]
         client.close()
         await server.aclose()
+
     run(main())
 
 
-@pytest.mark.parametrize("raw", [
-    b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-    b"GE T / HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET / HTTP/1.1\r\nHost : x\r\n\r\n",
-    b"GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n",
-    b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  # SPEC §9: two Host headers
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"GE T / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  # SPEC §9: two Host headers
+    ],
+)
 def test_bad_requests_get_400_and_never_reach_the_handler(run: Any, raw: bytes) -> None:
     async def main() -> None:
         calls: list[str] = []
@@ -104,6 +116,7 @@ def test_bad_requests_get_400_and_never_reach_the_handler(run: Any, raw: bytes) 
         assert calls == []
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -116,10 +129,12 @@ def test_missing_host_gets_nodes_400_response(run: Any) -> None:
         await client.send(b"GET / HTTP/1.1\r\n\r\n")
         assert _date_free(await client.read_all()) == (
             b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
-            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        )
         assert calls == []
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -135,6 +150,7 @@ def test_oversized_headers_get_431(run: Any) -> None:
         assert errs == ["HPE_HEADER_OVERFLOW"]
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -147,6 +163,7 @@ def test_default_431_without_client_error_listener(run: Any) -> None:
         assert await client.read_all() == BAD_431
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -156,6 +173,7 @@ def test_head_and_204_have_no_body(run: Any) -> None:
             if req.url == "/204":
                 res.status_code = 204
             res.end("body")
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
@@ -167,6 +185,7 @@ def test_head_and_204_have_no_body(run: Any) -> None:
         assert b"Content-Length" not in second and b"Transfer-Encoding" not in second
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -182,17 +201,22 @@ def test_chunked_request_body_and_trailers(run: Any) -> None:
                 got["body"] = b"".join(chunks)
                 got["trailers"] = req.trailers
                 res.end("ok")
+
             req.on("end", done)
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
-        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n")
+        await client.send(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n"
+        )
         resp = await client.read_response()
         assert resp.endswith(b"ok")
         assert got == {"body": b"hello world", "trailers": {"x-sum": "11"}}
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -201,17 +225,20 @@ def test_expect_100_continue(run: Any) -> None:
         def handler(req: Any, res: Any) -> None:
             req.resume()
             req.on("end", lambda: res.end("done"))
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
-        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
-                          b"Expect: 100-continue\r\n\r\n")
+        await client.send(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+        )
         cont = await client.reader.readuntil(b"\r\n\r\n")
         assert cont == b"HTTP/1.1 100 Continue\r\n\r\n"
         await client.send(b"abc")
         assert (await client.read_response()).endswith(b"done")
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -219,15 +246,18 @@ def test_final_status_without_100_continue_closes_and_503_as_node(run: Any) -> N
     """Node: a final status to an ``Expect: 100-continue`` request that got no
     ``100 Continue`` ends the connection (the body may still come); the 503 past
     ``max_requests_per_socket`` has Node's header order (Date, then Connection)."""
+
     async def main() -> None:
         server = http.create_server(hello)
         server.on("checkContinue", lambda req, res: res.end("no"))
         port = await _listen(server)
         client = await RawClient.connect(port)
-        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
-                          b"Expect: 100-continue\r\n\r\n")
+        await client.send(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+        )
         assert _date_free(await client.read_all()) == (
-            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno")
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno"
+        )
         client.close()
         server.max_requests_per_socket = 1
         client = await RawClient.connect(port)
@@ -235,9 +265,11 @@ def test_final_status_without_100_continue_closes_and_503_as_node(run: Any) -> N
         data = await client.read_all()
         assert re.sub(rb"Date: [^\r]+\r\n", b"Date: *\r\n", data).endswith(
             b"HTTP/1.1 503 Service Unavailable\r\nDate: *\r\nConnection: close\r\n"
-            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        )
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -247,23 +279,26 @@ def test_connection_close_ends_the_socket(run: Any) -> None:
         port = await _listen(server)
         client = await RawClient.connect(port)
         # SPEC §9: the request after Connection: close in the same packet is ignored.
-        await client.send(b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                          b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        await client.send(
+            b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
         data = await client.read_all()
         assert data.count(b"HTTP/1.1 200 OK") == 1
         assert b"Connection: close\r\n" in data
         client.close()
         await server.aclose()
+
     run(main())
 
 
-def test_exception_in_handler_answers_500_and_keeps_serving(run: Any,
-                                                            caplog: Any) -> None:
+def test_exception_in_handler_answers_500_and_keeps_serving(run: Any, caplog: Any) -> None:
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             if req.url == "/boom":
                 raise RuntimeError("boom")
             res.end("fine")
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
@@ -275,14 +310,17 @@ def test_exception_in_handler_answers_500_and_keeps_serving(run: Any,
         assert (await client.read_response()).endswith(b"fine")
         client.close()
         await server.aclose()
+
     run(main())
     assert any("boom" in str(r.exc_info) for r in caplog.records)
 
 
 def test_headers_timeout_answers_408(run: Any) -> None:
     async def main() -> None:
-        server = http.create_server({"headers_timeout": 200, "request_timeout": 400,
-                                     "connections_checking_interval": 50}, hello)
+        server = http.create_server(
+            {"headers_timeout": 200, "request_timeout": 400, "connections_checking_interval": 50},
+            hello,
+        )
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
@@ -292,6 +330,7 @@ def test_headers_timeout_answers_408(run: Any) -> None:
         assert 0.15 < loop.time() - start < 1.5
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -309,6 +348,7 @@ def test_keep_alive_timeout_closes_idle_socket(run: Any) -> None:
         assert loop.time() - start < 3
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -333,6 +373,7 @@ def test_close_closes_idle_connections_but_not_busy_ones(run: Any) -> None:
         assert closed == [None]
         idle.close()
         busy.close()
+
     run(main())
 
 
@@ -355,22 +396,29 @@ def test_outgoing_header_validation(run: Any) -> None:
                 res.set_header("X-Late", "1")
             except errors.NodeError as err:
                 results.append(err.code)
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         await client.read_response()
-        assert results == ["ERR_INVALID_CHAR", "ERR_INVALID_HTTP_TOKEN",
-                           "ERR_HTTP_INVALID_HEADER_VALUE", "ERR_HTTP_INVALID_STATUS_CODE",
-                           "ERR_HTTP_HEADERS_SENT"]
+        assert results == [
+            "ERR_INVALID_CHAR",
+            "ERR_INVALID_HTTP_TOKEN",
+            "ERR_HTTP_INVALID_HEADER_VALUE",
+            "ERR_HTTP_INVALID_STATUS_CODE",
+            "ERR_HTTP_HEADERS_SENT",
+        ]
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
     """Node's addTrailers: 'Trailer name' tokens, any control character refused;
     res.setTimeout's callback is an ``on`` listener (it fires on every 'timeout')."""
+
     async def main() -> None:
         results: list[str] = []
         fired: list[int] = []
@@ -385,6 +433,7 @@ def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
             res.emit("timeout")
             res.emit("timeout")
             res.end("x")
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
@@ -393,29 +442,38 @@ def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
         assert results == [
             'ERR_INVALID_HTTP_TOKEN Trailer name must be a valid HTTP token ["a b"]',
             'ERR_INVALID_CHAR Invalid character in trailer content ["x"]',
-            'ERR_INVALID_CHAR Invalid character in trailer content ["x"]']
+            'ERR_INVALID_CHAR Invalid character in trailer content ["x"]',
+        ]
         assert fired == [1, 1]
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_write_early_hints_as_node(run: Any) -> None:
     """Node's writeEarlyHints: Link first (a list joined with ', '), nothing without a
     link, a malformed link refused with ERR_INVALID_ARG_VALUE (bytes checked with node 20)."""
+
     async def main() -> None:
         codes: list[str] = []
         called: list[int] = []
 
         def handler(req: Any, res: Any) -> None:
-            for hints in ({"x-a": "1", "link": "</a.css>; rel=preload; as=style"},
-                          {"link": ["</a>; rel=preload", '</b>; rel="x"'], "x-b": ["1", "2"]},
-                          {"x-a": "1"}, {"link": []}, {"link": "bad"}, {"link": "</a>\n"}):
+            for hints in (
+                {"x-a": "1", "link": "</a.css>; rel=preload; as=style"},
+                {"link": ["</a>; rel=preload", '</b>; rel="x"'], "x-b": ["1", "2"]},
+                {"x-a": "1"},
+                {"link": []},
+                {"link": "bad"},
+                {"link": "</a>\n"},
+            ):
                 try:
                     res.write_early_hints(hints, lambda: called.append(1))
                 except errors.NodeError as err:
                     codes.append(err.code)
             res.end()
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
@@ -424,10 +482,12 @@ def test_write_early_hints_as_node(run: Any) -> None:
         assert data.startswith(
             b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload; as=style\r\nx-a: 1\r\n\r\n"
             b'HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload, </b>; rel="x"\r\nx-b: 1,2\r\n'
-            b"\r\nHTTP/1.1 200 OK\r\n")
+            b"\r\nHTTP/1.1 200 OK\r\n"
+        )
         assert codes == ["ERR_INVALID_ARG_VALUE"] * 2 and called == [1, 1]
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -437,15 +497,18 @@ def test_upgrade_event_gets_the_socket_and_the_rest(run: Any) -> None:
 
         def on_upgrade(req: Any, sock: Any, head: bytes) -> None:
             got["head"] = head
-            sock.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
-                       b"Connection: Upgrade\r\n\r\n")
+            sock.write(
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
+            )
             sock.on("data", lambda d: sock.write(d.upper()))
+
         server = http.create_server(hello)
         server.on("upgrade", on_upgrade)
         port = await _listen(server)
         client = await RawClient.connect(port)
-        await client.send(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\n"
-                          b"Connection: Upgrade\r\n\r\nearly")
+        await client.send(
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nearly"
+        )
         head = await client.reader.readuntil(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 101")
         await client.send(b"more")
@@ -453,19 +516,26 @@ def test_upgrade_event_gets_the_socket_and_the_rest(run: Any) -> None:
         assert got["head"] == b"early"
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_server_timeouts_validation() -> None:
     with pytest.raises(errors.error_class("ERR_OUT_OF_RANGE")) as info:
         http.create_server({"headers_timeout": 10000, "request_timeout": 1000})
-    assert str(info.value) == ('The value of "headersTimeout" is out of range. '
-                               "It must be <= requestTimeout. Received 10000")
+    assert str(info.value) == (
+        'The value of "headersTimeout" is out of range. '
+        "It must be <= requestTimeout. Received 10000"
+    )
     assert http.create_server({"request_timeout": 20000}).headers_timeout == 20000
     assert http.create_server({"request_timeout": 100000}).headers_timeout == 60000
     server = http.create_server()
-    assert (server.headers_timeout, server.request_timeout, server.keep_alive_timeout,
-            server.timeout) == (60000, 300000, 5000, 0)
+    assert (
+        server.headers_timeout,
+        server.request_timeout,
+        server.keep_alive_timeout,
+        server.timeout,
+    ) == (60000, 300000, 5000, 0)
 
 
 def test_response_back_pressure_and_drain(run: Any) -> None:
@@ -489,8 +559,10 @@ def test_response_back_pressure_and_drain(run: Any) -> None:
             def on_drain() -> None:
                 state["drain"] += 1
                 pump()
+
             res.on("drain", on_drain)
             pump()
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
@@ -501,6 +573,7 @@ def test_response_back_pressure_and_drain(run: Any) -> None:
         assert state["false"] >= 1 and state["drain"] >= 1
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -511,6 +584,7 @@ def test_streamed_chunk_extensions_get_413(run: Any) -> None:
         def handler(req: Any, res: Any) -> None:
             calls.append(req.url)
             req.resume()
+
         server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
@@ -519,20 +593,24 @@ def test_streamed_chunk_extensions_get_413(run: Any) -> None:
         for size in (4096, 4096, 4096, 4096, 200):  # 16584 extension bytes, piece by piece
             await client.send(b"x" * size)
             await asyncio.sleep(0.02)
-        assert await client.read_all() == (b"HTTP/1.1 413 Payload Too Large\r\n"
-                                           b"Connection: close\r\n\r\n")
+        assert await client.read_all() == (
+            b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
+        )
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_request_set_timeout_callback_hears_every_quiet_period(run: Any) -> None:
     """``req.set_timeout(ms, cb)``: ``cb`` listens as Node's ``on``, so a second quiet
     period after new activity calls it again."""
+
     async def main() -> None:
         fired: list[float] = []
         server = http.create_server(
-            lambda req, res: req.set_timeout(40, lambda *_: fired.append(1)))
+            lambda req, res: req.set_timeout(40, lambda *_: fired.append(1))
+        )
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
@@ -543,4 +621,5 @@ def test_request_set_timeout_callback_hears_every_quiet_period(run: Any) -> None
         client.close()
         server.close_all_connections()
         await server.aclose()
+
     run(main())

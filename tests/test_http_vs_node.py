@@ -52,6 +52,7 @@ def handler(req: Any, res: Any) -> None:
             return
         res.set_header("X-Len", str(size[0]))
         res.end(f"{req.method} {req.url}")
+
     req.on("end", end)
 
 
@@ -67,7 +68,9 @@ VECTORS: list[bytes] = [
     b"GET /chunked HTTP/1.0\r\n\r\n",
     b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 5\r\n\r\nhello",
     b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-    b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nT: v\r\n\r\n",
+    b"POST / HTTP/1.1\r\n"
+    + H
+    + b"Transfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nT: v\r\n\r\n",
     b"GET /1 HTTP/1.1\r\n" + H + b"\r\nGET /2 HTTP/1.1\r\n" + H + b"\r\n",
     b"GET / HTTP/1.1\r\n\r\n",
     # Expect: Node's continueExpression, and HTTP/1.1 only
@@ -92,15 +95,17 @@ VECTORS: list[bytes] = [
     b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
     b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked, identity\r\n\r\n",
     b"\x16\x03\x01\x00\x05hello",
-    b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n1;a=" + b"x" * 1000
+    b"POST / HTTP/1.1\r\n"
+    + H
+    + b"Transfer-Encoding: chunked\r\n\r\n1;a="
+    + b"x" * 1000
     + b"\r\nx\r\n0\r\n\r\n",
     b"POST / HTTP/1.1\r\n" + H + b"Content-Length: -1\r\n\r\n",
 ]
 
 # SPEC §9: deliberate differences (ours, Node's).
 DIFFERENT = {
-    b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n":
-        b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n": b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n",
 }
 
 
@@ -149,10 +154,12 @@ def test_same_bytes_as_node(run: Any, node_port: int) -> None:
         await server.aclose()
         return results
 
-    mismatches = [(raw[:60], ours, theirs) for raw, ours, theirs in run(main(), timeout=60)
-                  if ours != theirs]
-    assert not mismatches, json.dumps([[repr(a), repr(b), repr(c)] for a, b, c in mismatches],
-                                      indent=1)
+    mismatches = [
+        (raw[:60], ours, theirs) for raw, ours, theirs in run(main(), timeout=60) if ours != theirs
+    ]
+    assert not mismatches, json.dumps(
+        [[repr(a), repr(b), repr(c)] for a, b, c in mismatches], indent=1
+    )
 
 
 def test_deliberate_differences(run: Any) -> None:
@@ -163,4 +170,5 @@ def test_deliberate_differences(run: Any) -> None:
         for raw, expected in DIFFERENT.items():
             assert await _exchange(port, raw) == expected
         await server.aclose()
+
     run(main())

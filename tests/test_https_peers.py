@@ -31,13 +31,17 @@ async def _serve(pki: PKI) -> tuple[https.Server, int]:
     def handler(req: Any, res: Any) -> None:
         res.set_header("Content-Type", "text/plain")
         res.end(f"hello {req.method} {req.url}\n")
+
     return await https_server(pki.leaf, handler)
 
 
 async def _run(*cmd: str, stdin: bytes = b"") -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        *cmd,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(stdin), 20)
     return proc.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace")
 
@@ -47,28 +51,49 @@ def test_curl_against_our_server(run: Any, pki: PKI, pems: dict[str, Path]) -> N
     async def main() -> None:
         ca = pems["ca"]
         server, port = await _serve(pki)
-        code, out, err = await _run("curl", "-sS", "--cacert", str(ca), "-i",
-                                    f"https://localhost:{port}/a?b", f"https://localhost:{port}/c")
+        code, out, err = await _run(
+            "curl",
+            "-sS",
+            "--cacert",
+            str(ca),
+            "-i",
+            f"https://localhost:{port}/a?b",
+            f"https://localhost:{port}/c",
+        )
         assert code == 0, err
         assert out.count("HTTP/1.1 200 OK") == 2
         assert "hello GET /a?b\n" in out and "hello GET /c\n" in out
         assert "keep-alive" in out.lower()
         await server.aclose()
+
     run(main(), timeout=30)
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
-def test_openssl_s_client_reconnect_reuses_sessions(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
+def test_openssl_s_client_reconnect_reuses_sessions(
+    run: Any, pki: PKI, pems: dict[str, Path]
+) -> None:
     async def main() -> None:
         ca = pems["ca"]
         server, port = await _serve(pki)
-        code, out, err = await _run("openssl", "s_client", "-connect", f"127.0.0.1:{port}",
-                                    "-tls1_2", "-reconnect", "-CAfile", str(ca),
-                                    "-servername", "localhost", stdin=b"")
+        code, out, err = await _run(
+            "openssl",
+            "s_client",
+            "-connect",
+            f"127.0.0.1:{port}",
+            "-tls1_2",
+            "-reconnect",
+            "-CAfile",
+            str(ca),
+            "-servername",
+            "localhost",
+            stdin=b"",
+        )
         assert code == 0, err
         assert "Verify return code: 0 (ok)" in out
         assert out.count("Reused, TLSv1.2") >= 4, out[-2000:]
         await server.aclose()
+
     run(main(), timeout=30)
 
 
@@ -83,11 +108,13 @@ def test_node_client_against_our_server(run: Any, pki: PKI, pems: dict[str, Path
             f"ca: fs.readFileSync('{ca}')}}, res => {{ let b = ''; const alpn = res.socket.alpnProtocol;"
             "res.on('data', d => b += d); res.on('end', () => { console.log(res.statusCode, "
             "res.headers['content-type'], JSON.stringify(b), alpn); "
-            "process.exit(0); }); }).on('error', e => { console.log('ERR', e.code); });")
+            "process.exit(0); }); }).on('error', e => { console.log('ERR', e.code); });"
+        )
         code, out, err = await _run(str(NODE), "-e", script)
         assert code == 0, err
         assert out.strip() == '200 text/plain "hello GET /n\\n" false'  # node offers no ALPN
         await server.aclose()
+
     run(main(), timeout=30)
 
 
@@ -99,9 +126,11 @@ def test_our_client_against_node_server(run: Any, pki: PKI, pems: dict[str, Path
             f"const s = https.createServer({{key: fs.readFileSync('{pems['key']}'), "
             f"cert: fs.readFileSync('{pems['cert']}')}}, (q, r) => "
             "r.end('node ' + q.url + ' ' + q.headers.host));"
-            "s.listen(0, '127.0.0.1', () => console.log(s.address().port));")
-        proc = await asyncio.create_subprocess_exec(str(NODE), "-e", script,
-                                                    stdout=asyncio.subprocess.PIPE)
+            "s.listen(0, '127.0.0.1', () => console.log(s.address().port));"
+        )
+        proc = await asyncio.create_subprocess_exec(
+            str(NODE), "-e", script, stdout=asyncio.subprocess.PIPE
+        )
         assert proc.stdout is not None
         port = int(await asyncio.wait_for(proc.stdout.readline(), 10))
         try:
@@ -118,6 +147,7 @@ def test_our_client_against_node_server(run: Any, pki: PKI, pems: dict[str, Path
         finally:
             proc.kill()
             await proc.wait()
+
     run(main(), timeout=30)
 
 
@@ -130,17 +160,28 @@ def _free_port() -> int:
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 def test_our_client_against_openssl_s_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
     """https.get against ``openssl s_server -www``: an HTTP/1.0 reply ended by the close."""
+
     async def main() -> None:
         port = _free_port()
         proc = await asyncio.create_subprocess_exec(
-            "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-key",
-            str(pems["key"]), "-cert", str(pems["cert"]), "-www",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            "openssl",
+            "s_server",
+            "-accept",
+            f"127.0.0.1:{port}",
+            "-key",
+            str(pems["key"]),
+            "-cert",
+            str(pems["cert"]),
+            "-www",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         try:
             for _ in range(100):  # until s_server listens
                 try:
-                    res = await https.get(f"https://localhost:{port}/", {"ca": pki.ca,
-                                                                         "agent": False})
+                    res = await https.get(
+                        f"https://localhost:{port}/", {"ca": pki.ca, "agent": False}
+                    )
                     break
                 except ConnectionRefusedError:
                     await asyncio.sleep(0.05)
@@ -151,4 +192,5 @@ def test_our_client_against_openssl_s_server(run: Any, pki: PKI, pems: dict[str,
         finally:
             proc.kill()
             await proc.wait()
+
     run(main(), timeout=30)

@@ -18,8 +18,9 @@ from tls_pki import PKI
 
 
 async def _server(pki: PKI, cert: Any = None, **options: Any) -> tuple[https.Server, int]:
-    return await https_server(cert or pki.leaf, lambda req, res: res.end(f"hello {req.url}"),
-                              **options)
+    return await https_server(
+        cert or pki.leaf, lambda req, res: res.end(f"hello {req.url}"), **options
+    )
 
 
 async def _get(url: str, options: dict[str, Any]) -> tuple[Any, str]:
@@ -40,6 +41,7 @@ def test_agent_resumes_sessions_and_max_cached_sessions_0_disables(run: Any, pki
                 await asyncio.sleep(0.05)  # TLS 1.3 tickets arrive after the response
             assert reused == expect
         await server.aclose()
+
     run(main())
 
 
@@ -58,6 +60,7 @@ def test_resumed_connection_still_shows_the_peer_chain(run: Any, pki: PKI) -> No
             assert [n[0] for n in names] == ["localhost", "Test Intermediate", "Test Root"]
             await asyncio.sleep(0.05)
         await server.aclose()
+
     run(main())
 
 
@@ -70,28 +73,51 @@ def test_failed_identity_check_leaves_no_session_behind(run: Any, pki: PKI) -> N
             with pytest.raises(errors.ERR_TLS_CERT_ALTNAME_INVALID) as info:
                 await https.get(f"https://localhost:{port}/", {"agent": agent})
             messages.append(str(info.value))
-        assert messages == ["Hostname/IP does not match certificate's altnames: "
-                            "Host: nodejs.org. is not cert's CN: agent1"] * 2
+        assert (
+            messages
+            == [
+                "Hostname/IP does not match certificate's altnames: "
+                "Host: nodejs.org. is not cert's CN: agent1"
+            ]
+            * 2
+        )
         assert agent._sessions == {}
         await server.aclose()
+
     run(main())
 
 
 def test_get_name_has_every_tls_option_in_nodes_order() -> None:
     agent = https.Agent()
     assert agent.get_name() == "localhost" + ":" * 22
-    options = {"host": "0.0.0.0", "port": 443, "local_address": "192.168.1.1", "ca": "ca",
-               "cert": "cert", "client_cert_engine": "dynamic", "ciphers": "ciphers",
-               "key": "key", "pfx": "pfx", "reject_unauthorized": False,
-               "servername": "localhost", "secure_protocol": "secureProtocol",
-               "crl": ["c", "r", "l"], "honor_cipher_order": False, "ecdh_curve": "ecdhCurve",
-               "dhparam": "dhparam", "secure_options": 0, "session_id_context": "sessionIdContext",
-               "sigalgs": "sigalgs", "private_key_identifier": "privateKeyIdentifier",
-               "private_key_engine": "privateKeyEngine"}
+    options = {
+        "host": "0.0.0.0",
+        "port": 443,
+        "local_address": "192.168.1.1",
+        "ca": "ca",
+        "cert": "cert",
+        "client_cert_engine": "dynamic",
+        "ciphers": "ciphers",
+        "key": "key",
+        "pfx": "pfx",
+        "reject_unauthorized": False,
+        "servername": "localhost",
+        "secure_protocol": "secureProtocol",
+        "crl": ["c", "r", "l"],
+        "honor_cipher_order": False,
+        "ecdh_curve": "ecdhCurve",
+        "dhparam": "dhparam",
+        "secure_options": 0,
+        "session_id_context": "sessionIdContext",
+        "sigalgs": "sigalgs",
+        "private_key_identifier": "privateKeyIdentifier",
+        "private_key_engine": "privateKeyEngine",
+    }
     assert agent.get_name(options) == (
         "0.0.0.0:443:192.168.1.1:ca:cert:dynamic:ciphers:key:pfx:false:localhost:::"
-        "secureProtocol:c,r,l:false:ecdhCurve:dhparam:0:sessionIdContext:\"sigalgs\":"
-        "privateKeyIdentifier:privateKeyEngine")
+        'secureProtocol:c,r,l:false:ecdhCurve:dhparam:0:sessionIdContext:"sigalgs":'
+        "privateKeyIdentifier:privateKeyEngine"
+    )
     camel = {"host": "h", "rejectUnauthorized": True, "minVersion": "TLSv1.2"}
     assert agent.get_name(camel) == "h:::::::::true::TLSv1.2" + ":" * 11  # as node 20 prints
 
@@ -112,14 +138,16 @@ def test_keylog_on_the_agent_and_the_server(run: Any, pki: PKI) -> None:
         assert sorted(server_lines) == sorted(line for line, _ in client_lines)
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_pinning_check_server_identity(run: Any, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
-        spki = pki.leaf.cert.public_key().public_bytes(Encoding.DER,
-                                                       PublicFormat.SubjectPublicKeyInfo)
+        spki = pki.leaf.cert.public_key().public_bytes(
+            Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+        )
         good_pin = base64.b64encode(hashlib.sha256(spki).digest()).decode()
         mismatch = errors.make("ERR_PIN", "pin mismatch")
         seen: list[Any] = []
@@ -131,17 +159,23 @@ def test_pinning_check_server_identity(run: Any, pki: PKI) -> None:
                 if err:
                     return err
                 return None if tls.pin_sha256(cert) == pin else mismatch
+
             return fn
 
-        _, body = await _get(f"https://localhost:{port}/", {
-            "ca": pki.ca, "agent": False, "check_server_identity": check(good_pin)})
+        _, body = await _get(
+            f"https://localhost:{port}/",
+            {"ca": pki.ca, "agent": False, "check_server_identity": check(good_pin)},
+        )
         assert body == "hello /"
         with pytest.raises(errors.NodeError) as info:
-            await https.get(f"https://localhost:{port}/", {
-                "ca": pki.ca, "agent": False, "check_server_identity": check("AAAA")})
+            await https.get(
+                f"https://localhost:{port}/",
+                {"ca": pki.ca, "agent": False, "check_server_identity": check("AAAA")},
+            )
         assert info.value is mismatch
         assert seen == [("localhost", "localhost")] * 2
         await server.aclose()
+
     run(main())
 
 
@@ -154,11 +188,13 @@ def test_agent_false_closes_and_default_rejects_unknown_ca(run: Any, pki: PKI) -
             await https.get(f"https://localhost:{port}/", {"agent": False})
         assert info.value.code == "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
         assert str(info.value) == "unable to verify the first certificate"
-        res2, _ = await _get(f"https://localhost:{port}/", {"agent": False,
-                                                            "reject_unauthorized": False})
+        res2, _ = await _get(
+            f"https://localhost:{port}/", {"agent": False, "reject_unauthorized": False}
+        )
         assert res2.socket.authorized is False
         assert res2.socket.authorization_error == "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
         await server.aclose()
+
     run(main())
 
 
@@ -169,13 +205,16 @@ def test_argument_errors() -> None:
     assert str(info.value) == 'Protocol "http:" not supported. Expected "https:"'
     with pytest.raises(TypeError) as info2:
         https.Server("foo")  # type: ignore[arg-type]
-    assert str(info2.value) == ('The "options" argument must be of type object. '
-                                "Received type str ('foo')")
+    assert str(info2.value) == (
+        "The \"options\" argument must be of type object. Received type str ('foo')"
+    )
     with pytest.raises(TypeError) as info3:
         https.create_server({"key": True})
-    assert str(info3.value) == ('The "options.key" property must be of type string or an '
-                                "instance of Buffer, TypedArray, or DataView. "
-                                "Received type bool (True)")
+    assert str(info3.value) == (
+        'The "options.key" property must be of type string or an '
+        "instance of Buffer, TypedArray, or DataView. "
+        "Received type bool (True)"
+    )
     assert https.global_agent.keep_alive is True
     assert https.global_agent.options["timeout"] == 5000
     assert https.global_agent.default_port == 443 and https.global_agent.protocol == "https:"
@@ -188,12 +227,15 @@ def test_global_agent_is_reassignable(run: Any, pki: PKI) -> None:
         try:
             https.global_agent = https.Agent({"ca": pki.ca})
             req = https.get({"host": "localhost", "port": port})
-            assert https.global_agent.get_name({"host": "localhost", "port": port,
-                                                "ca": pki.ca}) in https.global_agent.sockets
+            assert (
+                https.global_agent.get_name({"host": "localhost", "port": port, "ca": pki.ca})
+                in https.global_agent.sockets
+            )
             assert await consumers.text(await req) == "hello /"
         finally:
             https.global_agent = old
         await server.aclose()
+
     run(main())
 
 
@@ -209,4 +251,5 @@ def test_plain_http_to_the_tls_port_closes_without_a_reply(run: Any, pki: PKI) -
         await asyncio.sleep(0.05)
         assert [e.code for e in errs] == ["ERR_SSL_HTTP_REQUEST"]
         await server.aclose()
+
     run(main())

@@ -46,10 +46,14 @@ CASES: list[tuple[Any, dict[str, Any]]] = [
     ("a.com", {"subject": {}}),
     ("a.com", {"subject": {}, "subjectaltname": "URI:http://a.com/"}),
     ("a.com", {"subject": {}, "subjectaltname": "IP Address:127.0.0.1"}),
-    ("good.example.com", {"subject": {"CN": "good.example.com"},
-                          "subjectaltname": "DNS:evil.example.com"}),
-    ("good.example.com", {"subject": {"CN": "good.example.com"},
-                          "subjectaltname": "IP Address:1.2.3.4"}),
+    (
+        "good.example.com",
+        {"subject": {"CN": "good.example.com"}, "subjectaltname": "DNS:evil.example.com"},
+    ),
+    (
+        "good.example.com",
+        {"subject": {"CN": "good.example.com"}, "subjectaltname": "IP Address:1.2.3.4"},
+    ),
     ("a.com", {"subject": {}, "subjectaltname": 'DNS:"a.com\\u002c b.com", DNS:a.com'}),
     ("bad..example.com", {"subject": {"CN": "bad..example.com"}}),
     ("localhost", {"subject": {"CN": "agent1"}}),
@@ -78,17 +82,22 @@ def test_returns_error_with_reason_host_and_the_same_cert() -> None:
     err = tls.check_server_identity("localhost", cert)
     assert err is not None
     assert err.code == "ERR_TLS_CERT_ALTNAME_INVALID"
-    assert str(err) == ("Hostname/IP does not match certificate's altnames: "
-                        "Host: localhost. is not cert's CN: agent1")
+    assert str(err) == (
+        "Hostname/IP does not match certificate's altnames: "
+        "Host: localhost. is not cert's CN: agent1"
+    )
     assert err.reason == "Host: localhost. is not cert's CN: agent1"  # type: ignore[attr-defined]
     assert err.host == "localhost"  # type: ignore[attr-defined]
     assert err.cert is cert  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("host", "reason"), [
-    ("8.8.8.8", "IP: 8.8.8.8 is not in the cert's list: 127.0.0.1, ::1"),
-    ("b.a.com", "Host: b.a.com. is not in the cert's altnames: DNS:omg.com"),
-])
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("8.8.8.8", "IP: 8.8.8.8 is not in the cert's list: 127.0.0.1, ::1"),
+        ("b.a.com", "Host: b.a.com. is not in the cert's altnames: DNS:omg.com"),
+    ],
+)
 def test_reasons(host: str, reason: str) -> None:
     alt = "IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1" if host == "8.8.8.8" else "DNS:omg.com"
     err = tls.check_server_identity(host, {"subject": {"CN": "b.a.com"}, "subjectaltname": alt})
@@ -104,8 +113,14 @@ def test_no_dns_name() -> None:
 @needs_node
 def test_same_results_as_node() -> None:
     cases = [[host, cert] for host, cert in CASES]
-    node = subprocess.run([str(NODE), "-e", NODE_SCRIPT], input=json.dumps(cases),
-                          capture_output=True, text=True, timeout=30, check=True)
+    node = subprocess.run(
+        [str(NODE), "-e", NODE_SCRIPT],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     theirs = json.loads(node.stdout)
     ours = _ours()
     diffs = [(CASES[i], ours[i], theirs[i]) for i in range(len(CASES)) if ours[i] != theirs[i]]

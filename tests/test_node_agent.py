@@ -45,11 +45,13 @@ def _loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
 
 
-async def _server(pki: PKI, handler: Callable[..., Any] | None = None, cert: Any = None,
-                  **options: Any) -> tuple[https.Server, int]:
+async def _server(
+    pki: PKI, handler: Callable[..., Any] | None = None, cert: Any = None, **options: Any
+) -> tuple[https.Server, int]:
     """An https server on 127.0.0.1 (default: answers ``ok``) and its port."""
-    return await https_server(cert or pki.leaf, handler or (lambda req, res: res.end("ok")),
-                              **options)
+    return await https_server(
+        cert or pki.leaf, handler or (lambda req, res: res.end("ok")), **options
+    )
 
 
 def _closed(emitter: Any) -> asyncio.Future[None]:
@@ -74,6 +76,7 @@ def _body(req: Any) -> asyncio.Future[str]:
         chunks: list[bytes] = []
         res.on("data", chunks.append)
         res.on("end", lambda: fut.done() or fut.set_result(b"".join(chunks).decode()))
+
     req.once("response", on_response)
     req.once("error", lambda e: fut.done() or fut.set_exception(e))
     return fut
@@ -102,16 +105,20 @@ def fresh_global_agent() -> Any:
 
 # -- A1: the https Agent and its TLS session cache -----------------------------------------
 
-def test_https_agent_batches_through_the_default_agent(run: Any, pki: PKI,
-                                                        fresh_global_agent: Any) -> None:
+
+def test_https_agent_batches_through_the_default_agent(
+    run: Any, pki: PKI, fresh_global_agent: Any
+) -> None:
     """test-https-agent.js: 4 staggered batches of 4 concurrent gets, all 200, no error."""
+
     async def main() -> None:
         server, port = await _server(pki)
         statuses: list[int] = []
 
         async def one() -> None:
-            res = await https.get({"host": "127.0.0.1", "port": port, "path": "/",
-                                   "reject_unauthorized": False})
+            res = await https.get(
+                {"host": "127.0.0.1", "port": port, "path": "/", "reject_unauthorized": False}
+            )
             statuses.append(res.status_code)
             await consumers.text(res)
 
@@ -123,6 +130,7 @@ def test_https_agent_batches_through_the_default_agent(run: Any, pki: PKI,
         assert statuses == [200] * 16
         fresh_global_agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -152,30 +160,44 @@ def test_https_agent_getname_servername_family_and_socket_path() -> None:
 @pytest.fixture(scope="module")
 def dhparam() -> str:
     import subprocess
-    out = subprocess.run(["openssl", "genpkey", "-genparam", "-algorithm", "DH",
-                          "-pkeyopt", "dh_param:ffdhe2048"], capture_output=True, check=True,
-                         timeout=30)
+
+    out = subprocess.run(
+        ["openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_param:ffdhe2048"],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
     return out.stdout.decode()
 
 
-def test_https_agent_additional_options_get_their_own_pool(run: Any, pki: PKI, dhparam: str,
-                                                           fresh_global_agent: Any) -> None:
+def test_https_agent_additional_options_get_their_own_pool(
+    run: Any, pki: PKI, dhparam: str, fresh_global_agent: Any
+) -> None:
     """test-https-agent-additional-options.js: each extra TLS option (dhparam, ecdhCurve,
     honorCipherOrder, secureOptions, secureProtocol, sessionIdContext) puts the socket in
     a pool whose key holds the option's value as a ``:``-delimited segment.
     (``TLSv1_1_method`` is replaced by ``TLSv1_2_method``: TLS 1.1 needs SECLEVEL=0.)"""
+
     async def main() -> None:
         server, port = await _server(pki, cert=pki.cn_only)
         agent = fresh_global_agent
-        base = {"path": "/", "port": port, "ca": pki.ca, "reject_unauthorized": True,
-                "servername": "agent1"}
+        base = {
+            "path": "/",
+            "port": port,
+            "ca": pki.ca,
+            "reject_unauthorized": True,
+            "servername": "agent1",
+        }
         variations: list[tuple[str, Any, str]] = [
-            ("dhparam", dhparam, dhparam), ("ecdhCurve", "secp384r1", "secp384r1"),
+            ("dhparam", dhparam, dhparam),
+            ("ecdhCurve", "secp384r1", "secp384r1"),
             ("honorCipherOrder", True, "true"),
             ("secureOptions", 0x00400000, str(0x00400000)),  # SSL_OP_CIPHER_SERVER_PREFERENCE
             ("secureProtocol", "TLSv1_2_method", "TLSv1_2_method"),
             ("sessionIdContext", "sessionIdContext", "sessionIdContext"),
-            ("minVersion", "TLSv1.2", "TLSv1.2"), ("maxVersion", "TLSv1.2", "TLSv1.2")]
+            ("minVersion", "TLSv1.2", "TLSv1.2"),
+            ("maxVersion", "TLSv1.2", "TLSv1.2"),
+        ]
         for key, value, shown in variations:
             freed = _loop().create_future()
             agent.once("free", lambda *_a, f=freed: f.done() or f.set_result(None))
@@ -184,11 +206,14 @@ def test_https_agent_additional_options_get_their_own_pool(run: Any, pki: PKI, d
             res.resume()
             await freed
             keys = list(agent.free_sockets)
-            assert any(k.startswith(shown + ":") or k.endswith(":" + shown)
-                       or (":" + shown + ":") in k for k in keys), (key, keys)
+            assert any(
+                k.startswith(shown + ":") or k.endswith(":" + shown) or (":" + shown + ":") in k
+                for k in keys
+            ), (key, keys)
         assert len(agent.free_sockets) == len(variations)
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -209,12 +234,19 @@ def test_https_agent_create_connection(run: Any, pki: PKI) -> None:
     ``(port, options)``, ``(port, host, options)`` and options without ``_agent_key``;
     each gives a TLS socket that speaks HTTP. With ``None`` options verification is on.
     The caller's options are never mutated."""
+
     async def main() -> None:
         server, port = await _server(pki, cert=pki.self_signed)
         agent = https.Agent()
         forms: list[tuple[Any, ...]] = [
-            ({"port": port, "host": "127.0.0.1", "reject_unauthorized": False,
-              "_agent_key": agent.get_name({"port": port, "host": "127.0.0.1"})},),
+            (
+                {
+                    "port": port,
+                    "host": "127.0.0.1",
+                    "reject_unauthorized": False,
+                    "_agent_key": agent.get_name({"port": port, "host": "127.0.0.1"}),
+                },
+            ),
             ({"port": port, "host": "127.0.0.1", "reject_unauthorized": False},),
             (port, {"host": "127.0.0.1", "reject_unauthorized": False}),
             (port, "127.0.0.1", {"reject_unauthorized": False}),
@@ -234,6 +266,7 @@ def test_https_agent_create_connection(run: Any, pki: PKI) -> None:
             assert got.code == "DEPTH_ZERO_SELF_SIGNED_CERT"
             assert str(got) == "self-signed certificate"
         await server.aclose()
+
     run(main())
 
 
@@ -241,13 +274,19 @@ def test_https_agent_abort_controller_on_create_connection(run: Any, pki: PKI) -
     """test-https-agent-abort-controller.js, first half: a ``signal`` in
     ``create_connection``'s options adds one abort listener and aborting destroys the
     socket with an ``AbortError``; an already aborted signal errors and adds none."""
+
     async def main() -> None:
         server, port = await _server(pki, handler=lambda req, res: None)
         agent = https.Agent()
         controller = AbortController()
-        sock = agent.create_connection({"port": port, "host": "127.0.0.1",
-                                        "reject_unauthorized": False,
-                                        "signal": controller.signal})
+        sock = agent.create_connection(
+            {
+                "port": port,
+                "host": "127.0.0.1",
+                "reject_unauthorized": False,
+                "signal": controller.signal,
+            }
+        )
         err = _loop().create_future()
         sock.on("error", lambda e: err.done() or err.set_result(e))
         assert controller.signal.listener_count("abort") == 1
@@ -255,14 +294,16 @@ def test_https_agent_abort_controller_on_create_connection(run: Any, pki: PKI) -
         got = await err
         assert got.name == "AbortError" and got.code == "ABORT_ERR"
         pre = AbortSignal.abort()
-        sock2 = agent.create_connection({"port": port, "host": "127.0.0.1",
-                                         "reject_unauthorized": False, "signal": pre})
+        sock2 = agent.create_connection(
+            {"port": port, "host": "127.0.0.1", "reject_unauthorized": False, "signal": pre}
+        )
         err2 = _loop().create_future()
         sock2.on("error", lambda e: err2.done() or err2.set_result(e))
         assert pre.listener_count("abort") == 0
         assert (await asyncio.wait_for(err2, 2)).name == "AbortError"
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -270,12 +311,20 @@ def test_https_agent_abort_controller_on_get(run: Any, pki: PKI) -> None:
     """test-https-agent-abort-controller.js, second half: ``https.get`` with a custom
     agent and a ``signal`` adds one abort listener; aborting emits ``AbortError``; an
     already aborted signal errors too and adds no listener."""
+
     async def main() -> None:
         server, port = await _server(pki, handler=lambda req, res: None)  # never answers
         agent = https.Agent()
         controller = AbortController()
-        req = https.get({"host": "127.0.0.1", "port": port, "agent": agent,
-                         "reject_unauthorized": False, "signal": controller.signal})
+        req = https.get(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "agent": agent,
+                "reject_unauthorized": False,
+                "signal": controller.signal,
+            }
+        )
         assert controller.signal.listener_count("abort") == 1
         seen: list[Any] = []
         req.on("error", seen.append)
@@ -285,8 +334,15 @@ def test_https_agent_abort_controller_on_get(run: Any, pki: PKI) -> None:
         assert [(e.name, e.code) for e in seen] == [("AbortError", "ABORT_ERR")]
         assert controller.signal.listener_count("abort") == 0
         pre = AbortSignal.abort()
-        req2 = https.get({"host": "127.0.0.1", "port": port, "agent": agent,
-                          "reject_unauthorized": False, "signal": pre})
+        req2 = https.get(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "agent": agent,
+                "reject_unauthorized": False,
+                "signal": pre,
+            }
+        )
         assert pre.listener_count("abort") == 0
         seen2: list[Any] = []
         req2.on("error", seen2.append)
@@ -294,6 +350,7 @@ def test_https_agent_abort_controller_on_get(run: Any, pki: PKI) -> None:
         assert [e.name for e in seen2] == ["AbortError"]
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -301,6 +358,7 @@ def test_https_agent_abort_controller_on_get(run: Any, pki: PKI) -> None:
 def test_https_abortcontroller(run: Any, pki: PKI, when: str) -> None:
     """test-https-abortcontroller.js: ``https.request({signal})`` aborted in the same tick,
     on the next tick or before the call errors with ``AbortError`` / ``ABORT_ERR``."""
+
     async def main() -> None:
         server, port = await _server(pki)
         connections: list[Any] = []
@@ -308,8 +366,15 @@ def test_https_abortcontroller(run: Any, pki: PKI, when: str) -> None:
         controller = AbortController()
         if when == "before the call":
             controller.abort()
-        req = https.request({"host": "127.0.0.1", "port": port, "agent": False,
-                             "reject_unauthorized": False, "signal": controller.signal})
+        req = https.request(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "agent": False,
+                "reject_unauthorized": False,
+                "signal": controller.signal,
+            }
+        )
         if when == "before the call":  # Node: destroyed at once, and never connects
             assert req.destroyed is True and req.socket is None
         seen: list[Any] = []
@@ -323,12 +388,14 @@ def test_https_abortcontroller(run: Any, pki: PKI, when: str) -> None:
             controller.abort()
         await _closed(req)
         assert [(e.name, e.code, str(e)) for e in seen] == [
-            ("AbortError", "ABORT_ERR", "The operation was aborted")]
+            ("AbortError", "ABORT_ERR", "The operation was aborted")
+        ]
         assert req.destroyed
         await asyncio.sleep(0.05)
         if when == "before the call":
             assert connections == []
         await server.aclose()
+
     run(main())
 
 
@@ -339,6 +406,7 @@ def test_https_agent_session_reuse(run: Any, pki: PKI, max_version: str) -> None
     first out; after the server rotates its ticket keys a new session is made, and the
     one after resumes it. The server sees 6 requests. (Resumption is read with
     ``is_session_reused()``: TLS 1.3 sends fresh tickets on every connection.)"""
+
     async def main() -> None:
         seen: list[str] = []
 
@@ -347,14 +415,24 @@ def test_https_agent_session_reuse(run: Any, pki: PKI, max_version: str) -> None
                 server.set_ticket_keys(__import__("os").urandom(48))
             seen.append(req.url)
             res.end("ok")
+
         server, port = await _server(pki, handler, cert=pki.cn_only, max_version=max_version)
         agent = https.Agent({"max_cached_sessions": 1})
-        base = {"port": port, "host": "localhost", "servername": "agent1", "ca": pki.ca,
-                "agent": agent}
-        queue = [("first", "/", {}), ("first-reuse", "/", {}),
-                 ("cipher-change", "/", {"ciphers": "ECDHE-ECDSA-AES256-SHA"}),
-                 ("before-drop", "/drop-key", {}), ("after-drop", "/", {}),
-                 ("after-drop-reuse", "/", {})]
+        base = {
+            "port": port,
+            "host": "localhost",
+            "servername": "agent1",
+            "ca": pki.ca,
+            "agent": agent,
+        }
+        queue = [
+            ("first", "/", {}),
+            ("first-reuse", "/", {}),
+            ("cipher-change", "/", {"ciphers": "ECDHE-ECDSA-AES256-SHA"}),
+            ("before-drop", "/drop-key", {}),
+            ("after-drop", "/", {}),
+            ("after-drop-reuse", "/", {}),
+        ]
         reused: dict[str, bool] = {}
         for name, path, extra in queue:
             req = https.request({**base, "path": path, **extra})
@@ -364,11 +442,18 @@ def test_https_agent_session_reuse(run: Any, pki: PKI, max_version: str) -> None
             await consumers.text(res)
             await _closed(res.socket)
             await asyncio.sleep(0.02)  # the server's tickets
-        assert reused == {"first": False, "first-reuse": True, "cipher-change": False,
-                          "before-drop": False, "after-drop": False, "after-drop-reuse": True}
+        assert reused == {
+            "first": False,
+            "first-reuse": True,
+            "cipher-change": False,
+            "before-drop": False,
+            "after-drop": False,
+            "after-drop-reuse": True,
+        }
         assert len(seen) == 6
         assert len(agent._sessions) == 1
         await server.aclose()
+
     run(main())
 
 
@@ -376,12 +461,14 @@ def test_https_client_resume(run: Any, pki: PKI) -> None:
     """test-https-client-resume.js: a ``tls.connect`` client to an https server is not
     resumed the first time; passing the first connection's ``'session'`` as ``session``
     resumes the second. The server answers 2 HTTP/1.0 requests."""
+
     async def main() -> None:
         served: list[str] = []
 
         def handler(req: Any, res: Any) -> None:
             served.append(req.http_version)
             res.end("hello")
+
         server, port = await _server(pki, handler, cert=pki.self_signed)
         sessions: list[Any] = []
         first = tls.connect({"port": port, "host": "127.0.0.1", "reject_unauthorized": False})
@@ -392,8 +479,14 @@ def test_https_client_resume(run: Any, pki: PKI) -> None:
         first.write(b"GET / HTTP/1.0\r\n\r\n")
         await _closed(first)
         assert sessions
-        second = tls.connect({"port": port, "host": "127.0.0.1", "reject_unauthorized": False,
-                              "session": sessions[-1]})
+        second = tls.connect(
+            {
+                "port": port,
+                "host": "127.0.0.1",
+                "reject_unauthorized": False,
+                "session": sessions[-1],
+            }
+        )
         second.resume()
         await events.once(second, "secureConnect")
         assert second.is_session_reused() is True
@@ -401,6 +494,7 @@ def test_https_client_resume(run: Any, pki: PKI) -> None:
         await _closed(second)
         assert served == ["1.0", "1.0"]
         await server.aclose()
+
     run(main())
 
 
@@ -408,11 +502,20 @@ def test_https_agent_sockets_leak(run: Any, pki: PKI) -> None:
     """test-https-agent-sockets-leak.js: a ``keep_alive: False`` agent with
     ``headers: {host: 'agent1'}`` verifies the name from the Host header; during the
     response ``agent.sockets`` has one key, after the request's ``'close'`` none."""
+
     async def main() -> None:
         server, port = await _server(pki, cert=pki.cn_only)
         agent = https.Agent({"keep_alive": False})
-        req = https.get({"port": port, "host": "127.0.0.1", "agent": agent, "ca": pki.ca,
-                         "reject_unauthorized": True, "headers": {"host": "agent1"}})
+        req = https.get(
+            {
+                "port": port,
+                "host": "127.0.0.1",
+                "agent": agent,
+                "ca": pki.ca,
+                "reject_unauthorized": True,
+                "headers": {"host": "agent1"},
+            }
+        )
         closed = _closed(req)
         res = await req
         assert res.status_code == 200 and res.socket.authorized is True
@@ -422,10 +525,12 @@ def test_https_agent_sockets_leak(run: Any, pki: PKI) -> None:
         await _ticks()
         assert agent.sockets == {} and agent.free_sockets == {}
         await server.aclose()
+
     run(main())
 
 
 # -- A1: pooling that https.Agent inherits from http.Agent ---------------------------------
+
 
 def _on_socket(req: Any, fn: Callable[[Any], Any]) -> None:
     """Run ``fn(socket)`` once the request has its socket (now, if it has it already)."""
@@ -449,6 +554,7 @@ def test_http_agent_keepalive(run: Any, pki: PKI) -> None:
     has ``reused_socket`` False; no ``'data'``/``'drain'`` listeners pile up; a server
     closing the idle socket takes it out of the pool; a server destroying the socket
     mid-request gives ``socket hang up``."""
+
     async def main() -> None:
         conns: list[Any] = []
 
@@ -457,10 +563,18 @@ def test_http_agent_keepalive(run: Any, pki: PKI) -> None:
                 req.socket.destroy()
                 return
             res.end("hello")
+
         server, port = await _server(pki, handler)
         server.on("secureConnection", conns.append)
-        agent = https.Agent({"keep_alive": True, "keep_alive_msecs": 1000, "max_sockets": 5,
-                             "max_free_sockets": 5, "ca": pki.ca})
+        agent = https.Agent(
+            {
+                "keep_alive": True,
+                "keep_alive_msecs": 1000,
+                "max_sockets": 5,
+                "max_free_sockets": 5,
+                "ca": pki.ca,
+            }
+        )
         opts = {"host": "localhost", "port": port, "agent": agent}
         name = agent.get_name({**opts, "ca": pki.ca})
         sockets: list[Any] = []
@@ -474,8 +588,9 @@ def test_http_agent_keepalive(run: Any, pki: PKI) -> None:
             await _ticks()
             assert len(agent.free_sockets.get(name, [])) == 1 and name not in agent.sockets
             assert agent.total_socket_count == 1
-            listeners.append((res.socket.listener_count("data"),
-                              res.socket.listener_count("drain")))
+            listeners.append(
+                (res.socket.listener_count("data"), res.socket.listener_count("drain"))
+            )
         assert sockets[0] is sockets[1] is sockets[2] and len(conns) == 1
         assert listeners[0] == listeners[1] == listeners[2]
         # the server closes the idle connection: it leaves the pool
@@ -493,6 +608,7 @@ def test_http_agent_keepalive(run: Any, pki: PKI) -> None:
         await _ticks()
         assert agent.total_socket_count == 0
         await server.aclose()
+
     run(main())
 
 
@@ -500,64 +616,81 @@ def test_http_agent_keepalive_socket_is_busy_at_end(run: Any, pki: PKI) -> None:
     """test-http-agent-keepalive.js, its ``checkDataAndSockets``: when the response emits
     ``'end'`` its socket is still in ``agent.sockets`` (and ``req.destroyed`` is True);
     it moves to ``agent.free_sockets`` only after that."""
+
     async def main() -> None:
         server, port = await _server(pki)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
         req = https.get({"host": "localhost", "port": port, "agent": agent})
         res = await req
         at_end: list[tuple[int, int, bool]] = []
-        res.once("end", lambda: at_end.append((_count(agent.sockets),
-                                               _count(agent.free_sockets), req.destroyed)))
+        res.once(
+            "end",
+            lambda: at_end.append(
+                (_count(agent.sockets), _count(agent.free_sockets), req.destroyed)
+            ),
+        )
         await _end(res)
         await _ticks()
         assert at_end == [(1, 0, True)]
         assert (_count(agent.sockets), _count(agent.free_sockets)) == (0, 1)
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_keepalive_client(run: Any, pki: PKI) -> None:
     """test-http-keepalive-client.js / -request.js (over TLS): 10 sequential requests
     through a keep-alive agent use one client socket and one server connection."""
+
     async def main() -> None:
         remote_ports: set[int] = set()
 
         def handler(req: Any, res: Any) -> None:
             remote_ports.add(req.socket.remote_port)
             res.end(req.url)
+
         server, port = await _server(pki, handler)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
         client_sockets: set[int] = set()
         for i in range(10):
-            res = await https.get({"host": "localhost", "port": port, "path": f"/{i}",
-                                   "agent": agent})
+            res = await https.get(
+                {"host": "localhost", "port": port, "path": f"/{i}", "agent": agent}
+            )
             client_sockets.add(id(res.socket))
             assert await consumers.text(res) == f"/{i}"
             await _ticks()
         assert len(client_sockets) == 1 and len(remote_ports) == 1
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_agent_maxsockets(run: Any, pki: PKI) -> None:
     """test-http-agent-maxsockets.js (over TLS): ``max_sockets: 2, max_free_sockets: 2``;
     two concurrent requests leave exactly two free sockets."""
+
     async def main() -> None:
         server, port = await _server(pki)
-        agent = https.Agent({"keep_alive": True, "max_sockets": 2, "max_free_sockets": 2,
-                             "ca": pki.ca})
+        agent = https.Agent(
+            {"keep_alive": True, "max_sockets": 2, "max_free_sockets": 2, "ca": pki.ca}
+        )
         freed: list[Any] = []
         agent.on("free", lambda sock, _opts: freed.append(sock))
-        results = await asyncio.gather(*(_text(https.get({"host": "localhost", "port": port,
-                                                          "agent": agent})) for _ in range(2)))
+        results = await asyncio.gather(
+            *(
+                _text(https.get({"host": "localhost", "port": port, "agent": agent}))
+                for _ in range(2)
+            )
+        )
         assert results == ["ok", "ok"]
         await _ticks()
         assert len(freed) == 2 and _count(agent.free_sockets) == 2
         assert _count(agent.sockets) == 0
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -569,14 +702,16 @@ def test_http_agent_maxtotalsockets(run: Any, pki: PKI) -> None:
     with pytest.raises(TypeError) as info:
         https.Agent({"max_total_sockets": "test"})
     assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
-    assert str(info.value) == ('The "maxTotalSockets" argument must be of type number. '
-                               "Received type str ('test')")
+    assert str(info.value) == (
+        "The \"maxTotalSockets\" argument must be of type number. Received type str ('test')"
+    )
     for bad in (-1, 0, math.nan):
         with pytest.raises(ValueError) as info2:
             https.Agent({"max_total_sockets": bad})
         assert info2.value.code == "ERR_OUT_OF_RANGE"  # type: ignore[attr-defined]
-        assert str(info2.value).startswith('The value of "maxTotalSockets" is out of range. '
-                                           "It must be >= 1. Received ")
+        assert str(info2.value).startswith(
+            'The value of "maxTotalSockets" is out of range. It must be >= 1. Received '
+        )
     assert https.Agent({"max_total_sockets": math.inf}).max_total_sockets == math.inf
 
     async def main() -> None:
@@ -595,17 +730,22 @@ def test_http_agent_maxtotalsockets(run: Any, pki: PKI) -> None:
                 active["now"] -= 1
                 per_origin[host] -= 1
                 res.end("ok")
+
             _loop().call_later(0.02, done)
+
         server1, port1 = await _server(pki, handler)
         server2, port2 = await _server(pki, handler)
-        agent = https.Agent({"keep_alive": True, "max_sockets": 3, "max_total_sockets": 4,
-                             "ca": pki.ca})
+        agent = https.Agent(
+            {"keep_alive": True, "max_sockets": 3, "max_total_sockets": 4, "ca": pki.ca}
+        )
         checks: list[tuple[int, int]] = []
 
         def per_origin_now() -> int:
             names = {*agent.sockets, *agent.free_sockets}
-            return max((len(agent.sockets.get(n, ())) + len(agent.free_sockets.get(n, ()))
-                        for n in names), default=0)
+            return max(
+                (len(agent.sockets.get(n, ())) + len(agent.free_sockets.get(n, ())) for n in names),
+                default=0,
+            )
 
         async def fetch(port: int) -> str:
             req = https.get({"host": "localhost", "port": port, "agent": agent})
@@ -621,20 +761,21 @@ def test_http_agent_maxtotalsockets(run: Any, pki: PKI) -> None:
         agent.destroy()
         await server1.aclose()
         await server2.aclose()
+
     run(main())
 
 
 @pytest.mark.parametrize(("scheduling", "expect"), [(None, 2), ("lifo", 2), ("fifo", 0)])
-def test_http_agent_scheduling(run: Any, pki: PKI, scheduling: str | None,
-                               expect: int) -> None:
+def test_http_agent_scheduling(run: Any, pki: PKI, scheduling: str | None, expect: int) -> None:
     """test-http-agent-scheduling.js (over TLS): with keep-alive the default is ``lifo``
     (the most recently freed socket is reused), ``fifo`` reuses the oldest; ``'filo'``
     is ``ERR_INVALID_ARG_VALUE``."""
     with pytest.raises(TypeError) as info:
         https.Agent({"scheduling": "filo"})
     assert info.value.code == "ERR_INVALID_ARG_VALUE"  # type: ignore[attr-defined]
-    assert str(info.value) == ("The argument 'scheduling' must be one of: 'fifo', 'lifo'. "
-                               "Received 'filo'")
+    assert str(info.value) == (
+        "The argument 'scheduling' must be one of: 'fifo', 'lifo'. Received 'filo'"
+    )
 
     async def main() -> None:
         server, port = await _server(pki)
@@ -653,6 +794,7 @@ def test_http_agent_scheduling(run: Any, pki: PKI, scheduling: str | None,
         res.resume()
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -660,11 +802,13 @@ def test_http_agent_timeout(run: Any, pki: PKI) -> None:
     """test-http-agent-timeout.js (over TLS): a keep-alive agent reuses the very socket
     that emitted ``'free'``; a free socket that reached the agent's ``timeout`` (50 ms)
     is destroyed and not reused; a free socket the user destroyed is not reused."""
+
     async def main() -> None:
         server, port = await _server(pki)
 
-        async def scenario(agent: Any, on_free: Callable[[Any, asyncio.Future[Any]], None]
-                           ) -> tuple[Any, Any]:
+        async def scenario(
+            agent: Any, on_free: Callable[[Any, asyncio.Future[Any]], None]
+        ) -> tuple[Any, Any]:
             opts = {"host": "localhost", "port": port, "agent": agent}
             res = await https.get(opts)
             first = res.socket
@@ -679,6 +823,7 @@ def test_http_agent_timeout(run: Any, pki: PKI) -> None:
             def fn(_sock: Any, fut: asyncio.Future[Any]) -> None:
                 req = https.get({"host": "localhost", "port": port, "agent": agent})
                 req.once("response", fut.set_result)
+
             return fn
 
         reuse = https.Agent({"keep_alive": True, "ca": pki.ca})
@@ -690,6 +835,7 @@ def test_http_agent_timeout(run: Any, pki: PKI) -> None:
 
         def after_timeout(sock: Any, fut: asyncio.Future[Any]) -> None:
             sock.once("timeout", lambda: get_now(timed)(sock, fut))
+
         first, second = await scenario(timed, after_timeout)
         assert first is not second and first.destroyed and not second.destroyed
         timed.destroy()
@@ -699,16 +845,19 @@ def test_http_agent_timeout(run: Any, pki: PKI) -> None:
         def destroy_then_get(sock: Any, fut: asyncio.Future[Any]) -> None:
             sock.destroy()
             get_now(destroyed)(sock, fut)
+
         first, second = await scenario(destroyed, destroy_then_get)
         assert first is not second and not second.destroyed
         destroyed.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_agent_timeout_keep_socket_alive_override(run: Any, pki: PKI) -> None:
     """test-http-agent-timeout.js (newer part): a subclass whose ``keep_socket_alive``
     sets its own timeout on the idle socket keeps that timeout."""
+
     class MyAgent(https.Agent):
         def keep_socket_alive(self, sock: Any) -> bool:
             super().keep_socket_alive(sock)
@@ -726,12 +875,14 @@ def test_http_agent_timeout_keep_socket_alive_override(run: Any, pki: PKI) -> No
         assert not res.socket.destroyed
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_agent_timeout_option(run: Any, pki: PKI) -> None:
     """test-http-agent-timeout-option.js (over TLS): ``Agent({timeout: 50})`` gives the
     request's socket ``timeout == 50``, and its ``'timeout'`` reaches the request."""
+
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: None)  # never answers
         agent = https.Agent({"timeout": 50, "ca": pki.ca})
@@ -746,6 +897,7 @@ def test_http_agent_timeout_option(run: Any, pki: PKI) -> None:
         req.destroy()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -753,6 +905,7 @@ def test_http_agent_timeout_option_on_the_socket_event(run: Any, pki: PKI) -> No
     """test-http-agent-timeout-option.js as Node writes it: ``req.on('socket', ...)``
     added right after ``https.get()`` sees the socket (Node emits ``'socket'`` on the
     next tick; ``req.socket`` is still None when ``get()`` returns), with timeout 50."""
+
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: None)  # never answers
         agent = https.Agent({"timeout": 50, "ca": pki.ca})
@@ -765,6 +918,7 @@ def test_http_agent_timeout_option_on_the_socket_event(run: Any, pki: PKI) -> No
         req.destroy()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -785,12 +939,14 @@ def test_http_agent_keepalive_delay(run: Any, pki: PKI) -> None:
         assert [(o["keep_alive"], o["keep_alive_initial_delay"]) for o in seen] == [(True, 1234)]
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_agent_error_on_idle(run: Any, pki: PKI) -> None:
     """test-http-agent-error-on-idle.js (over TLS): an ``'error'`` on a free socket takes
     it out of ``free_sockets``; the next request gets a new socket."""
+
     async def main() -> None:
         server, port = await _server(pki)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
@@ -798,7 +954,7 @@ def test_http_agent_error_on_idle(run: Any, pki: PKI) -> None:
         res = await https.get(opts)
         await _end(res)
         await _ticks()
-        (name, [idle]), = agent.free_sockets.items()
+        ((name, [idle]),) = agent.free_sockets.items()
         assert idle is res.socket
         idle.emit("error", errors.conn_reset("read ECONNRESET"))
         assert name not in agent.free_sockets
@@ -809,6 +965,7 @@ def test_http_agent_error_on_idle(run: Any, pki: PKI) -> None:
         assert agent.total_socket_count == 1
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -816,6 +973,7 @@ def test_http_agent_destroyed_socket(run: Any, pki: PKI) -> None:
     """test-http-agent-destroyed-socket.js (over TLS): with ``max_sockets: 1`` the second
     request waits in ``agent.requests``; destroying the first request's socket at its
     response's ``'end'`` hands the second a different, live socket."""
+
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end("Hello World\n"))
         agent = https.Agent({"max_sockets": 1, "ca": pki.ca})
@@ -833,12 +991,14 @@ def test_http_agent_destroyed_socket(run: Any, pki: PKI) -> None:
         assert key not in agent.requests
         assert await consumers.text(res2) == "Hello World\n"
         await server.aclose()
+
     run(main())
 
 
 def test_http_agent_close(run: Any) -> None:
     """test-http-agent-close.js: when ``create_socket`` reports an error the request
     emits exactly that error, then ``'close'`` with ``req.destroyed`` True."""
+
     async def main() -> None:
         agent = https.Agent()
         kaboom = RuntimeError("kaboom")
@@ -850,12 +1010,14 @@ def test_http_agent_close(run: Any) -> None:
         req.end()
         await _closed(req)
         assert order == [kaboom, ("close", True)]
+
     run(main())
 
 
 def test_http_agent_create_connection_fails_for_every_queued_request(run: Any) -> None:
     """test-http-agent.js (the catalogue's reading): when ``create_connection`` fails,
     every request, queued ones included, gets an ``'error'``, and nothing crashes."""
+
     async def main() -> None:
         class Broken(https.Agent):
             def create_connection(self, *args: Any, **kwargs: Any) -> Any:
@@ -869,6 +1031,7 @@ def test_http_agent_create_connection_fails_for_every_queued_request(run: Any) -
         await asyncio.gather(*(_closed(req) for req in reqs))
         assert seen == ["no connection for you"] * 4
         assert agent.requests == {} and agent.total_socket_count == 0
+
     run(main())
 
 
@@ -877,6 +1040,7 @@ def test_http_keepalive_free(run: Any, pki: PKI, method: str) -> None:
     """test-http-keepalive-free.js (over TLS): ``req.destroyed`` is False at
     ``'response'`` and True once the response ended; calling ``abort()``/``destroy()``
     then does not destroy the pooled socket, which emitted ``'free'``."""
+
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end(req.url))
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
@@ -897,6 +1061,7 @@ def test_http_keepalive_free(run: Any, pki: PKI, method: str) -> None:
         assert _count(agent.free_sockets) == 1
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -904,10 +1069,12 @@ def test_http_keepalive_override(run: Any, pki: PKI) -> None:
     """test-http-keepalive-override.js (over TLS): ``keep_socket_alive`` returning False
     closes the socket instead of pooling it; the default keeps it, and ``reuse_socket``
     is called with it when the next request takes it."""
+
     async def main() -> None:
         server, port = await _server(pki)
-        agent = https.Agent({"keep_alive": True, "max_sockets": 5, "max_free_sockets": 2,
-                             "ca": pki.ca})
+        agent = https.Agent(
+            {"keep_alive": True, "max_sockets": 5, "max_free_sockets": 2, "ca": pki.ca}
+        )
         default_keep = agent.keep_socket_alive
         default_reuse = agent.reuse_socket
         kept: list[Any] = []
@@ -928,6 +1095,7 @@ def test_http_keepalive_override(run: Any, pki: PKI) -> None:
             assert req is not None
             reused.append(sock)
             default_reuse(sock, req)
+
         agent.keep_socket_alive = keep_socket_alive  # type: ignore[method-assign]
         agent.reuse_socket = reuse_socket  # type: ignore[method-assign]
         socks = []
@@ -940,16 +1108,19 @@ def test_http_keepalive_override(run: Any, pki: PKI) -> None:
         assert socks[0].destroyed and socks[1] is socks[2] and socks[2].destroyed
         assert agent.total_socket_count == 0
         await server.aclose()
+
     run(main())
 
 
 def test_http_client_agent(run: Any, pki: PKI) -> None:
     """test-http-client-agent.js (over TLS): once every request finished, the agent has
     no entry for the name in ``sockets`` or ``requests``; closed sockets were removed."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             res.set_header("Connection", "close")
             res.end("x")
+
         server, port = await _server(pki, handler)
         agent = https.Agent({"max_sockets": 2, "ca": pki.ca})
         opts = {"host": "localhost", "port": port, "agent": agent}
@@ -964,6 +1135,7 @@ def test_http_client_agent(run: Any, pki: PKI) -> None:
         assert name not in agent.sockets and name not in agent.requests
         assert agent.total_socket_count == 0
         await server.aclose()
+
     run(main())
 
 
@@ -981,12 +1153,14 @@ def test_http_should_keep_alive(run: Any, pki: PKI) -> None:
     """test-http-should-keep-alive.js (over TLS): ``req.should_keep_alive`` at
     ``'response'``: HTTP/1.0 only with ``Connection: keep-alive``; HTTP/1.1 unless
     ``Connection: close``."""
+
     async def main() -> None:
         count = [0]
 
         def on_secure(sock: Any) -> None:
             sock.write(_CANNED[count[0]][0])
             count[0] += 1
+
         server = tls.create_server(pki.leaf.server_options(), on_secure)
         port = await listening(server)
         agent = https.Agent({"max_sockets": 5, "ca": pki.ca})  # one connection each
@@ -1002,13 +1176,19 @@ def test_http_should_keep_alive(run: Any, pki: PKI) -> None:
         assert count[0] == len(_CANNED)
         server.close()
         agent.destroy()
+
     run(main())
 
 
 # -- A2: 'keylog' ----------------------------------------------------------------------------
 
-_TLS13_LABELS = {b"CLIENT_HANDSHAKE_TRAFFIC_SECRET", b"SERVER_HANDSHAKE_TRAFFIC_SECRET",
-                 b"CLIENT_TRAFFIC_SECRET_0", b"SERVER_TRAFFIC_SECRET_0", b"EXPORTER_SECRET"}
+_TLS13_LABELS = {
+    b"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    b"SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    b"CLIENT_TRAFFIC_SECRET_0",
+    b"SERVER_TRAFFIC_SECRET_0",
+    b"EXPORTER_SECRET",
+}
 
 
 def test_https_agent_keylog(run: Any, pki: PKI, fresh_global_agent: Any) -> None:
@@ -1016,9 +1196,11 @@ def test_https_agent_keylog(run: Any, pki: PKI, fresh_global_agent: Any) -> None
     agent, the second made inside the first response's ``'end'`` (so on a new
     connection): 10 ``'keylog'`` events on the server and 10 on the agent, each
     ``(line: bytes, tls_socket)`` with ``tls_socket.encrypted``."""
+
     async def main() -> None:
-        server, port = await _server(pki, cert=pki.self_signed, min_version="TLSv1.3",
-                                     max_version="TLSv1.3")
+        server, port = await _server(
+            pki, cert=pki.self_signed, min_version="TLSv1.3", max_version="TLSv1.3"
+        )
         server_lines: list[tuple[bytes, Any]] = []
         agent_lines: list[tuple[bytes, Any]] = []
         server.on("keylog", lambda line, sock: server_lines.append((line, sock)))
@@ -1038,6 +1220,7 @@ def test_https_agent_keylog(run: Any, pki: PKI, fresh_global_agent: Any) -> None
         assert sorted(line for line, _ in server_lines) == sorted(line for line, _ in agent_lines)
         fresh_global_agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -1046,10 +1229,12 @@ def test_tls_keylog(run: Any, pki: PKI, version: str, count: int) -> None:
     """test-tls-keylog-tlsv13.js: one TLS 1.3 connection gives exactly 5 ``'keylog'``
     lines on the server and 5 on the client; (probe facts) TLS 1.2 gives one
     ``CLIENT_RANDOM`` line per side; every line is NSS format ending in ``\\n``."""
+
     async def main() -> None:
-        server = tls.create_server({**pki.self_signed.server_options(),
-                                    "min_version": version, "max_version": version},
-                                   lambda sock: sock.end())
+        server = tls.create_server(
+            {**pki.self_signed.server_options(), "min_version": version, "max_version": version},
+            lambda sock: sock.end(),
+        )
         server_lines: list[bytes] = []
         server.on("keylog", lambda line, sock: server_lines.append(line))
         port = await listening(server)
@@ -1065,23 +1250,36 @@ def test_tls_keylog(run: Any, pki: PKI, version: str, count: int) -> None:
             assert line.endswith(b"\n") and len(random_hex) == 64 and len(secret_hex) >= 64
             assert label in (_TLS13_LABELS if version == "TLSv1.3" else {b"CLIENT_RANDOM"})
         server.close()
+
     run(main())
 
 
 # -- A3: servername / SNI ----------------------------------------------------------------------
 
+
 def test_https_agent_servername(run: Any, pki: PKI) -> None:
     """test-https-agent-servername.js: ``servername: 'agent1'`` with ``ca`` and
     ``reject_unauthorized: True`` against localhost succeeds: the identity check uses
     the servername, not the host."""
+
     async def main() -> None:
-        server, port = await _server(pki, lambda req, res: res.end(str(req.socket.servername)),
-                                     cert=pki.cn_only)
-        res = await https.get({"host": "localhost", "port": port, "servername": "agent1",
-                               "ca": pki.ca, "reject_unauthorized": True, "agent": False})
+        server, port = await _server(
+            pki, lambda req, res: res.end(str(req.socket.servername)), cert=pki.cn_only
+        )
+        res = await https.get(
+            {
+                "host": "localhost",
+                "port": port,
+                "servername": "agent1",
+                "ca": pki.ca,
+                "reject_unauthorized": True,
+                "agent": False,
+            }
+        )
         assert res.status_code == 200 and res.socket.authorized is True
         assert await consumers.text(res) == "agent1"
         await server.aclose()
+
     run(main())
 
 
@@ -1090,80 +1288,123 @@ def test_https_agent_sni(run: Any, pki: PKI) -> None:
     servernames ``sni.0``..``sni.3``: the server sees each name it was sent (each
     servername is its own pool, so all four run at once); ``servername: ''`` sends none
     and the server's ``servername`` is False."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             res.write_head(200, {"x-sni": str(req.socket.servername)})
             res.end("hello world")
+
         server, port = await _server(pki, handler)
         agent = https.Agent({"max_sockets": 1})
-        reqs = [https.get({"agent": agent, "path": "/", "port": port, "host": "127.0.0.1",
-                           "servername": f"sni.{j}", "reject_unauthorized": False})
-                for j in range(4)]
+        reqs = [
+            https.get(
+                {
+                    "agent": agent,
+                    "path": "/",
+                    "port": port,
+                    "host": "127.0.0.1",
+                    "servername": f"sni.{j}",
+                    "reject_unauthorized": False,
+                }
+            )
+            for j in range(4)
+        ]
         assert len(agent.sockets) == 4 and agent.requests == {}
         for j, req in enumerate(reqs):
             res = await req
             assert res.headers["x-sni"] == f"sni.{j}"
             res.resume()
-        res = await https.get({"agent": agent, "port": port, "host": "127.0.0.1",
-                               "servername": "", "reject_unauthorized": False})
+        res = await https.get(
+            {
+                "agent": agent,
+                "port": port,
+                "host": "127.0.0.1",
+                "servername": "",
+                "reject_unauthorized": False,
+            }
+        )
         assert res.headers["x-sni"] == "False"
         res.resume()
         await server.aclose()
+
     run(main())
 
 
 def test_https_simple_ip_host_sends_no_sni_and_no_warning(run: Any, pki: PKI) -> None:
     """test-https-simple.js (its SNI part): with ``hostname: '127.0.0.1'`` nothing is
     warned (an IP is never sent as SNI, so no DEP0123) and the server sees no name."""
+
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end(str(req.socket.servername)))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = await https.get({"hostname": "127.0.0.1", "port": port, "agent": False,
-                                   "reject_unauthorized": False})
+            res = await https.get(
+                {
+                    "hostname": "127.0.0.1",
+                    "port": port,
+                    "agent": False,
+                    "reject_unauthorized": False,
+                }
+            )
             assert await consumers.text(res) == "False"
         assert caught == []
         await server.aclose()
+
     run(main())
 
 
 def test_tls_ip_servername_deprecation(run: Any, pki: PKI) -> None:
     """test-tls-ip-servername-deprecation.js: an explicit IP ``servername`` warns
     DEP0123 with Node's text."""
+
     async def main() -> None:
         server, port = await _server(pki)
         with pytest.warns(DeprecationWarning) as caught:
-            sock = tls.connect({"port": port, "host": "127.0.0.1", "servername": "127.0.0.1",
-                                "reject_unauthorized": False})
+            sock = tls.connect(
+                {
+                    "port": port,
+                    "host": "127.0.0.1",
+                    "servername": "127.0.0.1",
+                    "reject_unauthorized": False,
+                }
+            )
         assert [str(w.message) for w in caught] == [
             "Setting the TLS ServerName to an IP address is not permitted by RFC 6066. "
-            "This will be ignored in a future version."]
+            "This will be ignored in a future version."
+        ]
         assert caught[0].message.code == "DEP0123"  # type: ignore[union-attr]
         await events.once(sock, "secureConnect")
         sock.destroy()
         await server.aclose()
+
     run(main())
 
 
-@pytest.mark.parametrize(("servername", "ca", "altname_error"), [
-    ("a.example.com", "root", True),
-    ("b.test.com", "other_root", True),
-    ("a.b.test.com", "other_root", False),
-    ("c.wrong.com", "root", False),
-    ("chain.example.com", "root", True),
-])
-def test_tls_sni_server_client(run: Any, pki: PKI, servername: str, ca: str,
-                               altname_error: bool) -> None:
+@pytest.mark.parametrize(
+    ("servername", "ca", "altname_error"),
+    [
+        ("a.example.com", "root", True),
+        ("b.test.com", "other_root", True),
+        ("a.b.test.com", "other_root", False),
+        ("c.wrong.com", "root", False),
+        ("chain.example.com", "root", True),
+    ],
+)
+def test_tls_sni_server_client(
+    run: Any, pki: PKI, servername: str, ca: str, altname_error: bool
+) -> None:
     """test-tls-sni-server-client.js: a server with a self-signed default and
     ``add_context`` for ``a.example.com``, ``*.test.com`` and ``chain.example.com``
     (a chain). It sees the requested servername; the client's ``authorization_error`` is
     ``ERR_TLS_CERT_ALTNAME_INVALID`` exactly when a context's cert (trusted, but for
     another name) was chosen; a name no context covers gets the self-signed default."""
+
     async def main() -> None:
         seen: list[Any] = []
 
         def on_secure(sock: Any) -> None:
             seen.append((sock.servername, sock.authorized))
+
         server = tls.create_server(pki.self_signed.server_options(), on_secure)
         server.add_context("a.example.com", pki.cn_only.server_options())
         server.add_context("*.test.com", pki.untrusted_leaf.server_options())
@@ -1171,8 +1412,15 @@ def test_tls_sni_server_client(run: Any, pki: PKI, servername: str, ca: str,
         client_errors: list[Any] = []
         server.on("tlsClientError", client_errors.append)
         port = await listening(server)
-        client = tls.connect({"ca": [getattr(pki, ca).cert_pem], "servername": servername,
-                              "port": port, "host": "127.0.0.1", "reject_unauthorized": False})
+        client = tls.connect(
+            {
+                "ca": [getattr(pki, ca).cert_pem],
+                "servername": servername,
+                "port": port,
+                "host": "127.0.0.1",
+                "reject_unauthorized": False,
+            }
+        )
         await events.once(client, "secureConnect")
         result = client.authorization_error == "ERR_TLS_CERT_ALTNAME_INVALID"
         assert result is altname_error, client.authorization_error
@@ -1182,6 +1430,7 @@ def test_tls_sni_server_client(run: Any, pki: PKI, servername: str, ca: str,
         await _closed(client)
         assert seen == [(servername, False)] and client_errors == []
         server.close()
+
     run(main())
 
 
@@ -1196,22 +1445,24 @@ def test_tls_sni_add_context_arguments(pki: PKI) -> None:
     with pytest.raises(TypeError) as info2:
         server.add_context(7, {})  # type: ignore[arg-type]
     assert info2.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
-    assert str(info2.value) == ('The "servername" argument must be of type string. '
-                                "Received type int (7)")
+    assert str(info2.value) == (
+        'The "servername" argument must be of type string. Received type int (7)'
+    )
     for missing in ("", None):
         with pytest.raises(errors.NodeError) as info_missing:
             server.add_context(missing, {})  # type: ignore[arg-type]
         assert info_missing.value.code == "ERR_TLS_REQUIRED_SERVER_NAME"
-        assert str(info_missing.value) == \
-            '"servername" is required parameter for Server.addContext'
+        assert str(info_missing.value) == '"servername" is required parameter for Server.addContext'
     with pytest.raises(TypeError) as info3:
         server.add_context("::", {})
     assert info3.value.code == "ERR_INVALID_ARG_VALUE"  # type: ignore[attr-defined]
-    assert str(info3.value) == ("The argument 'servername' must not be an IP address. "
-                                "Received '::'")
+    assert str(info3.value) == (
+        "The argument 'servername' must not be an IP address. Received '::'"
+    )
 
 
 # -- A10: global_agent's defaults -------------------------------------------------------------
+
 
 def test_global_agent_defaults() -> None:
     """lib/https.js builds the global agent as ``Agent({keepAlive: true, scheduling:
@@ -1226,19 +1477,27 @@ def test_global_agent_defaults() -> None:
     assert (agent.default_port, agent.protocol) == (443, "https:")
     plain = https.Agent()
     assert plain.keep_alive is False and plain.options.get("timeout") is None
-    assert (plain.scheduling, plain.max_sockets, plain.max_total_sockets) == ("lifo", math.inf,
-                                                                              math.inf)
+    assert (plain.scheduling, plain.max_sockets, plain.max_total_sockets) == (
+        "lifo",
+        math.inf,
+        math.inf,
+    )
     assert (plain.max_free_sockets, plain.keep_alive_msecs, plain.max_cached_sessions) == (
-        256, 1000, 100)
+        256,
+        1000,
+        100,
+    )
     assert (plain.default_port, plain.protocol) == (443, "https:")
     assert http.global_agent.default_port == 80 and http.global_agent.protocol == "http:"
 
 
 def test_global_agent_keeps_alive_for_the_servers_hint_minus_one_second(
-        run: Any, pki: PKI, fresh_global_agent: Any) -> None:
+    run: Any, pki: PKI, fresh_global_agent: Any
+) -> None:
     """A10 probe: requests through the global agent send ``Connection: keep-alive`` and
     reuse the socket; the idle socket's timeout is min(agent timeout 5000, the server's
     ``Keep-Alive: timeout=5`` x 1000 - 1000) = 4000 ms."""
+
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end(req.headers["connection"]))
         opts = {"host": "localhost", "port": port, "ca": pki.ca}
@@ -1253,15 +1512,18 @@ def test_global_agent_keeps_alive_for_the_servers_hint_minus_one_second(
         await _ticks()
         fresh_global_agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 # -- A11: agent=False, agent=None and agent validation ------------------------------------------
 
+
 def test_http_request_agent_false(run: Any, pki: PKI) -> None:
     """test-http-request-agent.js, and the A11 probe: ``agent: False`` works (callback,
     200) and, like a plain ``Agent()`` (no keep-alive), sends ``Connection: close``;
     nothing is pooled, so no session is resumed."""
+
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end(req.headers["connection"]))
         opts = {"host": "localhost", "port": port, "ca": pki.ca}
@@ -1277,28 +1539,34 @@ def test_http_request_agent_false(run: Any, pki: PKI) -> None:
             await asyncio.sleep(0.02)
         assert reused == [False, False, False]
         await server.aclose()
+
     run(main())
 
 
 def test_http_agent_false_with_null_port(run: Any) -> None:
     """test-http-agent-false.js: ``agent: False`` with ``port: None`` does not crash and
     ends in ``'response'`` or ``'error'``, exactly once."""
+
     async def main() -> None:
         outcomes: list[str] = []
-        req = https.request({"host": "127.0.0.1", "port": None, "agent": False,
-                             "method": "GET", "path": "/"})
+        req = https.request(
+            {"host": "127.0.0.1", "port": None, "agent": False, "method": "GET", "path": "/"}
+        )
         req.on("response", lambda res: outcomes.append("response"))
         req.on("error", lambda err: outcomes.append("error"))
         req.end()
         await _closed(req)
         await asyncio.sleep(0.02)
         assert len(outcomes) == 1
+
     run(main())
 
 
-def test_http_agent_null_uses_the_default_agent(run: Any, pki: PKI,
-                                                fresh_global_agent: Any) -> None:
+def test_http_agent_null_uses_the_default_agent(
+    run: Any, pki: PKI, fresh_global_agent: Any
+) -> None:
     """test-http-agent-null.js: ``agent: None`` falls back to the global agent."""
+
     async def main() -> None:
         server, port = await _server(pki)
         req = https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": None})
@@ -1306,6 +1574,7 @@ def test_http_agent_null_uses_the_default_agent(run: Any, pki: PKI,
         assert await _body(req) == "ok"
         fresh_global_agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -1313,14 +1582,17 @@ def _named_function() -> None:
     """A function to pass where an agent is expected."""
 
 
-@pytest.mark.parametrize(("value", "received"), [
-    (True, "type bool (True)"),
-    ("agent", "type str ('agent')"),
-    ({}, "an instance of dict"),
-    (42, "type int (42)"),
-    (_named_function, "function _named_function"),
-    (object(), "an instance of object"),
-])
+@pytest.mark.parametrize(
+    ("value", "received"),
+    [
+        (True, "type bool (True)"),
+        ("agent", "type str ('agent')"),
+        ({}, "an instance of dict"),
+        (42, "type int (42)"),
+        (_named_function, "function _named_function"),
+        (object(), "an instance of object"),
+    ],
+)
 def test_http_client_reject_unexpected_agent(value: Any, received: str) -> None:
     """test-http-client-reject-unexpected-agent.js: an ``agent`` that is not Agent-like
     (True, a string, a plain object, a number, a function, a Symbol -> ``object()``) is
@@ -1328,14 +1600,16 @@ def test_http_client_reject_unexpected_agent(value: Any, received: str) -> None:
     with pytest.raises(TypeError) as info:
         https.request({"host": "localhost", "agent": value})
     assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
-    assert str(info.value) == ('The "options.agent" property must be one of Agent-like '
-                               f"Object, undefined, or false. Received {received}")
+    assert str(info.value) == (
+        'The "options.agent" property must be one of Agent-like '
+        f"Object, undefined, or false. Received {received}"
+    )
 
 
-def test_http_client_accepts_expected_agents(run: Any, pki: PKI,
-                                             fresh_global_agent: Any) -> None:
+def test_http_client_accepts_expected_agents(run: Any, pki: PKI, fresh_global_agent: Any) -> None:
     """test-http-client-reject-unexpected-agent.js, the accepted values: False, None
     (and left out) and an Agent instance all make working requests."""
+
     async def main() -> None:
         server, port = await _server(pki)
         opts = {"host": "localhost", "port": port, "ca": pki.ca}
@@ -1343,16 +1617,19 @@ def test_http_client_accepts_expected_agents(run: Any, pki: PKI,
             assert await _body(https.get({**opts, **extra})) == "ok"
         fresh_global_agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_agent_no_protocol(run: Any, pki: PKI) -> None:
     """test-http-agent-no-protocol.js: an agent whose ``protocol`` is None still works
     (the request falls back to the module's protocol)."""
+
     async def main() -> None:
         server, port = await _server(pki)
         agent = https.Agent({"ca": pki.ca})
         agent.protocol = None  # type: ignore[assignment]
         assert await _body(https.get({"host": "localhost", "port": port, "agent": agent})) == "ok"
         await server.aclose()
+
     run(main())

@@ -35,8 +35,9 @@ def _settle(fut: asyncio.Future[Any], value: Any = None) -> None:
         fut.set_result(value)
 
 
-async def _serve(pki: PKI, handler: Callable[..., Any] | None = None,
-                 **options: Any) -> tuple[https.Server, int]:
+async def _serve(
+    pki: PKI, handler: Callable[..., Any] | None = None, **options: Any
+) -> tuple[https.Server, int]:
     """An https server on 127.0.0.1 with the ``localhost`` leaf, and its port."""
     return await https_server(pki.leaf, handler, **options)
 
@@ -49,9 +50,11 @@ async def _raw_tls_server(pki: PKI, on_secure: Callable[[Any], None]) -> tuple[t
 
 def _answer_once(reply: bytes) -> Callable[[Any], None]:
     """A raw TLS connection script: on the first bytes, write ``reply`` and end."""
+
     def on_secure(sock: Any) -> None:
         sock.on("error", lambda _e: None)
         sock.once("data", lambda _d: sock.end(reply))
+
     return on_secure
 
 
@@ -81,6 +84,7 @@ async def _error_of(req: https.ClientRequest) -> Any:
 
 # -- §A7: request/get argument forms ------------------------------------------------------
 
+
 def test_https_client_get_url(run: Any, pki: PKI, monkeypatch: pytest.MonkeyPatch) -> None:
     """test-https-client-get-url: a string, a ``urllib.parse`` result (Node: ``url.parse``)
     and a ``URL`` all reach the server as ``GET /foo?bar``; verification is off through
@@ -94,6 +98,7 @@ def test_https_client_get_url(run: Any, pki: PKI, monkeypatch: pytest.MonkeyPatc
         def handler(req: Any, res: Any) -> None:
             seen.append((req.method, req.url))
             res.end("ok")
+
         server, port = await _serve(pki, handler)
         text = f"https://127.0.0.1:{port}/foo?bar"
         for form in (text, urllib.parse.urlparse(text), urllib.parse.urlsplit(text), URL(text)):
@@ -114,17 +119,21 @@ def test_https_client_get_url(run: Any, pki: PKI, monkeypatch: pytest.MonkeyPatc
 def test_https_request_arguments(run: Any, pki: PKI) -> None:
     """test-https-request-arguments: ``get(url, options, callback)``: the options' hostname
     and port win over the URL's, the URL's path stays, the callback is the third argument."""
+
     async def main() -> None:
         seen: list[tuple[str | None, str | None]] = []
 
         def handler(req: Any, res: Any) -> None:
             seen.append((req.url, req.headers.get("host")))
             res.end("done")
+
         server, port = await _serve(pki, handler)
         got = _future()
-        req = https.get("https://example.com/testpath",
-                        {"hostname": "localhost", "port": port, "ca": pki.ca, "agent": False},
-                        got.set_result)
+        req = https.get(
+            "https://example.com/testpath",
+            {"hostname": "localhost", "port": port, "ca": pki.ca, "agent": False},
+            got.set_result,
+        )
         assert (req.host, req.port, req.path) == ("localhost", port, "/testpath")
         res = await got
         assert await consumers.text(res) == "done"
@@ -136,12 +145,14 @@ def test_https_request_arguments(run: Any, pki: PKI) -> None:
         assert info.value.code == "ERR_INVALID_URL"  # type: ignore[attr-defined]
         assert str(info.value) == "Invalid URL"
         await server.aclose()
+
     run(main())
 
 
 def test_https_host_headers(run: Any, pki: PKI) -> None:
     """test-https-host-headers: every method sends ``Host: localhost:PORT``;
     ``set_host`` False, 0 or None sends none, True sends it."""
+
     async def main() -> None:
         seen: list[tuple[str | None, Any]] = []
 
@@ -149,6 +160,7 @@ def test_https_host_headers(run: Any, pki: PKI) -> None:
             seen.append((req.method, req.headers.get("host")))
             req.resume()
             res.end("ok")
+
         server, port = await _serve(pki, handler, require_host_header=False)
         base = {"host": "localhost", "port": port, "ca": pki.ca}
         for method in ("GET", "POST", "PUT", "DELETE"):
@@ -159,10 +171,19 @@ def test_https_host_headers(run: Any, pki: PKI) -> None:
             res = await https.get({**base, "set_host": set_host})
             assert await consumers.text(res) == "ok"
         host = f"localhost:{port}"
-        assert seen == [("GET", host), ("POST", host), ("PUT", host), ("DELETE", host),
-                        ("GET", None), ("GET", None), ("GET", None), ("GET", host)]
+        assert seen == [
+            ("GET", host),
+            ("POST", host),
+            ("PUT", host),
+            ("DELETE", host),
+            ("GET", None),
+            ("GET", None),
+            ("GET", None),
+            ("GET", host),
+        ]
         https.global_agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -170,12 +191,14 @@ def test_https_host_headers(run: Any, pki: PKI) -> None:
 def test_http_default_port(run: Any, pki: PKI, module: str) -> None:
     """test-http-default-port: with no ``port``, the global agent's ``default_port`` is
     used, and a port equal to the default is left out of the Host header."""
+
     async def main() -> None:
         hosts: list[Any] = []
 
         def handler(req: Any, res: Any) -> None:
             hosts.append(req.headers.get("host"))
             res.end("ok")
+
         mod: Any = https if module == "https" else http
         if module == "https":
             server: Any
@@ -196,12 +219,14 @@ def test_http_default_port(run: Any, pki: PKI, module: str) -> None:
             agent.destroy()
         assert hosts == ["localhost"]
         await server.aclose()
+
     run(main())
 
 
 def test_https_hwm(run: Any, pki: PKI) -> None:
     """test-https-hwm: ``high_water_mark`` becomes ``res.readable_high_water_mark``
     (128000, 0, and 64 KiB when not given, Node v22+'s default)."""
+
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: res.end("x" * 1000))
         for given, expected in ((128000, 128000), (0, 0), (None, 65536)):
@@ -213,6 +238,7 @@ def test_https_hwm(run: Any, pki: PKI) -> None:
             assert await consumers.text(res) == "x" * 1000
         https.global_agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -221,9 +247,11 @@ def test_https_socket_options(run: Any, pki: PKI, module: str) -> None:
     """test-https-socket-options: ``set_no_delay``, ``set_timeout`` and
     ``set_socket_keep_alive`` may be called before the request has a socket; they apply
     once it has one."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             res.end("ok")
+
         server: Any
         if module == "https":
             server, port = await _serve(pki, handler)
@@ -243,6 +271,7 @@ def test_https_socket_options(run: Any, pki: PKI, module: str) -> None:
         assert await consumers.text(res) == "ok"
         assert timeouts == []
         await server.aclose()
+
     run(main())
 
 
@@ -250,6 +279,7 @@ def test_https_socket_options(run: Any, pki: PKI, module: str) -> None:
 def test_https_socket_options_socket_comes_later(run: Any, pki: PKI, agent: Any) -> None:
     """test-https-socket-options (premise): right after ``request()`` there is no socket
     yet (Node assigns it on a later tick), with or without a pooling agent."""
+
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: res.end("ok"))
         options: dict[str, Any] = {"host": "localhost", "port": port, "ca": pki.ca}
@@ -264,19 +294,28 @@ def test_https_socket_options_socket_comes_later(run: Any, pki: PKI, agent: Any)
             https.global_agent.destroy()
             await server.aclose()
         assert socket_now is None
+
     run(main())
 
 
 def test_https_localaddress_bind_error(run: Any, pki: PKI) -> None:
     """test-https-localaddress-bind-error: an unassignable ``local_address`` gives
     ``'error'`` (``bind EADDRNOTAVAIL 1.2.3.4``, as Node prints it) and no response."""
+
     async def main() -> None:
         requests: list[Any] = []
         server, port = await _serve(pki, lambda req, res: (requests.append(req), res.end()))
         responses: list[Any] = []
-        req = https.request({"host": "localhost", "port": port, "ca": pki.ca,
-                             "local_address": "1.2.3.4", "agent": False},
-                            responses.append)
+        req = https.request(
+            {
+                "host": "localhost",
+                "port": port,
+                "ca": pki.ca,
+                "local_address": "1.2.3.4",
+                "agent": False,
+            },
+            responses.append,
+        )
         req.end()
         err = await _error_of(req)
         assert isinstance(err, OSError)
@@ -286,34 +325,47 @@ def test_https_localaddress_bind_error(run: Any, pki: PKI) -> None:
         await asyncio.sleep(0.02)
         assert responses == [] and requests == []
         await server.aclose()
+
     run(main())
 
 
 def test_https_localaddress_and_connect_localport(run: Any, pki: PKI) -> None:
     """test-https-localaddress and sequential/test-https-connect-localport: the client
     socket is bound to ``local_address`` and ``local_port``, as the server sees it."""
+
     async def main() -> None:
         peers: list[tuple[Any, Any]] = []
 
         def handler(req: Any, res: Any) -> None:
             peers.append((req.socket.remote_address, req.socket.remote_port))
             res.end("ok")
+
         server, port = await _serve(pki, handler)
         with socket.socket() as probe:  # a port that was free a moment ago
             probe.bind(("127.0.0.1", 0))
             local_port = probe.getsockname()[1]
-        res = await https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False,
-                               "local_address": "127.0.0.1", "local_port": local_port})
+        res = await https.get(
+            {
+                "host": "localhost",
+                "port": port,
+                "ca": pki.ca,
+                "agent": False,
+                "local_address": "127.0.0.1",
+                "local_port": local_port,
+            }
+        )
         assert await consumers.text(res) == "ok"
         assert (res.socket.local_address, res.socket.local_port) == ("127.0.0.1", local_port)
         assert peers == [("127.0.0.1", local_port)]
         await server.aclose()
+
     run(main())
 
 
 def test_https_byteswritten(run: Any, pki: PKI) -> None:
     """test-https-byteswritten: once the response has ended, the request's socket counts
     a positive number of bytes written."""
+
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: res.end("x" * 1024))
         req = https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
@@ -322,6 +374,7 @@ def test_https_byteswritten(run: Any, pki: PKI) -> None:
         written = req.socket.bytes_written
         assert isinstance(written, int) and written > 0
         await server.aclose()
+
     run(main())
 
 
@@ -334,16 +387,21 @@ def test_https_byteswritten(run: Any, pki: PKI) -> None:
 def test_https_eof_for_eom(run: Any, pki: PKI) -> None:
     """test-https-eof-for-eom: a body with neither Content-Length nor chunked encoding
     ends where the server closes the connection; duplicate Set-Cookie headers are kept."""
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
 
         def on_secure(sock: Any) -> None:
             def answer(_data: bytes) -> None:
-                sock.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                           b"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nhello world\n")
+                sock.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                    b"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nhello world\n"
+                )
                 loop.call_later(0.02, lambda: sock.end(b"hello world\n"))
+
             sock.on("error", lambda _e: None)
             sock.once("data", answer)
+
         server, port = await _raw_tls_server(pki, on_secure)
         res = await https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
         assert res.status_code == 200
@@ -356,12 +414,14 @@ def test_https_eof_for_eom(run: Any, pki: PKI) -> None:
         assert b"".join(chunks) == b"hello world\nhello world\n"
         assert res.complete
         await server.aclose()
+
     run(main())
 
 
 def test_https_truncate(run: Any, pki: PKI) -> None:
     """test-https-truncate: a 32 KiB + 1 body with Content-Length, paused and resumed on
     every chunk, arrives whole, and ``readable_length`` is 0 at ``'end'``."""
+
     async def main() -> None:
         body = bytes(range(256)) * 128 + b"!"
         assert len(body) == 32 * 1024 + 1
@@ -369,6 +429,7 @@ def test_https_truncate(run: Any, pki: PKI) -> None:
         def handler(req: Any, res: Any) -> None:
             res.write_head(200, {"Content-Length": str(len(body))})
             res.end(body)
+
         server, port = await _serve(pki, handler)
         res = await https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
         loop = asyncio.get_running_loop()
@@ -379,11 +440,13 @@ def test_https_truncate(run: Any, pki: PKI) -> None:
             got.append(chunk)
             res.pause()
             loop.call_later(0.001, res.resume)
+
         res.on("data", on_data)
         res.on("end", lambda: _settle(ended, res.readable_length))
         assert await ended == 0
         assert b"".join(got) == body
         await server.aclose()
+
     run(main())
 
 
@@ -391,10 +454,12 @@ def test_https_drain(run: Any, pki: PKI) -> None:
     """test-https-drain: the server echoes a POST; while the response is paused the
     request's ``write()`` eventually returns False; after resuming, ``'drain'`` follows and
     every byte written comes back."""
+
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: req.pipe(res))
-        req = https.request({"host": "localhost", "port": port, "ca": pki.ca, "agent": False,
-                             "method": "POST"})
+        req = https.request(
+            {"host": "localhost", "port": port, "ca": pki.ca, "agent": False, "method": "POST"}
+        )
         chunk = b"x" * 16384
         sent = len(chunk)
         req.write(chunk)
@@ -421,14 +486,17 @@ def test_https_drain(run: Any, pki: PKI) -> None:
         await ended
         assert sum(received) == sent
         await server.aclose()
+
     run(main(), timeout=30)
 
 
 # -- §A6: per-server / per-request HTTP options over https ---------------------------------
 
+
 def test_https_server_options_incoming_message(run: Any, pki: PKI) -> None:
     """test-https-server-options-incoming-message: the ``IncomingMessage`` option gives the
     class the server builds each request from."""
+
     class MyIncomingMessage(http.IncomingMessage):
         def user_agent(self) -> str:
             return str(self.headers.get("user-agent", "unknown"))
@@ -439,18 +507,28 @@ def test_https_server_options_incoming_message(run: Any, pki: PKI) -> None:
         def handler(req: Any, res: Any) -> None:
             seen.append(type(req))
             res.end(req.user_agent())
+
         server, port = await _serve(pki, handler, IncomingMessage=MyIncomingMessage)
-        res = await https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False,
-                               "headers": {"User-Agent": "node-test"}})
+        res = await https.get(
+            {
+                "host": "localhost",
+                "port": port,
+                "ca": pki.ca,
+                "agent": False,
+                "headers": {"User-Agent": "node-test"},
+            }
+        )
         assert await consumers.text(res) == "node-test"
         assert seen == [MyIncomingMessage]
         await server.aclose()
+
     run(main())
 
 
 def test_https_server_options_server_response(run: Any, pki: PKI) -> None:
     """test-https-server-options-server-response: the ``ServerResponse`` option gives the
     class the server builds each response from."""
+
     class MyServerResponse(http.ServerResponse):
         def status(self, code: int) -> MyServerResponse:
             self.status_code = code
@@ -462,17 +540,20 @@ def test_https_server_options_server_response(run: Any, pki: PKI) -> None:
         def handler(req: Any, res: Any) -> None:
             seen.append(type(res))
             res.status(200).end("ok")
+
         server, port = await _serve(pki, handler, ServerResponse=MyServerResponse)
         res = await https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
         assert (res.status_code, await consumers.text(res)) == (200, "ok")
         assert seen == [MyServerResponse]
         await server.aclose()
+
     run(main())
 
 
 def test_https_max_header_size_per_stream_client(run: Any, pki: PKI) -> None:
     """test-https-max-header-size-per-stream, client half: ``max_header_size`` of 4x the
     default accepts a 3x-default response header; without it: ``HPE_HEADER_OVERFLOW``."""
+
     async def main() -> None:
         big = b"a" * (DEFAULT_MAX_HEADER * 3)
         reply = b"HTTP/1.1 200 OK\r\nX-Big: " + big + b"\r\nContent-Length: 2\r\n\r\nok"
@@ -484,6 +565,7 @@ def test_https_max_header_size_per_stream_client(run: Any, pki: PKI) -> None:
         err = await _error_of(https.get(base))
         assert (err.code, str(err)) == ("HPE_HEADER_OVERFLOW", "Parse Error: Header overflow")
         await server.aclose()
+
     run(main())
 
 
@@ -491,15 +573,18 @@ def test_https_max_header_size_per_stream_server(run: Any, pki: PKI) -> None:
     """test-https-max-header-size-per-stream, server half: a server ``max_header_size`` of
     4x the default accepts a 3x-default request header; without it ``'clientError'`` is
     emitted, and with no listener the answer is Node's exact 431."""
+
     async def main() -> None:
         big = b"a" * (DEFAULT_MAX_HEADER * 3)
-        request = (b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + big +
-                   b"\r\nConnection: close\r\n\r\n")
+        request = (
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + big + b"\r\nConnection: close\r\n\r\n"
+        )
         lengths: list[int] = []
 
         def handler(req: Any, res: Any) -> None:
             lengths.append(len(req.headers["x-big"]))
             res.end("ok")
+
         roomy, port = await _serve(pki, handler, max_header_size=DEFAULT_MAX_HEADER * 4)
         reply = await _raw_request(pki, port, request)
         assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b"\r\n\r\nok")
@@ -514,12 +599,14 @@ def test_https_max_header_size_per_stream_server(run: Any, pki: PKI) -> None:
         def on_client_error(err: Any, sock: Any) -> None:
             client_errors.append(err)
             sock.destroy()
+
         strict.on("clientError", on_client_error)
         await _raw_request(pki, port, request)
         assert len(client_errors) >= 1
         assert client_errors[0].code == "HPE_HEADER_OVERFLOW"
         assert lengths == [len(big)]  # the handler never saw the oversized ones
         await strict.aclose()
+
     run(main())
 
 
@@ -527,6 +614,7 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
     """test-https-insecure-parse-per-stream: ``insecure_http_parser`` per request and per
     server lets a ``\\x08`` in a header value through; without it the client errors with
     ``HPE_INVALID_HEADER_TOKEN`` and the server answers 400; a non-boolean is refused."""
+
     async def main() -> None:
         reply = b"HTTP/1.1 200 OK\r\nFoo: bar\x08baz\r\nContent-Length: 2\r\n\r\nok"
         raw, port = await _raw_tls_server(pki, _answer_once(reply))
@@ -535,16 +623,21 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
         assert res.headers["foo"] == "bar\x08baz"
         assert await consumers.text(res) == "ok"
         err = await _error_of(https.get(base))
-        assert (err.code, str(err)) == ("HPE_INVALID_HEADER_TOKEN",
-                                        "Parse Error: Invalid header value char")
+        assert (err.code, str(err)) == (
+            "HPE_INVALID_HEADER_TOKEN",
+            "Parse Error: Invalid header value char",
+        )
         await raw.aclose()
 
-        request = b"GET / HTTP/1.1\r\nHost: localhost\r\nFoo: bar\x08baz\r\nConnection: close\r\n\r\n"
+        request = (
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nFoo: bar\x08baz\r\nConnection: close\r\n\r\n"
+        )
         values: list[str] = []
 
         def handler(req: Any, res: Any) -> None:
             values.append(req.headers["foo"])
             res.end("ok")
+
         lenient, port = await _serve(pki, handler, insecure_http_parser=True)
         reply = await _raw_request(pki, port, request)
         assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b"ok")
@@ -557,6 +650,7 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
         def on_client_error(err: Any, sock: Any) -> None:
             client_errors.append(err.code)
             sock.end(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+
         strict.on("clientError", on_client_error)
         reply = await _raw_request(pki, port, request)
         assert reply == b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
@@ -564,8 +658,10 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
         assert values == ["bar\x08baz"]
         await strict.aclose()
 
-        message = ('The "options.insecureHTTPParser" property must be of type boolean. '
-                   "Received type int (0)")
+        message = (
+            'The "options.insecureHTTPParser" property must be of type boolean. '
+            "Received type int (0)"
+        )
         with pytest.raises(TypeError) as info:
             https.request({"host": "localhost", "insecure_http_parser": 0})
         assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
@@ -573,6 +669,7 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
         with pytest.raises(TypeError) as info2:
             https.create_server({**pki.leaf.server_options(), "insecureHTTPParser": 0})
         assert str(info2.value) == message
+
     run(main())
 
 
@@ -580,6 +677,7 @@ def test_https_max_headers_count(run: Any, pki: PKI) -> None:
     """test-https-max-headers-count: ``server.max_headers_count`` of 50, 1500 and 0 gives
     50, all (102) and all request headers; ``req.max_headers_count`` on the client does the
     same for the response's 104 (20, all, all)."""
+
     async def main() -> None:
         custom = {f"X-Foo{i}": "bar" for i in range(100)}
         counts: list[int] = []
@@ -588,6 +686,7 @@ def test_https_max_headers_count(run: Any, pki: PKI) -> None:
             counts.append(len(req.headers))
             res.write_head(200, custom)
             res.end()
+
         server, port = await _serve(pki, handler)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
         base = {"host": "localhost", "port": port, "agent": agent, "headers": custom}
@@ -608,6 +707,7 @@ def test_https_max_headers_count(run: Any, pki: PKI) -> None:
         assert got == [(20, 104), (104, 104), (104, 104)]
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
@@ -621,12 +721,14 @@ async def _pipeline_past_the_limit(pki: PKI) -> tuple[bytes, list[Any], list[Any
     def handler(req: Any, res: Any) -> None:
         handled.append(req.url)
         res.end("ok")
+
     server, port = await _serve(pki, handler)
     server.max_requests_per_socket = 1
     server.on("dropRequest", lambda req, sock: dropped.append((req, sock)))
     server.on("secureConnection", connections.append)
-    reply = await _raw_request(pki, port, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
-                                          b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+    reply = await _raw_request(
+        pki, port, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     await asyncio.sleep(0.02)
     await server.aclose()
     return reply, handled, dropped, connections
@@ -636,6 +738,7 @@ def test_https_keep_alive_drop_requests(run: Any, pki: PKI) -> None:
     """test-https-keep-alive-drop-requests: with ``max_requests_per_socket = 1`` a second
     pipelined request emits ``'dropRequest'`` (IncomingMessage, the TLS socket); the
     handler runs once, its response says ``Connection: close`` and the socket closes."""
+
     async def main() -> None:
         reply, handled, dropped, connections = await _pipeline_past_the_limit(pki)
         assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
@@ -647,12 +750,14 @@ def test_https_keep_alive_drop_requests(run: Any, pki: PKI) -> None:
         assert isinstance(req, http.IncomingMessage) and req.url == "/b"
         assert sock is connections[0] and isinstance(sock, tls.TLSSocket)
         assert sock.destroyed
+
     run(main())
 
 
 def test_https_keep_alive_drop_requests_get_503(run: Any, pki: PKI) -> None:
     """test-https-keep-alive-drop-requests (the probe): the dropped request is answered
     ``503 Service Unavailable`` with ``Connection: close`` after the first response."""
+
     async def main() -> None:
         reply, *_ = await _pipeline_past_the_limit(pki)
         _, _, second = reply.partition(b"\r\n\r\nok")
@@ -661,25 +766,29 @@ def test_https_keep_alive_drop_requests_get_503(run: Any, pki: PKI) -> None:
         assert lines[0] == b"HTTP/1.1 503 Service Unavailable"
         assert b"Connection: close" in lines and b"Transfer-Encoding: chunked" in lines
         assert body == b"0\r\n\r\n"
+
     run(main())
 
 
 def test_https_unix_socket_listen_on_a_path(run: Any, pki: PKI) -> None:
     """test-https-unix-socket-self-signed, server half: ``server.listen(path)`` serves
     https on a Unix socket, and ``address()`` is the path, as in Node."""
+
     async def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "https.sock")
-            server = https.create_server(pki.self_signed.server_options(),
-                                         lambda req, res: res.end("hello"))
+            server = https.create_server(
+                pki.self_signed.server_options(), lambda req, res: res.end("hello")
+            )
             server.listen(path)
             await events.once(server, "listening")
             assert server.address() == path
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
-            reader, writer = await asyncio.open_unix_connection(path, ssl=ctx,
-                                                                server_hostname="localhost")
+            reader, writer = await asyncio.open_unix_connection(
+                path, ssl=ctx, server_hostname="localhost"
+            )
             writer.write(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             reply = await asyncio.wait_for(reader.read(), 5)
             writer.close()
@@ -691,24 +800,34 @@ def test_https_unix_socket_listen_on_a_path(run: Any, pki: PKI) -> None:
             assert str(err) == f"listen EADDRINUSE: address already in use {path}"
             await server.aclose()
             assert not os.path.exists(path)  # Node unlinks the socket file on close
+
     run(main())
 
 
 def test_https_unix_socket_self_signed(run: Any, pki: PKI) -> None:
     """test-https-unix-socket-self-signed: ``https.get({socket_path,
     reject_unauthorized: False})`` reaches a server listening on that path."""
+
     async def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "https.sock")
-            server = https.create_server(pki.self_signed.server_options(),
-                                         lambda req, res: res.end(f"hello {req.url}"))
+            server = https.create_server(
+                pki.self_signed.server_options(), lambda req, res: res.end(f"hello {req.url}")
+            )
             server.listen(path)
             await events.once(server, "listening")
             try:
-                res = await https.get({"socket_path": path, "path": "/x",
-                                       "reject_unauthorized": False, "agent": False})
+                res = await https.get(
+                    {
+                        "socket_path": path,
+                        "path": "/x",
+                        "reject_unauthorized": False,
+                        "agent": False,
+                    }
+                )
                 assert await consumers.text(res) == "hello /x"
                 assert res.socket.authorization_error == "DEPTH_ZERO_SELF_SIGNED_CERT"
             finally:
                 await server.aclose()
+
     run(main())

@@ -57,12 +57,12 @@ async def _http_server(handler: Any = None, **options: Any) -> tuple[Any, int]:
 
 async def _tls_raw(pki: PKI, port: int) -> RawClient:
     """A raw HTTP/1 peer over TLS (Python's own ssl, independent of the library)."""
-    return await RawClient.connect(port, ssl=ssl.create_default_context(cadata=pki.ca),
-                                  server_hostname="localhost")
+    return await RawClient.connect(
+        port, ssl=ssl.create_default_context(cadata=pki.ca), server_hostname="localhost"
+    )
 
 
-async def _server_for(proto: str, pki: PKI, handler: Any = None, **options: Any
-                      ) -> tuple[Any, int]:
+async def _server_for(proto: str, pki: PKI, handler: Any = None, **options: Any) -> tuple[Any, int]:
     if proto == "https":
         return await _https_server(pki, handler, **options)
     return await _http_server(handler, **options)
@@ -85,6 +85,7 @@ async def _read_until_closed(client: RawClient, timeout: float = 5) -> bytes:
             if not data:
                 return
             chunks.append(data)
+
     await asyncio.wait_for(read(), timeout)
     return b"".join(chunks)
 
@@ -104,20 +105,23 @@ def _later(fut: asyncio.Future[Any], value: Any = None) -> None:
 
 # -- §A4: server timeouts, https ------------------------------------------------------------
 
-def test_https_server_headers_and_request_timeout_defaults_and_writable(run: Any,
-                                                                       pki: PKI) -> None:
+
+def test_https_server_headers_and_request_timeout_defaults_and_writable(run: Any, pki: PKI) -> None:
     """test-https-server-headers-timeout.js, test-https-server-request-timeout.js:
     ``headers_timeout`` is 60000 and ``request_timeout`` 300000 by default on an
     https.Server, both are writable, and what is written is what the server enforces."""
+
     async def main() -> None:
         defaults = https.create_server(pki.leaf.server_options())
         assert (defaults.headers_timeout, defaults.request_timeout) == (60000, 300000)
-        both = https.create_server({**pki.leaf.server_options(), "headers_timeout": 1000,
-                                    "request_timeout": 2000})
+        both = https.create_server(
+            {**pki.leaf.server_options(), "headers_timeout": 1000, "request_timeout": 2000}
+        )
         assert (both.headers_timeout, both.request_timeout) == (1000, 2000)
         handled: list[str] = []
-        server, port = await _https_server(pki, lambda req, res: handled.append(req.url),
-                                           connections_checking_interval=50)
+        server, port = await _https_server(
+            pki, lambda req, res: handled.append(req.url), connections_checking_interval=50
+        )
         server.headers_timeout = 200
         server.request_timeout = 400
         assert (server.headers_timeout, server.request_timeout) == (200, 400)
@@ -130,12 +134,14 @@ def test_https_server_headers_and_request_timeout_defaults_and_writable(run: Any
         assert handled == []
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_https_set_timeout_server_fires_for_an_unanswered_request(run: Any, pki: PKI) -> None:
     """test-https-set-timeout-server.js (serverTimeout): ``server.set_timeout(50, cb)``
     returns the server and ``cb(socket)`` fires for a request that gets no reply."""
+
     async def main() -> None:
         server, port = await _https_server(pki, lambda req, res: None)
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -148,22 +154,25 @@ def test_https_set_timeout_server_fires_for_an_unanswered_request(run: Any, pki:
         sock.destroy()
         await _closed(req)
         await server.aclose()
+
     run(main())
 
 
-def test_https_set_timeout_server_request_timeout_while_body_incomplete(run: Any,
-                                                                        pki: PKI) -> None:
+def test_https_set_timeout_server_request_timeout_while_body_incomplete(run: Any, pki: PKI) -> None:
     """test-https-set-timeout-server.js (serverRequestTimeout): ``req.set_timeout(50, cb)``
     returns the IncomingMessage and fires while its body is still incomplete."""
+
     async def main() -> None:
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         returned: list[Any] = []
 
         def handler(req: Any, res: Any) -> None:
             returned.append(req.set_timeout(50, lambda *a: _later(fired, req)) is req)
+
         server, port = await _https_server(pki, handler)
-        req = https.request({"host": "localhost", "port": port, "ca": pki.ca, "agent": False,
-                             "method": "POST"})
+        req = https.request(
+            {"host": "localhost", "port": port, "ca": pki.ca, "agent": False, "method": "POST"}
+        )
         req.on("error", lambda _e: None)
         req.write("Hello")  # the request stays in progress
         incoming = await asyncio.wait_for(fired, 3)
@@ -171,18 +180,21 @@ def test_https_set_timeout_server_request_timeout_while_body_incomplete(run: Any
         incoming.socket.destroy()
         await _closed(req)
         await server.aclose()
+
     run(main())
 
 
 def test_https_set_timeout_server_response_timeout(run: Any, pki: PKI) -> None:
     """test-https-set-timeout-server.js (serverResponseTimeout): ``res.set_timeout(50, cb)``
     returns the ServerResponse and fires."""
+
     async def main() -> None:
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         returned: list[Any] = []
 
         def handler(req: Any, res: Any) -> None:
             returned.append(res.set_timeout(50, lambda *a: _later(fired, res)) is res)
+
         server, port = await _https_server(pki, handler)
         req = https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
         req.on("error", lambda _e: None)
@@ -191,6 +203,7 @@ def test_https_set_timeout_server_response_timeout(run: Any, pki: PKI) -> None:
         res.socket.destroy()
         await _closed(req)
         await server.aclose()
+
     run(main())
 
 
@@ -198,6 +211,7 @@ def test_https_set_timeout_server_request_not_timed_out_after_end(run: Any, pki:
     """test-https-set-timeout-server.js (serverRequestNotTimeoutAfterEnd): once the
     request has fully arrived, ``req.set_timeout``'s callback does not fire; the response
     and the server still get ``'timeout'``."""
+
     async def main() -> None:
         seen: list[str] = []
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -205,12 +219,14 @@ def test_https_set_timeout_server_request_not_timed_out_after_end(run: Any, pki:
         def handler(req: Any, res: Any) -> None:
             req.set_timeout(50, lambda *a: seen.append("req"))
             res.on("timeout", lambda sock: seen.append("res"))
+
         server, port = await _https_server(pki, handler)
 
         def on_server_timeout(sock: Any) -> None:
             seen.append("server")
             sock.destroy()
             _later(fired)
+
         server.on("timeout", on_server_timeout)
         req = https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
         req.on("error", lambda _e: None)
@@ -218,6 +234,7 @@ def test_https_set_timeout_server_request_not_timed_out_after_end(run: Any, pki:
         assert seen == ["res", "server"]
         await _closed(req)
         await server.aclose()
+
     run(main())
 
 
@@ -225,6 +242,7 @@ def test_https_set_timeout_server_response_timeout_with_pipeline(run: Any, pki: 
     """test-https-set-timeout-server.js (serverResponseTimeoutWithPipeline): with three
     pipelined requests where only ``/1`` is answered, ``res.set_timeout`` fires for the
     response now in line, ``/2``, and for no other."""
+
     async def main() -> None:
         caught: list[str] = []
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -233,21 +251,26 @@ def test_https_set_timeout_server_response_timeout_with_pipeline(run: Any, pki: 
             res.set_timeout(50, lambda *a: caught.append(req.url))
             if req.url == "/1":
                 res.end()
+
         server, port = await _https_server(pki, handler)
 
         def on_server_timeout(sock: Any) -> None:
             sock.destroy()
             _later(fired)
+
         server.on("timeout", on_server_timeout)
         client = await _tls_raw(pki, port)
-        await client.send(b"GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
-                          b"GET /2 HTTP/1.1\r\nHost: localhost\r\n\r\n"
-                          b"GET /3 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        await client.send(
+            b"GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"GET /2 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"GET /3 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
         await asyncio.wait_for(fired, 3)
         assert caught == ["/2"]
         assert (await _read_until_closed(client)).startswith(b"HTTP/1.1 200 OK\r\n")
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -257,6 +280,7 @@ def test_https_set_timeout_server_idle_keep_alive(run: Any, pki: PKI) -> None:
     the response's. (Node v20 probe: with ``keep_alive_timeout`` 0 the server's own
     timeout runs on the idle socket; with one set, the server's ``'timeout'`` fires once
     it (plus Node's one second of grace) runs out.)"""
+
     async def main() -> None:
         seen: list[str] = []
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -265,12 +289,14 @@ def test_https_set_timeout_server_idle_keep_alive(run: Any, pki: PKI) -> None:
             req.on("timeout", lambda *a: seen.append("req"))
             res.on("timeout", lambda *a: seen.append("res"))
             res.end()
+
         server, port = await _https_server(pki, handler, keep_alive_timeout=0)
 
         def on_server_timeout(sock: Any) -> None:
             seen.append("server")
             sock.destroy()
             _later(fired)
+
         server.set_timeout(50, on_server_timeout)
         client = await _tls_raw(pki, port)
         await client.send(b"GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -279,20 +305,22 @@ def test_https_set_timeout_server_idle_keep_alive(run: Any, pki: PKI) -> None:
         assert seen == ["server"]
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_https_set_timeout_server_idle_keep_alive_timeout_emits_server_timeout(
-        run: Any, pki: PKI) -> None:
+    run: Any, pki: PKI
+) -> None:
     """test-https-set-timeout-server.js (idleTimeout), with a keep-alive timeout set: when
     the idle keep-alive timer runs out, Node's socket timeout handler runs, so a server
     ``'timeout'`` listener is called with the idle socket (Node v20 probe:
     ``keepAliveTimeout`` 50 fired the server's ``'timeout'`` after about 1050 ms)."""
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         fired: asyncio.Future[Any] = loop.create_future()
-        server, port = await _https_server(pki, lambda req, res: res.end(),
-                                           keep_alive_timeout=50)
+        server, port = await _https_server(pki, lambda req, res: res.end(), keep_alive_timeout=50)
         server.set_timeout(500, lambda sock: _later(fired, sock))
         client = await _tls_raw(pki, port)
         await client.send(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -304,6 +332,7 @@ def test_https_set_timeout_server_idle_keep_alive_timeout_emits_server_timeout(
         sock.destroy()
         client.close()
         await server.aclose()
+
     run(main(), timeout=10)
 
 
@@ -313,6 +342,7 @@ def test_https_set_timeout_server_fast_timeout(run: Any, pki: PKI) -> None:
     once) never gets a ``'timeout'`` of its own. (``keep_alive_timeout`` 0 keeps the
     1 ms timeout on the socket after the response; with the default the callback comes
     after 5 s + 1 s, in Node v20 as here.)"""
+
     async def main() -> None:
         seen: list[str] = []
         loop = asyncio.get_running_loop()
@@ -323,6 +353,7 @@ def test_https_set_timeout_server_fast_timeout(run: Any, pki: PKI) -> None:
             req.on("timeout", lambda *a: seen.append("req timeout"))
             res.end()
             _later(handled)
+
         server, port = await _https_server(pki, handler, keep_alive_timeout=0)
         assert server.set_timeout(1, lambda sock: _later(timed_out, sock)) is server
         client = await _tls_raw(pki, port)
@@ -333,14 +364,15 @@ def test_https_set_timeout_server_fast_timeout(run: Any, pki: PKI) -> None:
         sock.destroy()
         client.close()
         await server.aclose()
+
     run(main())
 
 
-def test_https_set_timeout_server_idle_timeout_without_request_listener(run: Any,
-                                                                         pki: PKI) -> None:
+def test_https_set_timeout_server_idle_timeout_without_request_listener(run: Any, pki: PKI) -> None:
     """test-https-set-timeout-server.js (idleTimeout, as in v23): a server with no
     ``'request'`` listener leaves the request unanswered; ``set_timeout(50, cb)``
     returns the server and ``cb`` gets the socket."""
+
     async def main() -> None:
         server, port = await _https_server(pki)
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -352,6 +384,7 @@ def test_https_set_timeout_server_idle_timeout_without_request_listener(run: Any
         assert await _read_until_closed(client) == b""
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -359,6 +392,7 @@ def test_https_timeout_server_handshake_timeout(run: Any, pki: PKI) -> None:
     """test-https-timeout-server.js: with ``handshake_timeout`` 50, a TCP client that
     never sends a ClientHello gets ``'clientError'`` with ``ERR_TLS_HANDSHAKE_TIMEOUT``
     (``TLS handshake timeout``) on a connection that never became secure."""
+
     async def main() -> None:
         server, port = await _https_server(pki, handshake_timeout=50)
         secure: list[Any] = []
@@ -375,12 +409,14 @@ def test_https_timeout_server_handshake_timeout(run: Any, pki: PKI) -> None:
         assert await client.read_all() == b""
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_https_timeout_server_2_tls_socket_set_timeout(run: Any, pki: PKI) -> None:
     """test-https-timeout-server-2.js: in ``'secureConnection'``,
     ``tls_socket.set_timeout(50, cb)`` returns the TLSSocket and the callback fires."""
+
     async def main() -> None:
         server, port = await _https_server(pki)
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -388,6 +424,7 @@ def test_https_timeout_server_2_tls_socket_set_timeout(run: Any, pki: PKI) -> No
 
         def on_secure(sock: Any) -> None:
             returned.append(sock.set_timeout(50, lambda: (sock.destroy(), _later(fired))) is sock)
+
         server.prepend_listener("secureConnection", on_secure)
         client = await _tls_raw(pki, port)
         await asyncio.wait_for(fired, 3)
@@ -395,17 +432,20 @@ def test_https_timeout_server_2_tls_socket_set_timeout(run: Any, pki: PKI) -> No
         assert await _read_until_closed(client) == b""
         client.close()
         await server.aclose()
+
     run(main())
 
 
 @pytest.mark.parametrize("proto", ["https", "http"])
 @pytest.mark.parametrize("answer", [True, False], ids=["end", "no-end"])
-def test_server_keep_alive_timeout_with_pipeline(run: Any, pki: PKI, answer: bool,
-                                                 proto: str) -> None:
+def test_server_keep_alive_timeout_with_pipeline(
+    run: Any, pki: PKI, answer: bool, proto: str
+) -> None:
     """sequential/test-https-server-keep-alive-timeout.js (and its http twin
     test-http-server-keep-alive-timeout.js): ``keep_alive_timeout`` 50 with three
     pipelined requests, answered or not: all three reach the handler and the server's
     ``set_timeout(500)`` callback eventually fires."""
+
     async def main() -> None:
         urls: list[str] = []
         fired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -414,23 +454,28 @@ def test_server_keep_alive_timeout_with_pipeline(run: Any, pki: PKI, answer: boo
             urls.append(req.url)
             if answer:
                 res.end()
+
         server, port = await _server_for(proto, pki, handler)
         server.set_timeout(500, lambda sock: (sock.destroy(), _later(fired)))
         server.keep_alive_timeout = 50
         client = await _raw_for(proto, pki, port)
-        await client.send(b"GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
-                          b"GET /2 HTTP/1.1\r\nHost: localhost\r\n\r\n"
-                          b"GET /3 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        await client.send(
+            b"GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"GET /2 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"GET /3 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
         await asyncio.wait_for(fired, 5)
         assert urls == ["/1", "/2", "/3"]
         data = await _read_until_closed(client)
         assert data.count(b"HTTP/1.1 200 OK") == (3 if answer else 0)
         client.close()
         await server.aclose()
+
     run(main(), timeout=10)
 
 
 # -- §A4: http server timeouts (inherited by https.Server) ----------------------------------
+
 
 def test_http_server_timeouts_validation_both_options() -> None:
     """test-http-server-timeouts-validation.js: passing both options sets both, on http
@@ -440,8 +485,10 @@ def test_http_server_timeouts_validation_both_options() -> None:
     with pytest.raises(ValueError) as info:
         https.create_server({"headers_timeout": 10000, "request_timeout": 1000})
     assert info.value.code == "ERR_OUT_OF_RANGE"  # type: ignore[attr-defined]
-    assert str(info.value) == ('The value of "headersTimeout" is out of range. '
-                               "It must be <= requestTimeout. Received 10000")
+    assert str(info.value) == (
+        'The value of "headersTimeout" is out of range. '
+        "It must be <= requestTimeout. Received 10000"
+    )
 
 
 @pytest.mark.parametrize("script", ["delayed", "interrupted"])
@@ -450,12 +497,16 @@ def test_http_server_headers_timeout_408(run: Any, script: str) -> None:
     headers not complete within ``headers_timeout`` (the client waits before sending
     anything, or stops half-way) get exactly Node's 408 bytes and the connection is
     closed; no ``'timeout'`` event fires and the handler is never called."""
+
     async def main() -> None:
         calls: list[Any] = []
-        server, port = await _http_server(lambda req, res: calls.append(req),
-                                          headers_timeout=300, request_timeout=0,
-                                          keep_alive_timeout=0,
-                                          connections_checking_interval=75)
+        server, port = await _http_server(
+            lambda req, res: calls.append(req),
+            headers_timeout=300,
+            request_timeout=0,
+            keep_alive_timeout=0,
+            connections_checking_interval=75,
+        )
         assert server.headers_timeout == 300
         server.on("timeout", lambda sock: calls.append("timeout"))
         loop = asyncio.get_running_loop()
@@ -464,14 +515,18 @@ def test_http_server_headers_timeout_408(run: Any, script: str) -> None:
         if script == "interrupted":
             await client.send(b"POST / HTTP/1.1\r\nContent-Length: 20\r\n")
         else:
-            loop.call_later(0.8, client.writer.write,
-                            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n"
-                            b"Connection: close\r\n\r\n12345678901234567890\r\n\r\n")
+            loop.call_later(
+                0.8,
+                client.writer.write,
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n"
+                b"Connection: close\r\n\r\n12345678901234567890\r\n\r\n",
+            )
         assert await client.read_all() == TIMEOUT_408
         assert 0.25 < loop.time() - start < 2
         assert calls == []
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -480,11 +535,15 @@ def test_http_server_headers_timeout_on_second_request(run: Any, pipelined: bool
     """test-http-server-headers-timeout-keepalive.js and -pipelining.js: a first request
     completed in time is answered 200 with keep-alive; a second one on the same socket
     whose headers stall past ``headers_timeout`` gets the 408 and the close."""
+
     async def main() -> None:
-        server, port = await _http_server(lambda req, res: res.end("ok"),
-                                          headers_timeout=300, request_timeout=0,
-                                          keep_alive_timeout=5000,
-                                          connections_checking_interval=75)
+        server, port = await _http_server(
+            lambda req, res: res.end("ok"),
+            headers_timeout=300,
+            request_timeout=0,
+            keep_alive_timeout=5000,
+            connections_checking_interval=75,
+        )
         client = await RawClient.connect(port)
         first = b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
         second = b"GET /2 HTTP/1.1\r\nHost: x\r\n"
@@ -500,15 +559,23 @@ def test_http_server_headers_timeout_on_second_request(run: Any, pipelined: bool
         assert 0.25 < loop.time() - start < 2
         client.close()
         await server.aclose()
+
     run(main())
 
 
 _REQUEST_SCRIPTS = {
     # name: (parts sent at once, does the handler get the request?)
-    "delayed-body": ([b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n"
-                      b"Connection: close\r\n\r\n"], True),
-    "interrupted-body": ([b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n"
-                          b"Connection: close\r\n\r\n1234567890"], True),
+    "delayed-body": (
+        [b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"],
+        True,
+    ),
+    "interrupted-body": (
+        [
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n"
+            b"Connection: close\r\n\r\n1234567890"
+        ],
+        True,
+    ),
     "delayed-headers": ([], False),
     "interrupted-headers": ([b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le"], False),
 }
@@ -530,6 +597,7 @@ def test_http_server_request_timeout_408(run: Any, name: str) -> None:
             body: list[bytes] = []
             req.on("data", body.append)
             req.on("end", lambda: res.end(b"".join(body)))
+
         server, port = await _http_server(handler, connections_checking_interval=75)
         assert server.request_timeout == 300000
         server.request_timeout = 400
@@ -545,6 +613,7 @@ def test_http_server_request_timeout_408(run: Any, name: str) -> None:
         assert calls == (["/"] if handled else [])
         client.close()
         await server.aclose()
+
     run(main())
 
 
@@ -553,12 +622,15 @@ def test_http_server_request_timeout_on_second_request(run: Any, pipelined: bool
     """test-http-server-request-timeout-keepalive.js and -pipelining.js: the first
     request is answered with keep-alive; a second one whose body never completes gets
     the 408 once ``request_timeout`` has passed since it began."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             req.resume()
             req.on("end", lambda: res.end("ok"))
-        server, port = await _http_server(handler, headers_timeout=400, request_timeout=400,
-                                          connections_checking_interval=75)
+
+        server, port = await _http_server(
+            handler, headers_timeout=400, request_timeout=400, connections_checking_interval=75
+        )
         client = await RawClient.connect(port)
         first = b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
         second = b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n12345"
@@ -578,24 +650,30 @@ def test_http_server_request_timeout_on_second_request(run: Any, pipelined: bool
         assert 0.3 < loop.time() - start < 2
         client.close()
         await server.aclose()
+
     run(main())
 
 
 def test_http_server_request_timeout_does_not_apply_after_upgrade(run: Any) -> None:
     """test-http-server-request-timeout-upgrade.js: after ``'upgrade'`` the request
     timeout no longer applies: bytes sent after twice the timeout are still echoed."""
+
     async def main() -> None:
-        server, port = await _http_server(headers_timeout=200, request_timeout=200,
-                                          connections_checking_interval=50)
+        server, port = await _http_server(
+            headers_timeout=200, request_timeout=200, connections_checking_interval=50
+        )
 
         def on_upgrade(req: Any, sock: Any, head: bytes) -> None:
-            sock.write(b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\n"
-                       b"Upgrade: test\r\n\r\n")
+            sock.write(
+                b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: test\r\n\r\n"
+            )
             sock.on("data", sock.write)
+
         server.on("upgrade", on_upgrade)
         client = await RawClient.connect(port)
-        await client.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\n"
-                          b"Upgrade: test\r\n\r\n")
+        await client.send(
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: test\r\n\r\n"
+        )
         head = await asyncio.wait_for(client.reader.readuntil(b"\r\n\r\n"), 3)
         assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
         await asyncio.sleep(0.45)
@@ -604,10 +682,12 @@ def test_http_server_request_timeout_does_not_apply_after_upgrade(run: Any) -> N
         client.close()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
 # -- §A4: keep-alive headers and max_requests_per_socket ------------------------------------
+
 
 def _date_free(resp: bytes) -> bytes:
     head, sep, body = resp.partition(b"\r\n\r\n")
@@ -626,19 +706,23 @@ async def _one_response(port: int, raw: bytes = b"GET / HTTP/1.1\r\nHost: x\r\n\
 def test_http_keep_alive_timeout_header_in_whole_seconds(run: Any) -> None:
     """test-http-keep-alive-timeout.js: ``keep_alive_timeout`` 12010 gives
     ``Keep-Alive: timeout=12`` (whole seconds, rounded down); bytes as Node v20's."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: res.end("x"))
         server.keep_alive_timeout = 12010
         assert await _one_response(port) == (
             b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=12\r\n"
-            b"Content-Length: 1\r\n\r\nx")
+            b"Content-Length: 1\r\n\r\nx"
+        )
         await server.aclose()
+
     run(main())
 
 
 def test_http_keep_alive_timeout_custom_header_kept(run: Any) -> None:
     """test-http-keep-alive-timeout-custom.js: a ``Keep-Alive: timeout=50`` set by the
     user is sent as is, and the server adds none of its own (bytes as Node v20's)."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             if req.url == "/set":
@@ -647,14 +731,18 @@ def test_http_keep_alive_timeout_custom_header_kept(run: Any) -> None:
             else:
                 res.write_head(200, {"Keep-Alive": "timeout=50"})
                 res.end("x")
+
         server, port = await _http_server(handler)
         assert await _one_response(port, b"GET /set HTTP/1.1\r\nHost: x\r\n\r\n") == (
             b"HTTP/1.1 200 OK\r\nKeep-Alive: timeout=50\r\nConnection: keep-alive\r\n"
-            b"Content-Length: 1\r\n\r\nx")
+            b"Content-Length: 1\r\n\r\nx"
+        )
         assert await _one_response(port, b"GET /head HTTP/1.1\r\nHost: x\r\n\r\n") == (
             b"HTTP/1.1 200 OK\r\nKeep-Alive: timeout=50\r\nConnection: keep-alive\r\n"
-            b"Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n")
+            b"Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"
+        )
         await server.aclose()
+
     run(main())
 
 
@@ -663,6 +751,7 @@ def test_http_server_keep_alive_defaults(run: Any, pki: PKI) -> None:
     and ``Keep-Alive: timeout=5`` by default (http and https alike) and there is no
     request limit per socket (http: 0; Node's https.Server leaves it undefined, which
     is just as unlimited)."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: res.end("x"))
         assert server.max_requests_per_socket == 0 and server.keep_alive_timeout == 5000
@@ -677,6 +766,7 @@ def test_http_server_keep_alive_defaults(run: Any, pki: PKI) -> None:
         assert b"\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n" in tresp
         client.close()
         await tserver.aclose()
+
     run(main())
 
 
@@ -685,6 +775,7 @@ def test_http_keep_alive_max_requests(run: Any) -> None:
     carry ``Keep-Alive: timeout=65, max=3``; the third on a socket carries
     ``Connection: close`` and no Keep-Alive header, and the server ends the socket;
     another socket's count is its own."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             body: list[bytes] = []
@@ -696,13 +787,17 @@ def test_http_keep_alive_max_requests(run: Any) -> None:
                 res.write_head(200, {"Content-Type": "text/plain"})
                 res.write("Hello World!")
                 res.end()
+
             req.on("end", done)
+
         server, port = await _http_server(handler)
         server.keep_alive_timeout = 65 * 1000
         server.max_requests_per_socket = 3
         get = b"GET / HTTP/1.1\r\nConnection: keep-alive\r\nHost: localhost\r\n\r\n"
-        post = (b"POST / HTTP/1.1\r\nConnection: keep-alive\r\nContent-Type: text/plain\r\n"
-                b"Host: localhost\r\nContent-Length: 18\r\n\r\nThis is my request")
+        post = (
+            b"POST / HTTP/1.1\r\nConnection: keep-alive\r\nContent-Type: text/plain\r\n"
+            b"Host: localhost\r\nContent-Length: 18\r\n\r\nThis is my request"
+        )
         first, other = await RawClient.connect(port), await RawClient.connect(port)
         for sock in (first, other):
             for raw in (get, post):
@@ -719,6 +814,7 @@ def test_http_keep_alive_max_requests(run: Any) -> None:
         first.close()
         other.close()
         await server.aclose()
+
     run(main())
 
 
@@ -729,26 +825,31 @@ def test_https_timeout_client(run: Any, pki: PKI) -> None:
     """test-https-timeout.js: against an https server that never replies,
     ``req.set_timeout(10)`` emits ``'timeout'``; ``req.destroy()`` then gives
     ``'error'`` ECONNRESET ``socket hang up`` and ``'close'``."""
+
     async def main() -> None:
         server, port = await _https_server(pki, lambda req, res: None)
         order: list[str] = []
-        req = https.request({"host": "localhost", "port": port, "ca": pki.ca,
-                             "agent": False, "method": "GET"})
+        req = https.request(
+            {"host": "localhost", "port": port, "ca": pki.ca, "agent": False, "method": "GET"}
+        )
         assert req.set_timeout(10) is req
         req.on("timeout", lambda: (order.append("timeout"), req.destroy()))
-        req.on("error", lambda e: order.append(
-            f"{e.code}:{e}:{isinstance(e, ConnectionResetError)}"))
+        req.on(
+            "error", lambda e: order.append(f"{e.code}:{e}:{isinstance(e, ConnectionResetError)}")
+        )
         req.end()
         await asyncio.wait_for(_closed(req), 3)
         assert order == ["timeout", "ECONNRESET:socket hang up:True"]
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
 def test_http_client_timeout_destroy_in_callback(run: Any) -> None:
     """test-http-client-timeout.js: ``req.set_timeout(1, cb)`` returns the request;
     ``cb`` destroys it, and ``'close'`` follows with ``req.destroyed`` True."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: None)
         req = http.request({"host": "127.0.0.1", "port": port, "agent": False})
@@ -760,6 +861,7 @@ def test_http_client_timeout_destroy_in_callback(run: Any) -> None:
         assert calls == ["cb"] and req.destroyed is True
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -768,12 +870,12 @@ def test_http_client_timeout_option(run: Any) -> None:
     ``The "timeout" argument must be of type number``; with ``timeout`` 1 the
     ``'timeout'`` event fires exactly once though ``end()`` comes 10 ms later and the
     request is destroyed only at 100 ms; ``'close'`` follows."""
+
     async def main() -> None:
         with pytest.raises(TypeError) as info:
             http.request({"host": "127.0.0.1", "timeout": None})
         assert str(info.value).startswith('The "timeout" argument must be of type number')
-        assert str(info.value) == ('The "timeout" argument must be of type number. '
-                                   "Received None")
+        assert str(info.value) == ('The "timeout" argument must be of type number. Received None')
         server, port = await _http_server()
         loop = asyncio.get_running_loop()
         req = http.request({"host": "127.0.0.1", "port": port, "path": "/", "timeout": 1})
@@ -786,6 +888,7 @@ def test_http_client_timeout_option(run: Any) -> None:
         assert count == [1]
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -794,6 +897,7 @@ def test_http_client_set_timeout_and_timeout_option(run: Any) -> None:
     timeout at ``'socket'``; ``req.set_timeout(1000)`` takes over at ``'connect'``;
     ``'timeout'`` fires exactly once; ``destroy(err)`` gives that ECONNRESET
     ``socket hang up`` error, then ``'close'``."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: None)
         seen: list[Any] = []
@@ -807,33 +911,44 @@ def test_http_client_set_timeout_and_timeout_option(run: Any) -> None:
                 seen.append(("connect", sock.timeout))
                 sock.set_timeout(10)  # as Node's test: no need to wait a whole second
                 seen.append(("rescheduled", sock.timeout))
+
             sock.on("connect", on_connect)
+
         req.on("socket", on_socket)
 
         def on_timeout() -> None:
             seen.append("timeout")
             assert req.socket.listener_count("timeout") <= 2  # none piled up
             req.destroy(errors.conn_reset("socket hang up"))
+
         req.on("timeout", on_timeout)
         req.on("error", lambda e: seen.append(("error", e.code, str(e))))
         await asyncio.wait_for(_closed(req), 3)
-        assert seen == [("socket", 2000), ("connect", 1000), ("rescheduled", 10), "timeout",
-                        ("error", "ECONNRESET", "socket hang up")]
+        assert seen == [
+            ("socket", 2000),
+            ("connect", 1000),
+            ("rescheduled", 10),
+            "timeout",
+            ("error", "ECONNRESET", "socket hang up"),
+        ]
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
 def test_http_client_timeout_option_with_agent(run: Any) -> None:
     """test-http-client-timeout-option-with-agent.js: a request's ``timeout`` (150 ms)
     overrides its agent's (50 ms): ``'timeout'`` comes no sooner than 150 ms, once."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: None)
         agent = http.Agent({"timeout": 50})
         loop = asyncio.get_running_loop()
         start = loop.time()
-        req = http.request({"host": "127.0.0.1", "port": port, "path": "/", "timeout": 150,
-                            "agent": agent})
+        req = http.request(
+            {"host": "127.0.0.1", "port": port, "path": "/", "timeout": 150, "agent": agent}
+        )
         req.on("error", lambda _e: None)
         times: list[float] = []
         req.on("timeout", lambda: times.append(loop.time() - start))
@@ -843,6 +958,7 @@ def test_http_client_timeout_option_with_agent(run: Any) -> None:
         assert len(times) == 1 and times[0] >= 0.145, times  # (uvloop: 1 ms clock)
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -850,13 +966,22 @@ def test_http_client_timeout_option_listeners(run: Any) -> None:
     """test-http-client-timeout-option-listeners.js: two requests with the ``timeout``
     option on one keep-alive socket: one socket only, and the socket's ``'timeout'``
     listener count during the second response is the same as during the first."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: res.end(""))
         agent = http.Agent({"keep_alive": True})
         counts: list[int] = []
         for _ in range(2):
-            req = http.request({"agent": agent, "method": "GET", "host": "127.0.0.1",
-                                "port": port, "path": "/", "timeout": 10})
+            req = http.request(
+                {
+                    "agent": agent,
+                    "method": "GET",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "path": "/",
+                    "timeout": 10,
+                }
+            )
             req.end()
             res = await req
             sockets = agent.sockets[f"127.0.0.1:{port}:"]
@@ -867,12 +992,14 @@ def test_http_client_timeout_option_listeners(run: Any) -> None:
         assert counts[0] == counts[1]
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_client_set_timeout_after_end(run: Any) -> None:
     """test-http-client-set-timeout-after-end.js: ``req.set_timeout(0)`` once the
     response has ended returns the request and adds no ``'timeout'`` listener."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: res.end())
         agent = http.Agent({"keep_alive": True, "max_sockets": 1})
@@ -888,22 +1015,24 @@ def test_http_client_set_timeout_after_end(run: Any) -> None:
             result.append(req.set_timeout(0) is req)
             result.append(socks[0].listener_count("timeout") - before)
             _later(ended)
+
         res.on("end", on_end)
         res.resume()
         await asyncio.wait_for(ended, 3)
         assert result == [True, 0]
         agent.destroy()
         await server.aclose()
+
     run(main())
 
 
 def test_http_client_timeout_event_end_then_destroy(run: Any) -> None:
     """test-http-client-timeout-event.js: ``'timeout'`` fires; ``req.end()`` then
     ``req.destroy()`` inside the handler lead to ``'close'``."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: None)
-        req = http.request({"host": "127.0.0.1", "port": port, "method": "GET",
-                            "agent": False})
+        req = http.request({"host": "127.0.0.1", "port": port, "method": "GET", "agent": False})
         req.on("error", lambda _e: None)
         fired: list[str] = []
 
@@ -911,6 +1040,7 @@ def test_http_client_timeout_event_end_then_destroy(run: Any) -> None:
             fired.append("timeout")
             req.end()
             req.destroy()
+
         req.set_timeout(10)
         req.on("timeout", on_timeout)
         req.flush_headers()
@@ -918,12 +1048,14 @@ def test_http_client_timeout_event_end_then_destroy(run: Any) -> None:
         assert fired == ["timeout"]
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
 def test_http_client_timeout_with_data(run: Any) -> None:
     """test-http-client-timeout-with-data.js: the timeout fires after the first body
     chunk arrived; the response still completes with both chunks."""
+
     async def main() -> None:
         server, port = await _http_server()
 
@@ -931,6 +1063,7 @@ def test_http_client_timeout_with_data(run: Any) -> None:
             res.write_head(200, {"Content-Length": "2"})
             res.write("*")
             server.once("timeout", lambda *a: res.end("*"))
+
         server.on("request", handler)
         chunks: list[bytes] = []
         at_timeout: list[int] = []
@@ -940,15 +1073,19 @@ def test_http_client_timeout_with_data(run: Any) -> None:
             def on_timeout() -> None:
                 at_timeout.append(len(chunks))
                 server.emit("timeout")
+
             req.set_timeout(50, on_timeout)
             res.on("data", chunks.append)
             res.on("end", lambda: _later(done))
-        req = http.request({"host": "127.0.0.1", "port": port, "method": "GET", "path": "/"},
-                           on_response)
+
+        req = http.request(
+            {"host": "127.0.0.1", "port": port, "method": "GET", "path": "/"}, on_response
+        )
         req.end()
         await asyncio.wait_for(done, 3)
         assert at_timeout == [1] and chunks == [b"*", b"*"]
         await server.aclose()
+
     run(main())
 
 
@@ -956,10 +1093,12 @@ def test_http_client_timeout_agent(run: Any) -> None:
     """test-http-client-timeout-agent.js: 30 requests through an agent, every other one
     left unanswered, each with ``set_timeout(50)``: each finishes exactly once, by its
     response or by its timeout."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             if int(req.url[1:]) % 2 == 0:
                 res.end(req.url)
+
         server, port = await _http_server(handler)
         agent = http.Agent({"max_sockets": 10})
         outcome: dict[int, list[str]] = {i: [] for i in range(30)}
@@ -969,9 +1108,9 @@ def test_http_client_timeout_agent(run: Any) -> None:
             outcome[i].append(what)
             if all(outcome.values()):
                 finished.set()
+
         for i in range(30):
-            req = http.request({"host": "127.0.0.1", "port": port, "path": f"/{i}",
-                                "agent": agent})
+            req = http.request({"host": "127.0.0.1", "port": port, "path": f"/{i}", "agent": agent})
 
             def on_response(res: Any, i: int = i) -> None:
                 res.resume()
@@ -980,6 +1119,7 @@ def test_http_client_timeout_agent(run: Any) -> None:
             def on_timeout(req: Any = req, i: int = i) -> None:
                 record(i, "timeout")
                 req.destroy()
+
             req.on("response", on_response)
             req.set_timeout(50, on_timeout)
             req.on("error", lambda _e: None)
@@ -991,12 +1131,14 @@ def test_http_client_timeout_agent(run: Any) -> None:
         agent.destroy()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
 def test_http_client_response_timeout(run: Any) -> None:
     """test-http-client-response-timeout.js: ``res.set_timeout(1)`` on the response
     (IncomingMessage) emits ``'timeout'`` there."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: res.write("partial"))
         res = await http.get({"host": "127.0.0.1", "port": port, "agent": False})
@@ -1007,6 +1149,7 @@ def test_http_client_response_timeout(run: Any) -> None:
         res.socket.destroy()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
@@ -1015,6 +1158,7 @@ def test_server_timeout_fires_once_per_idle_period(run: Any) -> None:
     socket's ``'timeout'`` comes once per idle period and again only after new activity
     (Node v20 probe: ``setTimeout(50)`` on a quiet socket, 1 event in 500 ms). A server
     ``'timeout'`` listener that keeps the socket therefore hears of it once."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: None)
         count: list[Any] = []
@@ -1026,10 +1170,12 @@ def test_server_timeout_fires_once_per_idle_period(run: Any) -> None:
         client.close()
         server.close_all_connections()
         await server.aclose()
+
     run(main())
 
 
 # -- §A5: close / close_all_connections / close_idle_connections / aclose -------------------
+
 
 def _keep_alive_handler(req: Any, res: Any) -> None:
     res.write_head(200, {"Connection": "keep-alive"})
@@ -1053,15 +1199,16 @@ def test_https_close_with_streaming_response(run: Any, pki: PKI) -> None:
     """test-https-close.js: the server streams a response that never ends;
     ``server.close(cb)`` plus destroying the sockets seen on ``'connection'`` makes
     ``cb`` run with no error."""
+
     async def main() -> None:
         def handler(req: Any, res: Any) -> None:
             res.write_head(200)
             res.write("partial")  # and never ends
+
         server, port = await _https_server(pki, handler)
         sockets: list[Any] = []
         server.on("connection", sockets.append)
-        res = await https.get({"host": "localhost", "port": port, "ca": pki.ca,
-                               "agent": False})
+        res = await https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
         first: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         res.on("data", lambda d: _later(first, d))
         res.on("error", lambda _e: None)
@@ -1072,6 +1219,7 @@ def test_https_close_with_streaming_response(run: Any, pki: PKI) -> None:
         for sock in sockets:
             sock.destroy()
         assert await asyncio.wait_for(closed, 3) == ("cb", None)
+
     run(main())
 
 
@@ -1082,6 +1230,7 @@ def test_server_close_all(run: Any, pki: PKI, proto: str) -> None:
     ``close(cb)`` closes both clients and ``cb`` runs with no error. (Node's https test
     passes ``{'headersTimeout': 0}`` as a third argument that ``create_server`` never
     reads: ours takes ``(options, listener)`` only, so it is not passed at all.)"""
+
     async def main() -> None:
         server, port = await _server_for(proto, pki, _keep_alive_handler)
         idle, busy = await _idle_and_busy(proto, pki, port)
@@ -1094,6 +1243,7 @@ def test_server_close_all(run: Any, pki: PKI, proto: str) -> None:
         assert not server.listening
         idle.close()
         busy.close()
+
     run(main())
 
 
@@ -1103,6 +1253,7 @@ def test_server_close_idle(run: Any, pki: PKI, proto: str) -> None:
     alone closes the idle keep-alive client at once, while the client whose request is
     incomplete stays open; a later ``close_all_connections()`` closes it and ``cb``
     runs."""
+
     async def main() -> None:
         server, port = await _server_for(proto, pki, _keep_alive_handler)
         idle, busy = await _idle_and_busy(proto, pki, port)
@@ -1116,24 +1267,29 @@ def test_server_close_idle(run: Any, pki: PKI, proto: str) -> None:
         assert await asyncio.wait_for(closed, 3) is None
         idle.close()
         busy.close()
+
     run(main())
 
 
 def test_http_server_close_idle_wait_response(run: Any) -> None:
     """test-http-server-close-idle-wait-response.js: ``close_idle_connections()`` while
     a request waits for its delayed response does not kill it: the response arrives."""
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         server, port = await _http_server(
-            lambda req, res: loop.call_later(0.2, res.end, "late but there"))
-        res_fut = asyncio.ensure_future(http.get({"host": "127.0.0.1", "port": port,
-                                                  "agent": False}))
+            lambda req, res: loop.call_later(0.2, res.end, "late but there")
+        )
+        res_fut = asyncio.ensure_future(
+            http.get({"host": "127.0.0.1", "port": port, "agent": False})
+        )
         await asyncio.sleep(0.05)
         server.close_idle_connections()
         res = await asyncio.wait_for(res_fut, 3)
         assert res.status_code == 200
         assert await consumers.text(res) == "late but there"
         await server.aclose()
+
     run(main())
 
 
@@ -1143,6 +1299,7 @@ def test_server_async_dispose(run: Any, pki: PKI, proto: str) -> None:
     ``await server.aclose()`` (Node's ``[Symbol.asyncDispose]()``) closes the server and
     emits ``'close'``; ``async with`` does the same on exit; a new connection is then
     refused."""
+
     async def main() -> None:
         server, port = await _server_for(proto, pki, lambda req, res: res.end("x"))
         events_seen: list[str] = []
@@ -1151,8 +1308,11 @@ def test_server_async_dispose(run: Any, pki: PKI, proto: str) -> None:
         assert events_seen == ["close"] and not server.listening
         with pytest.raises(OSError):
             await RawClient.connect(port)
-        factory = https.create_server(pki.leaf.server_options()) if proto == "https" \
+        factory = (
+            https.create_server(pki.leaf.server_options())
+            if proto == "https"
             else http.create_server()
+        )
         factory.on("close", lambda *a: events_seen.append("close 2"))
         async with factory.listen(0, "127.0.0.1") as srv:
             assert srv is factory and srv.listening
@@ -1160,6 +1320,7 @@ def test_server_async_dispose(run: Any, pki: PKI, proto: str) -> None:
         assert events_seen == ["close", "close 2"] and not factory.listening
         with pytest.raises(OSError):
             await RawClient.connect(port2)
+
     run(main())
 
 
@@ -1196,15 +1357,15 @@ def test_server_close_leaves_no_timer_behind(pki: PKI, proto: str, tmp_path: Pat
     by default) runs only while listening and is gone once ``close()`` is done, and 100
     servers that never listen start nothing: a script that serves one request and
     closes exits at once, with status 0."""
-    env = dict(os.environ, K=pki.leaf.key_pem, C=pki.leaf.cert_pem, CA=pki.ca,
-               PYTHONUNBUFFERED="1")
+    env = dict(os.environ, K=pki.leaf.key_pem, C=pki.leaf.cert_pem, CA=pki.ca, PYTHONUNBUFFERED="1")
     src = str(Path(__file__).resolve().parent.parent / "src")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     script = tmp_path / "close_script.py"
     script.write_text(textwrap.dedent(_SCRIPT))
     try:
-        proc = subprocess.run([sys.executable, str(script), proto], env=env,
-                              capture_output=True, text=True, timeout=8)
+        proc = subprocess.run(
+            [sys.executable, str(script), proto], env=env, capture_output=True, text=True, timeout=8
+        )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"the script did not exit: {exc.stdout!r} {exc.stderr!r}")
     assert proc.returncode == 0, proc.stderr
@@ -1215,6 +1376,7 @@ def test_http_client_close_with_default_agent(run: Any) -> None:
     """test-http-client-close-with-default-agent.js: after a response through the
     keep-alive global agent, ``server.close()`` closes the idle client socket at once:
     ``'close'`` comes well before a 1 s guard, and the agent's pool is empty."""
+
     async def main() -> None:
         server, port = await _http_server(lambda req, res: res.end("x"))
         assert http.global_agent.keep_alive
@@ -1229,4 +1391,5 @@ def test_http_client_close_with_default_agent(run: Any) -> None:
         assert loop.time() - start < 0.9
         await asyncio.sleep(0.02)
         assert name not in http.global_agent.free_sockets
+
     run(main())

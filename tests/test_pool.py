@@ -108,10 +108,12 @@ class PoolMachine(RuleBasedStateMachine):
         self.served: dict[Any, int] = {}
         self.queued: set[Any] = set()
 
-    @rule(max_sockets=st.sampled_from([1, 2, 3, math.inf]),
-          max_free=st.sampled_from([0, 1, 2, 256]),
-          max_total=st.sampled_from([1, 2, 4, math.inf]),
-          scheduling=st.sampled_from(["lifo", "fifo"]))
+    @rule(
+        max_sockets=st.sampled_from([1, 2, 3, math.inf]),
+        max_free=st.sampled_from([0, 1, 2, 256]),
+        max_total=st.sampled_from([1, 2, 4, math.inf]),
+        scheduling=st.sampled_from(["lifo", "fifo"]),
+    )
     @precondition(lambda self: self.pool is None)
     def setup(self, max_sockets: float, max_free: int, max_total: float, scheduling: str) -> None:
         self.pool = Pool(max_sockets, max_free, max_total, scheduling)
@@ -171,12 +173,18 @@ class PoolMachine(RuleBasedStateMachine):
             self.closing.append((name, sock))
 
     @rule(data=st.data())
-    @precondition(lambda self: self.pool is not None and (self.closing or self.pool.sockets
-                                                          or self.pool.free_sockets))
+    @precondition(
+        lambda self: (
+            self.pool is not None and (self.closing or self.pool.sockets or self.pool.free_sockets)
+        )
+    )
     def socket_closed(self, data: st.DataObject) -> None:
         assert self.pool is not None
-        candidates = self.closing + self._busy() + [
-            (n, s) for n, socks in self.pool.free_sockets.items() for s in socks]  # type: ignore[misc]
+        candidates = (
+            self.closing
+            + self._busy()
+            + [(n, s) for n, socks in self.pool.free_sockets.items() for s in socks]
+        )  # type: ignore[misc]
         name, sock = data.draw(st.sampled_from(candidates))
         if (name, sock) in self.closing:
             self.closing.remove((name, sock))
@@ -191,16 +199,19 @@ class PoolMachine(RuleBasedStateMachine):
             assert pool.count(name) <= pool.max_sockets
             assert len(pool.free_sockets.get(name, ())) <= pool.max_free_sockets
         assert pool.total_socket_count <= pool.max_total_sockets
-        assert not any(v == [] for v in (*pool.sockets.values(), *pool.free_sockets.values(),
-                                           *pool.requests.values()))
+        assert not any(
+            v == []
+            for v in (*pool.sockets.values(), *pool.free_sockets.values(), *pool.requests.values())
+        )
 
     @invariant()
     def no_socket_twice(self) -> None:
         pool = self.pool
         if pool is None:
             return
-        seen = [id(s) for socks in (*pool.sockets.values(), *pool.free_sockets.values())
-                for s in socks] + list(pool.evicted)
+        seen = [
+            id(s) for socks in (*pool.sockets.values(), *pool.free_sockets.values()) for s in socks
+        ] + list(pool.evicted)
         assert len(seen) == len(set(seen))
 
     @invariant()
@@ -213,8 +224,10 @@ class PoolMachine(RuleBasedStateMachine):
             if not reqs:
                 continue
             assert not pool.free_sockets.get(name), "a request waits beside a free socket"
-            can_create = pool.count(name) < pool.max_sockets and \
-                pool.total_socket_count < pool.max_total_sockets
+            can_create = (
+                pool.count(name) < pool.max_sockets
+                and pool.total_socket_count < pool.max_total_sockets
+            )
             assert not can_create, "a request waits although a socket could be created"
             if pool.count(name) < pool.max_sockets:
                 # Only the total limit stops it: a slot must be on its way back.

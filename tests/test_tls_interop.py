@@ -28,8 +28,11 @@ def certs() -> PKI:
 @pytest.fixture
 def files(certs: PKI, tmp_path: Path) -> dict[str, str]:
     out = {}
-    for name, text in (("ca", certs.ca), ("key", certs.leaf.key_pem),
-                       ("cert", certs.leaf.cert_pem)):
+    for name, text in (
+        ("ca", certs.ca),
+        ("key", certs.leaf.key_pem),
+        ("cert", certs.leaf.cert_pem),
+    ):
         path = tmp_path / f"{name}.pem"
         path.write_text(text)
         out[name] = str(path)
@@ -37,15 +40,17 @@ def files(certs: PKI, tmp_path: Path) -> dict[str, str]:
 
 
 async def proc(*argv: str, stdin: bytes = b"", timeout: float = 15) -> str:
-    p = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE,
-                                             stdout=asyncio.subprocess.PIPE,
-                                             stderr=asyncio.subprocess.STDOUT)
+    p = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     out, _ = await asyncio.wait_for(p.communicate(stdin), timeout)
     return out.decode(errors="replace")
 
 
-async def echo_server(options: dict[str, Any], *, once: bool = False
-                      ) -> tuple[tls.Server, int]:
+async def echo_server(options: dict[str, Any], *, once: bool = False) -> tuple[tls.Server, int]:
     def on_secure(sock: tls.TLSSocket) -> None:
         sock.on("error", lambda err: None)
         if once:
@@ -53,6 +58,7 @@ async def echo_server(options: dict[str, Any], *, once: bool = False
         else:
             sock.on("data", lambda d: sock.write(b"echo:" + d))
         sock.on("end", sock.end)
+
     server = tls.create_server(options, on_secure)
     server.on("tlsClientError", lambda err, sock: None)
     server.listen(0, "127.0.0.1")
@@ -79,34 +85,56 @@ async def _read_until_close(sock: tls.TLSSocket) -> tuple[bytes, BaseException |
 
 # -- openssl ------------------------------------------------------------------------------------
 @needs_openssl
-def test_openssl_s_client_reconnect_reuses_tls12(run: Any, certs: PKI, files: dict[str, str]
-                                                 ) -> None:
+def test_openssl_s_client_reconnect_reuses_tls12(
+    run: Any, certs: PKI, files: dict[str, str]
+) -> None:
     async def main() -> None:
         server, port = await echo_server(certs.leaf.server_options())
-        out = await proc(OPENSSL or "openssl", "s_client", "-connect", f"127.0.0.1:{port}",
-                         "-servername", "localhost", "-CAfile", files["ca"], "-tls1_2",
-                         "-reconnect")
+        out = await proc(
+            OPENSSL or "openssl",
+            "s_client",
+            "-connect",
+            f"127.0.0.1:{port}",
+            "-servername",
+            "localhost",
+            "-CAfile",
+            files["ca"],
+            "-tls1_2",
+            "-reconnect",
+        )
         assert "Verify return code: 0 (ok)" in out
         lines = [ln for ln in out.splitlines() if ln.startswith(("New,", "Reused,"))]
         assert lines[0].startswith("New, TLSv1.2")
         assert len(lines) >= 3 and all(ln.startswith("Reused, TLSv1.2") for ln in lines[1:])
         server.close()
+
     run(main(), timeout=30)
 
 
 @needs_openssl
-def test_openssl_s_client_resumes_tls13_ticket(run: Any, certs: PKI, files: dict[str, str],
-                                               tmp_path: Path) -> None:
+def test_openssl_s_client_resumes_tls13_ticket(
+    run: Any, certs: PKI, files: dict[str, str], tmp_path: Path
+) -> None:
     async def main() -> None:
         server, port = await echo_server(certs.leaf.server_options(), once=True)
         sess = str(tmp_path / "sess.pem")
-        base = [OPENSSL or "openssl", "s_client", "-connect", f"127.0.0.1:{port}",
-                "-servername", "localhost", "-CAfile", files["ca"], "-ign_eof"]
+        base = [
+            OPENSSL or "openssl",
+            "s_client",
+            "-connect",
+            f"127.0.0.1:{port}",
+            "-servername",
+            "localhost",
+            "-CAfile",
+            files["ca"],
+            "-ign_eof",
+        ]
         first = await proc(*base, "-sess_out", sess, stdin=b"ping\n")
         assert "New, TLSv1.3" in first and "echo:ping" in first
         second = await proc(*base, "-sess_in", sess, stdin=b"pong\n")
         assert "Reused, TLSv1.3" in second and "echo:pong" in second
         server.close()
+
     run(main(), timeout=30)
 
 
@@ -115,17 +143,33 @@ def test_our_client_against_openssl_s_server(run: Any, files: dict[str, str]) ->
     async def main() -> None:
         port = _free_port()
         p = await asyncio.create_subprocess_exec(
-            OPENSSL or "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-key",
-            files["key"], "-cert", files["cert"], "-www", "-naccept", "1",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            OPENSSL or "openssl",
+            "s_server",
+            "-accept",
+            f"127.0.0.1:{port}",
+            "-key",
+            files["key"],
+            "-cert",
+            files["cert"],
+            "-www",
+            "-naccept",
+            "1",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         try:
             sock = None
             for _ in range(100):
-                sock = tls.connect({"port": port, "host": "localhost", "ca": Path(files["ca"]).read_text()})
+                sock = tls.connect(
+                    {"port": port, "host": "localhost", "ca": Path(files["ca"]).read_text()}
+                )
                 err: list[BaseException] = []
                 ok = asyncio.get_running_loop().create_future()
                 sock.once("secureConnect", lambda f=ok: f.done() or f.set_result(True))
-                sock.once("error", lambda e, f=ok, errs=err: (errs.append(e), f.done() or f.set_result(False)))
+                sock.once(
+                    "error",
+                    lambda e, f=ok, errs=err: (errs.append(e), f.done() or f.set_result(False)),
+                )
                 if await ok:
                     break
                 await asyncio.sleep(0.05)
@@ -139,6 +183,7 @@ def test_our_client_against_openssl_s_server(run: Any, files: dict[str, str]) ->
             if p.returncode is None:
                 p.kill()
             await p.wait()
+
     run(main(), timeout=30)
 
 
@@ -151,14 +196,23 @@ def test_client_renegotiation_is_refused(run: Any, certs: PKI) -> None:
             sock.on("error", lambda err: None)
             sock.on("data", lambda d: sock.write(b"echo:" + d))
             sock.on("close", lambda had_error=False: closed.done() or closed.set_result(had_error))
+
         server = tls.create_server(certs.leaf.server_options(), on_secure)
         server.listen(0, "127.0.0.1")
         await asyncio.sleep(0)
         port = server.address()["port"]
         p = await asyncio.create_subprocess_exec(
-            OPENSSL or "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2",
-            "-servername", "localhost", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            OPENSSL or "openssl",
+            "s_client",
+            "-connect",
+            f"127.0.0.1:{port}",
+            "-tls1_2",
+            "-servername",
+            "localhost",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         assert p.stdin is not None and p.stdout is not None
         p.stdin.write(b"hello\n")
         await asyncio.sleep(0.2)
@@ -169,6 +223,7 @@ def test_client_renegotiation_is_refused(run: Any, certs: PKI) -> None:
         assert "no renegotiation" in out
         assert await asyncio.wait_for(closed, 5) is True
         server.close()
+
     run(main(), timeout=30)
 
 
@@ -213,8 +268,13 @@ next(0);
 def test_our_client_against_a_node_server(run: Any, certs: PKI, files: dict[str, str]) -> None:
     async def main() -> None:
         p = await asyncio.create_subprocess_exec(
-            NODE or "node", "-e", _NODE_SERVER, files["key"], files["cert"],
-            stdout=asyncio.subprocess.PIPE)
+            NODE or "node",
+            "-e",
+            _NODE_SERVER,
+            files["key"],
+            files["cert"],
+            stdout=asyncio.subprocess.PIPE,
+        )
         assert p.stdout is not None
         port = int((await asyncio.wait_for(p.stdout.readline(), 10)).decode())
         sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
@@ -223,12 +283,14 @@ def test_our_client_against_a_node_server(run: Any, certs: PKI, files: dict[str,
         assert error is None and data == b"node:hi"
         assert sock.authorized is True and sock.get_protocol() == "TLSv1.3"
         await asyncio.wait_for(p.wait(), 10)
+
     run(main(), timeout=30)
 
 
 @needs_node
-def test_node_client_against_our_server_keylog_matches(run: Any, certs: PKI,
-                                                       files: dict[str, str]) -> None:
+def test_node_client_against_our_server_keylog_matches(
+    run: Any, certs: PKI, files: dict[str, str]
+) -> None:
     async def main() -> None:
         server, port = await echo_server(certs.leaf.server_options())
         ours: list[bytes] = []
@@ -240,6 +302,7 @@ def test_node_client_against_our_server_keylog_matches(run: Any, certs: PKI,
         assert result["protocol"] == "TLSv1.3"
         assert sorted(line.decode() for line in ours) == sorted(result["lines"])
         server.close()
+
     run(main(), timeout=30)
 
 
@@ -263,14 +326,20 @@ def test_verify_errors_match_node(run: Any, certs: PKI, files: dict[str, str]) -
         for role, port in ports:
             sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
             fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            sock.on("secureConnect", lambda f=fut, s=sock: (f.set_result({"code": None}),
-                                                            s.destroy()))
-            sock.on("error", lambda e, f=fut: f.done() or f.set_result(
-                {"code": getattr(e, "code", None), "message": str(e)}))
+            sock.on(
+                "secureConnect", lambda f=fut, s=sock: (f.set_result({"code": None}), s.destroy())
+            )
+            sock.on(
+                "error",
+                lambda e, f=fut: (
+                    f.done() or f.set_result({"code": getattr(e, "code", None), "message": str(e)})
+                ),
+            )
             ours[role] = await asyncio.wait_for(fut, 10)
         assert ours == node
         for server in servers:
             server.close()
+
     run(main(), timeout=30)
 
 
@@ -314,10 +383,12 @@ function twice(port) {
 
 @needs_node
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
-def test_session_store_events_match_node(run: Any, certs: PKI, files: dict[str, str],
-                                         version: str) -> None:
+def test_session_store_events_match_node(
+    run: Any, certs: PKI, files: dict[str, str], version: str
+) -> None:
     """'newSession'/'resumeSession' with an external store: node's client resumes from
     our server exactly as from node's, and both servers report the same events in order."""
+
     async def main() -> None:
         import ssl
 
@@ -328,8 +399,10 @@ def test_session_store_events_match_node(run: Any, certs: PKI, files: dict[str, 
         def on_secure(sock: tls.TLSSocket) -> None:
             events.append("secure")
             sock.on("data", sock.end)
-        server = tls.create_server({**certs.leaf.server_options(), "secure_options": no_ticket},
-                                   on_secure)
+
+        server = tls.create_server(
+            {**certs.leaf.server_options(), "secure_options": no_ticket}, on_secure
+        )
 
         def on_new(session_id: bytes, data: bytes, done: Any) -> None:
             events.append(f"new:{len(session_id)}")
@@ -339,20 +412,29 @@ def test_session_store_events_match_node(run: Any, certs: PKI, files: dict[str, 
         def on_resume(session_id: bytes, done: Any) -> None:
             events.append(f"resume:{str(session_id in store).lower()}")
             done(None, store.get(session_id))
+
         server.on("newSession", on_new)
         server.on("resumeSession", on_resume)
         server.listen(0, "127.0.0.1")
         await asyncio.sleep(0)
         port = server.address()["port"]
-        out = await proc(NODE or "node", "-e", _NODE_SESSION_STORE, str(port), files["key"],
-                         files["cert"], version)
+        out = await proc(
+            NODE or "node",
+            "-e",
+            _NODE_SESSION_STORE,
+            str(port),
+            files["key"],
+            files["cert"],
+            version,
+        )
         result = json.loads(out.strip().splitlines()[-1])
         assert result["nodeReused"] == [False, True]
         assert result["oursReused"] == result["nodeReused"]
         node_events = result["events"]
-        assert events[:len(node_events)] == node_events
+        assert events[: len(node_events)] == node_events
         # OpenSSL's own ticket keys renew the ticket on a TLS 1.3 resumption (one more
         # session); Node's ticket-key callback does not (README: deliberate differences).
-        assert events[len(node_events):] == (["new:32"] if version == "TLSv1.3" else [])
+        assert events[len(node_events) :] == (["new:32"] if version == "TLSv1.3" else [])
         server.close()
+
     run(main(), timeout=30)

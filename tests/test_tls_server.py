@@ -83,6 +83,7 @@ def test_garbage_gives_tls_client_error(run: Any, certs: PKI) -> None:
         assert watch.client_errors[0][1].encrypted is True
         assert await raw.read_all() == b""
         watch.server.close()
+
     run(main())
 
 
@@ -96,6 +97,7 @@ def test_plain_http_to_the_tls_port(run: Any, certs: PKI) -> None:
         assert "http request" in str(err)
         assert await raw.read_all() == b"", "closed with zero bytes, as Node"
         watch.server.close()
+
     run(main())
 
 
@@ -108,14 +110,16 @@ def test_client_hanging_up_mid_handshake(run: Any, certs: PKI) -> None:
         assert err.code == "ECONNRESET" and str(err) == "socket hang up"  # type: ignore[attr-defined]
         raw.close()
         watch.server.close()
+
     run(main())
 
 
 @pytest.mark.parametrize("listening", [True, False])
 def test_handshake_timeout(run: Any, certs: PKI, listening: bool) -> None:
     async def main() -> None:
-        watch = await start({**certs.leaf.server_options(), "handshake_timeout": 60},
-                            listen_errors=listening)
+        watch = await start(
+            {**certs.leaf.server_options(), "handshake_timeout": 60}, listen_errors=listening
+        )
         assert watch.server.handshake_timeout == 60
         raw = await RawClient.connect(watch.port)
         if listening:
@@ -127,6 +131,7 @@ def test_handshake_timeout(run: Any, certs: PKI, listening: bool) -> None:
             sock.destroy()
         assert await raw.read_all() == b""
         watch.server.close()
+
     run(main())
 
 
@@ -137,14 +142,14 @@ def test_default_handshake_timeout(run: Any, certs: PKI) -> None:
         with pytest.raises(TypeError) as info:
             tls.create_server({**certs.leaf.server_options(), "handshakeTimeout": "x"})
         assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+
     run(main())
 
 
 # -- client certificates ---------------------------------------------------------------------
 def test_client_certificate_accepted(run: Any, certs: PKI) -> None:
     async def main() -> None:
-        watch = await start({**certs.leaf.server_options(), "request_cert": True,
-                             "ca": certs.ca})
+        watch = await start({**certs.leaf.server_options(), "request_cert": True, "ca": certs.ca})
         sock, fut = await client(watch.port, ca=certs.ca, **certs.client.server_options())
         assert await fut == "secure"
         server_side = await asyncio.wait_for(watch.first_secure, 5)
@@ -153,18 +158,30 @@ def test_client_certificate_accepted(run: Any, certs: PKI) -> None:
         assert server_side.get_peer_certificate()["subject"]["CN"] == "client"
         sock.destroy()
         watch.server.close()
+
     run(main())
 
 
-@pytest.mark.parametrize(("version", "client_code"), [
-    ("TLSv1.3", "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"),
-    ("TLSv1.2", "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE")])
-def test_missing_client_certificate_rejected(run: Any, certs: PKI, version: str,
-                                             client_code: str) -> None:
+@pytest.mark.parametrize(
+    ("version", "client_code"),
+    [
+        ("TLSv1.3", "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"),
+        ("TLSv1.2", "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"),
+    ],
+)
+def test_missing_client_certificate_rejected(
+    run: Any, certs: PKI, version: str, client_code: str
+) -> None:
     async def main() -> None:
-        watch = await start({**certs.leaf.server_options(), "request_cert": True,
-                             "reject_unauthorized": True, "ca": certs.ca,
-                             "max_version": version})
+        watch = await start(
+            {
+                **certs.leaf.server_options(),
+                "request_cert": True,
+                "reject_unauthorized": True,
+                "ca": certs.ca,
+                "max_version": version,
+            }
+        )
         sock, fut = await client(watch.port, ca=certs.ca)
         sock.on("error", lambda err: fut.done() or fut.set_result(err))
         first = await fut
@@ -177,13 +194,20 @@ def test_missing_client_certificate_rejected(run: Any, certs: PKI, version: str,
         server_err = await asyncio.wait_for(watch.first_error, 5)
         assert server_err.code == "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"  # type: ignore[attr-defined]
         watch.server.close()
+
     run(main())
 
 
 def test_missing_client_certificate_not_rejected(run: Any, certs: PKI) -> None:
     async def main() -> None:
-        watch = await start({**certs.leaf.server_options(), "request_cert": True,
-                             "reject_unauthorized": False, "ca": certs.ca})
+        watch = await start(
+            {
+                **certs.leaf.server_options(),
+                "request_cert": True,
+                "reject_unauthorized": False,
+                "ca": certs.ca,
+            }
+        )
         sock, fut = await client(watch.port, ca=certs.ca)
         assert await fut == "secure"
         server_side = await asyncio.wait_for(watch.first_secure, 5)
@@ -191,15 +215,24 @@ def test_missing_client_certificate_not_rejected(run: Any, certs: PKI) -> None:
         assert server_side.authorization_error == "UNABLE_TO_GET_ISSUER_CERT"
         sock.destroy()
         watch.server.close()
+
     run(main())
 
 
-@pytest.mark.skipif(not _libssl.available(),
-                    reason="needs libssl's accept-all verify callback (Node's VerifyCallback)")
+@pytest.mark.skipif(
+    not _libssl.available(),
+    reason="needs libssl's accept-all verify callback (Node's VerifyCallback)",
+)
 def test_untrusted_client_certificate_not_rejected(run: Any, certs: PKI) -> None:
     async def main() -> None:
-        watch = await start({**certs.leaf.server_options(), "request_cert": True,
-                             "reject_unauthorized": False, "ca": certs.ca})
+        watch = await start(
+            {
+                **certs.leaf.server_options(),
+                "request_cert": True,
+                "reject_unauthorized": False,
+                "ca": certs.ca,
+            }
+        )
         sock, fut = await client(watch.port, ca=certs.ca, **certs.other_client.server_options())
         assert await fut == "secure"
         server_side = await asyncio.wait_for(watch.first_secure, 5)
@@ -207,6 +240,7 @@ def test_untrusted_client_certificate_not_rejected(run: Any, certs: PKI) -> None
         assert server_side.authorization_error == "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
         sock.destroy()
         watch.server.close()
+
     run(main())
 
 
@@ -222,15 +256,23 @@ def test_add_context_with_wildcards(run: Any, certs: PKI) -> None:
             assert await fut == "secure"
             seen[name] = sock.get_peer_certificate()["subject"]["CN"]
             sock.destroy()
-        assert seen == {"a.example.com": "agent1", "exact.test": "localhost",
-                        "localhost": "localhost", "a.b.example.com": "localhost"}
+        assert seen == {
+            "a.example.com": "agent1",
+            "exact.test": "localhost",
+            "localhost": "localhost",
+            "a.b.example.com": "localhost",
+        }
         exact = await client(watch.port, servername="exact.test", reject_unauthorized=False)
         assert await exact[1] == "secure"
         assert exact[0].authorization_error == "DEPTH_ZERO_SELF_SIGNED_CERT"
         exact[0].destroy()
-        assert [s.servername for s in watch.secure][:3] == ["a.example.com", "exact.test",
-                                                           "localhost"]
+        assert [s.servername for s in watch.secure][:3] == [
+            "a.example.com",
+            "exact.test",
+            "localhost",
+        ]
         watch.server.close()
+
     run(main())
 
 
@@ -246,6 +288,7 @@ def test_async_sni_callback(run: Any, certs: PKI) -> None:
                 loop.call_later(0.01, cb, errors.make("ERR_MY_SNI", "no such host"))
             else:
                 loop.call_later(0.01, cb, None, other if servername == "agent1" else None)
+
         watch = await start({**certs.leaf.server_options(), "SNICallback": sni})
         sock, fut = await client(watch.port, servername="agent1", ca=certs.ca)
         assert await fut == "secure"
@@ -265,6 +308,7 @@ def test_async_sni_callback(run: Any, certs: PKI) -> None:
         assert asked == ["agent1", "localhost", "bad.test"]
         assert watch.secure[0].servername == "agent1"
         watch.server.close()
+
     run(main())
 
 
@@ -281,6 +325,7 @@ def test_server_keylog_gets_line_and_socket(run: Any, certs: PKI) -> None:
         assert all(s is watch.secure[0] for _, s in lines)
         sock.destroy()
         watch.server.close()
+
     run(main())
 
 
@@ -296,25 +341,27 @@ def test_ticket_keys_rotation(run: Any, certs: PKI) -> None:
         await asyncio.sleep(0.02)
         sock.destroy()
         assert sessions
-        again, fut2 = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
-                                   session=sessions[-1])
+        again, fut2 = await client(
+            watch.port, ca=certs.ca, max_version="TLSv1.2", session=sessions[-1]
+        )
         assert await fut2 == "secure" and again.is_session_reused() is True
         again.destroy()
         watch.server.set_ticket_keys(bytes(range(48)))
         assert watch.server.get_ticket_keys() == bytes(range(48))
-        rotated, fut3 = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
-                                     session=sessions[-1])
+        rotated, fut3 = await client(
+            watch.port, ca=certs.ca, max_version="TLSv1.2", session=sessions[-1]
+        )
         assert await fut3 == "secure" and rotated.is_session_reused() is False
         rotated.destroy()
         with pytest.raises(Exception) as info:
             watch.server.set_ticket_keys(b"short")
         assert "48-byte" in str(info.value)
         watch.server.close()
+
     run(main())
 
 
-async def _sessions_through(watch: Watch, certs: PKI, version: str, rounds: int = 2
-                            ) -> list[bool]:
+async def _sessions_through(watch: Watch, certs: PKI, version: str, rounds: int = 2) -> list[bool]:
     """Connect ``rounds`` times, each offering the previous connection's session."""
     reused: list[bool] = []
     session: Any = None
@@ -337,6 +384,7 @@ async def _sessions_through(watch: Watch, certs: PKI, version: str, rounds: int 
 def test_external_session_store_tls12(run: Any, certs: PKI) -> None:
     """Node's 'newSession'/'resumeSession' (test-tls-session-cache): TLS 1.2 without
     tickets resumes by session id only through the user's store."""
+
     async def main() -> None:
         options = {**certs.leaf.server_options(), "secure_options": ssl.OP_NO_TICKET}
         plain = await start(options)
@@ -355,6 +403,7 @@ def test_external_session_store_tls12(run: Any, certs: PKI) -> None:
         def on_resume(session_id: bytes, done: Any) -> None:
             events.append(f"resume:{session_id in store}")
             asyncio.get_running_loop().call_later(0.01, done, None, store.get(session_id))
+
         watch.server.on("newSession", on_new)
         watch.server.on("resumeSession", on_resume)
         assert await _sessions_through(watch, certs, "TLSv1.2") == [False, True]
@@ -363,6 +412,7 @@ def test_external_session_store_tls12(run: Any, certs: PKI) -> None:
         store.clear()
         assert await _sessions_through(watch, certs, "TLSv1.2", rounds=1) == [False]
         watch.server.close()
+
     run(main())
 
 
@@ -370,13 +420,13 @@ def test_external_session_store_tls12(run: Any, certs: PKI) -> None:
 def test_resume_session_answers_are_per_connection(run: Any, certs: PKI) -> None:
     """Two connections offer one session id at once: the one whose listener answered
     with the session resumes; the one told "not found" does a full handshake."""
+
     async def main() -> None:
         options = {**certs.leaf.server_options(), "secure_options": ssl.OP_NO_TICKET}
         watch = await start(options)
         store: dict[bytes, bytes] = {}
         asked: list[Any] = []
-        watch.server.on("newSession", lambda sid, data, done: (store.update({sid: data}),
-                                                                 done()))
+        watch.server.on("newSession", lambda sid, data, done: (store.update({sid: data}), done()))
         watch.server.on("resumeSession", lambda sid, done: asked.append((sid, done)))
         first, fut = await client(watch.port, ca=certs.ca, max_version="TLSv1.2")
         sessions: list[Any] = []
@@ -385,10 +435,12 @@ def test_resume_session_answers_are_per_connection(run: Any, certs: PKI) -> None
         await asyncio.sleep(0.02)
         first.destroy()
         assert store and sessions
-        a, fut_a = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
-                                session=sessions[-1])
-        b, fut_b = await client(watch.port, ca=certs.ca, max_version="TLSv1.2",
-                                session=sessions[-1])
+        a, fut_a = await client(
+            watch.port, ca=certs.ca, max_version="TLSv1.2", session=sessions[-1]
+        )
+        b, fut_b = await client(
+            watch.port, ca=certs.ca, max_version="TLSv1.2", session=sessions[-1]
+        )
         while len(asked) < 2:
             await asyncio.sleep(0.005)
         (sid_a, done_a), (sid_b, done_b) = asked
@@ -401,6 +453,7 @@ def test_resume_session_answers_are_per_connection(run: Any, certs: PKI) -> None
         a.destroy()
         b.destroy()
         watch.server.close()
+
     run(main())
 
 
@@ -408,6 +461,7 @@ def test_resume_session_answers_are_per_connection(run: Any, certs: PKI) -> None
 def test_new_session_callback_holds_the_handshake(run: Any, certs: PKI) -> None:
     """Until the 'newSession' callback runs, the TLS 1.2 server neither finishes its
     handshake nor reports 'secureConnection' (Node's _securePending)."""
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         options = {**certs.leaf.server_options(), "secure_options": ssl.OP_NO_TICKET}
@@ -418,6 +472,7 @@ def test_new_session_callback_holds_the_handshake(run: Any, certs: PKI) -> None:
         def on_new(_session_id: bytes, _data: bytes, done: Any) -> None:
             order.append("newSession")
             callbacks.append(done)
+
         watch.server.on("newSession", on_new)
         watch.server.on("secureConnection", lambda _s: order.append("secureConnection"))
         sock, fut = await client(watch.port, ca=certs.ca, max_version="TLSv1.2")
@@ -432,6 +487,7 @@ def test_new_session_callback_holds_the_handshake(run: Any, certs: PKI) -> None:
         assert order == ["newSession", "secureConnection", "secureConnect"]
         sock.destroy()
         watch.server.close()
+
     run(main())
 
 
@@ -439,6 +495,7 @@ def test_new_session_callback_holds_the_handshake(run: Any, certs: PKI) -> None:
 def test_session_events_with_tls13_tickets(run: Any, certs: PKI) -> None:
     """TLS 1.3: each ticket is a 'newSession' (after 'secureConnection'); the
     compatibility session id is offered to 'resumeSession'; tickets still resume."""
+
     async def main() -> None:
         watch = await start(certs.leaf.server_options())
         events: list[str] = []
@@ -447,14 +504,17 @@ def test_session_events_with_tls13_tickets(run: Any, certs: PKI) -> None:
             assert isinstance(data, bytes) and data
             events.append("new")
             done()
+
         watch.server.on("newSession", on_new)
-        watch.server.on("resumeSession",
-                        lambda sid, done: (events.append(f"resume:{len(sid)}"), done()))
+        watch.server.on(
+            "resumeSession", lambda sid, done: (events.append(f"resume:{len(sid)}"), done())
+        )
         watch.server.on("secureConnection", lambda _s: events.append("secure"))
         assert await _sessions_through(watch, certs, "TLSv1.3") == [False, True]
         assert events[:4] == ["resume:32", "secure", "new", "new"]
         assert events[4] == "resume:32"
         watch.server.close()
+
     run(main())
 
 
@@ -462,6 +522,7 @@ def test_session_events_with_tls13_tickets(run: Any, certs: PKI) -> None:
 def test_late_new_session_callbacks_release_the_output(run: Any, certs: PKI) -> None:
     """TLS 1.3 sends two tickets: two 'newSession' callbacks, each answered later; the
     server's data flows once both were called, not before."""
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         watch = await start(certs.leaf.server_options())
@@ -484,28 +545,36 @@ def test_late_new_session_callbacks_release_the_output(run: Any, certs: PKI) -> 
         assert await asyncio.wait_for(got, 5) == b"echo:x"
         sock.destroy()
         watch.server.close()
+
     run(main())
 
 
 @pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
-@pytest.mark.parametrize(("answer", "server_code", "client_code"), [
-    ("b", None, None),
-    ("nope", "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT", "ECONNRESET"),
-    (None, "ERR_SSL_NO_APPLICATION_PROTOCOL", "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL"),
-])
-def test_alpn_callback(run: Any, certs: PKI, answer: str | None, server_code: str | None,
-                       client_code: str | None) -> None:
+@pytest.mark.parametrize(
+    ("answer", "server_code", "client_code"),
+    [
+        ("b", None, None),
+        ("nope", "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT", "ECONNRESET"),
+        (None, "ERR_SSL_NO_APPLICATION_PROTOCOL", "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL"),
+    ],
+)
+def test_alpn_callback(
+    run: Any, certs: PKI, answer: str | None, server_code: str | None, client_code: str | None
+) -> None:
     """Node's ALPNCallback (codes as Node v20 reports them for the same three answers)."""
+
     async def main() -> None:
         asked: list[dict[str, Any]] = []
 
         def choose(info: dict[str, Any]) -> str | None:
             asked.append(info)
             return answer
+
         watch = await start({**certs.leaf.server_options(), "ALPNCallback": choose})
         assert watch.server.alpn_protocols is None
-        sock, fut = await client(watch.port, ca=certs.ca, servername="localhost",
-                                 ALPNProtocols=["a", "b", "c"])
+        sock, fut = await client(
+            watch.port, ca=certs.ca, servername="localhost", ALPNProtocols=["a", "b", "c"]
+        )
         outcome = await fut
         assert asked == [{"servername": "localhost", "protocols": ["a", "b", "c"]}]
         if server_code is None:
@@ -516,18 +585,22 @@ def test_alpn_callback(run: Any, certs: PKI, answer: str | None, server_code: st
             err = await asyncio.wait_for(watch.first_error, 5)
             assert err.code == server_code  # type: ignore[attr-defined]
             if answer == "nope":
-                assert str(err) == ("ALPN callback returned a value (nope) that did not match "
-                                    "any of the client's offered protocols (a, b, c)")
-                assert str(outcome) == ("Client network socket disconnected before secure TLS "
-                                        "connection was established")
+                assert str(err) == (
+                    "ALPN callback returned a value (nope) that did not match "
+                    "any of the client's offered protocols (a, b, c)"
+                )
+                assert str(outcome) == (
+                    "Client network socket disconnected before secure TLS "
+                    "connection was established"
+                )
         sock.destroy()
         watch.server.close()
+
     run(main())
 
 
 @pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
-def test_alpn_callback_on_a_shared_context_leaves_other_servers_alone(
-        run: Any, certs: PKI) -> None:
+def test_alpn_callback_on_a_shared_context_leaves_other_servers_alone(run: Any, certs: PKI) -> None:
     async def main() -> None:
         shared = tls.create_secure_context(certs.leaf.server_options(), is_server=True)
         with_cb = await start({"secure_context": shared, "ALPNCallback": lambda _i: "b"})
@@ -540,16 +613,19 @@ def test_alpn_callback_on_a_shared_context_leaves_other_servers_alone(
         sock2.destroy()
         with_cb.server.close()
         plain.server.close()
+
     run(main())
 
 
 def test_alpn_callback_and_protocols_are_exclusive(certs: PKI) -> None:
     with pytest.raises(TypeError) as info:
-        tls.create_server({**certs.leaf.server_options(), "ALPNCallback": lambda _i: "a",
-                           "ALPNProtocols": ["a"]})
+        tls.create_server(
+            {**certs.leaf.server_options(), "ALPNCallback": lambda _i: "a", "ALPNProtocols": ["a"]}
+        )
     assert info.value.code == "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS"  # type: ignore[attr-defined]
-    assert str(info.value) == \
-        "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"
+    assert (
+        str(info.value) == "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"
+    )
     with pytest.raises(TypeError) as bad:
         tls.create_server({**certs.leaf.server_options(), "ALPNCallback": "a"})
     assert bad.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
@@ -564,8 +640,12 @@ def test_set_secure_context_and_pfx_certificate(run: Any, certs: PKI) -> None:
         assert await fut == "secure"
         assert first.get_peer_certificate()["subject"]["CN"] == "localhost"
         pfx = pkcs12.serialize_key_and_certificates(
-            b"agent1", certs.cn_only.key, certs.cn_only.cert, None,
-            BestAvailableEncryption(b"sample"))
+            b"agent1",
+            certs.cn_only.key,
+            certs.cn_only.cert,
+            None,
+            BestAvailableEncryption(b"sample"),
+        )
         watch.server.set_secure_context({"pfx": pfx, "passphrase": "sample"})
         second, fut2 = await client(watch.port, ca=certs.ca, servername="agent1")
         assert await fut2 == "secure" and second.authorized is True
@@ -580,6 +660,7 @@ def test_set_secure_context_and_pfx_certificate(run: Any, certs: PKI) -> None:
         first.destroy()
         second.destroy()
         watch.server.close()
+
     run(main())
 
 
@@ -598,6 +679,7 @@ def test_client_hello_parser_across_records() -> None:
 
     def record(data: bytes) -> bytes:
         return bytes([22, 3, 1]) + len(data).to_bytes(2, "big") + data
+
     whole = parse_client_hello(hello)
     assert isinstance(whole, ClientHello)
     assert whole.servername == "example.org"

@@ -58,8 +58,9 @@ class Conn:
             self.closed.set_result(had_error)
 
 
-async def serve(options: dict[str, Any], on_secure: Callable[..., Any] | None = None
-                ) -> tuple[tls.Server, int, list[tls.TLSSocket]]:
+async def serve(
+    options: dict[str, Any], on_secure: Callable[..., Any] | None = None
+) -> tuple[tls.Server, int, list[tls.TLSSocket]]:
     accepted: list[tls.TLSSocket] = []
 
     def listener(sock: tls.TLSSocket) -> None:
@@ -69,6 +70,7 @@ async def serve(options: dict[str, Any], on_secure: Callable[..., Any] | None = 
         else:
             sock.on("data", lambda d: sock.write(b"echo:" + d))
             sock.on("end", sock.end)
+
     server = tls.create_server(options, listener)
     server.on("tlsClientError", lambda err, sock: None)
     server.listen(0, "127.0.0.1")
@@ -92,8 +94,9 @@ async def settle(turns: int = 5) -> None:
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
 def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> None:
     async def main() -> None:
-        server, port, accepted = await serve({**certs.chain_leaf.server_options(),
-                                              "max_version": version})
+        server, port, accepted = await serve(
+            {**certs.chain_leaf.server_options(), "max_version": version}
+        )
         conn = await dial(port, ca=certs.ca, servername="localhost")
         sock = conn.sock
         assert conn.events == ["secureConnect"]
@@ -128,6 +131,7 @@ def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> N
         assert await conn.closed is False
         assert conn.events[-2:] == ["end", "close"]
         server.close()
+
     run(main())
 
 
@@ -142,6 +146,7 @@ def test_writes_before_the_handshake_are_sent_after_it(run: Any, certs: PKI) -> 
         assert b"".join(bytes(conn.data).split(b"echo:")) == b"early-bird"
         assert conn.error is None
         server.close()
+
     run(main())
 
 
@@ -172,30 +177,36 @@ def test_keylog_lines_per_side(run: Any, certs: PKI, version: str, lines: int) -
                 assert fields[0][0] == b"CLIENT_RANDOM"
             else:
                 assert {f[0] for f in fields} == {
-                    b"CLIENT_HANDSHAKE_TRAFFIC_SECRET", b"SERVER_HANDSHAKE_TRAFFIC_SECRET",
-                    b"CLIENT_TRAFFIC_SECRET_0", b"SERVER_TRAFFIC_SECRET_0", b"EXPORTER_SECRET"}
+                    b"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                    b"SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                    b"CLIENT_TRAFFIC_SECRET_0",
+                    b"SERVER_TRAFFIC_SECRET_0",
+                    b"EXPORTER_SECRET",
+                }
         assert len(randoms) == 2
         assert len(server_lines) == 2
         for got in server_lines.values():
             assert len(got) == lines
             assert got[0].split()[1] in randoms
-        assert sorted(sorted(v) for v in server_lines.values()) == \
-            sorted(sorted(c.keylog) for c in conns)
+        assert sorted(sorted(v) for v in server_lines.values()) == sorted(
+            sorted(c.keylog) for c in conns
+        )
         for conn in conns:
             conn.sock.destroy()
         server.close()
+
     run(main())
 
 
 def test_keylog_client_random_is_the_one_on_the_wire(run: Any, certs: PKI) -> None:
     """Each keylog line names the client random the ClientHello carried (read from the
     bytes between client and server by a relay that is not ours)."""
+
     async def main() -> None:
         server, port, _ = await serve(certs.leaf.server_options())
         first_flight: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter,
-                       record: bool) -> None:
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, record: bool) -> None:
             while data := await src.read(65536):
                 if record and not first_flight.done():
                     first_flight.set_result(data)
@@ -204,9 +215,13 @@ def test_keylog_client_random_is_the_one_on_the_wire(run: Any, certs: PKI) -> No
 
         async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
-            await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False),
-                                 return_exceptions=True)
+            await asyncio.gather(
+                pipe(reader, up_writer, True),
+                pipe(up_reader, writer, False),
+                return_exceptions=True,
+            )
             relayed.set_result(None)
+
         relayed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
         proxy_port = proxy.sockets[0].getsockname()[1]
@@ -223,20 +238,21 @@ def test_keylog_client_random_is_the_one_on_the_wire(run: Any, certs: PKI) -> No
         await asyncio.wait_for(relayed, 5)
         proxy.close()
         server.close()
+
     run(main())
 
 
 # -- sessions ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("polling", [False, True], ids=["callback", "polling"])
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
-def test_session_resumption(run: Any, certs: PKI, version: str, polling: bool,
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_session_resumption(
+    run: Any, certs: PKI, version: str, polling: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if polling:  # the path taken where libssl's new-session callback is unavailable
         monkeypatch.setattr(_hooks, "SESSION_CALLBACK", False)
 
     async def main() -> None:
-        server, port, _ = await serve({**certs.chain_leaf.server_options(),
-                                       "max_version": version})
+        server, port, _ = await serve({**certs.chain_leaf.server_options(), "max_version": version})
         first = await dial(port, ca=certs.ca)
         assert first.sock.is_session_reused() is False
         first.sock.write(b"x")  # TLS 1.3 tickets come after the handshake
@@ -262,6 +278,7 @@ def test_session_resumption(run: Any, certs: PKI, version: str, polling: bool,
         assert third.sock.is_session_reused() is False
         third.sock.destroy()
         server.close()
+
     run(main())
 
 
@@ -271,14 +288,18 @@ VERIFY_TABLE = [
     ("self_signed", "DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate"),
     ("expired", "CERT_HAS_EXPIRED", "certificate has expired"),
     ("future", "CERT_NOT_YET_VALID", "certificate is not yet valid"),
-    ("cn_only", "ERR_TLS_CERT_ALTNAME_INVALID",
-     "Hostname/IP does not match certificate's altnames: Host: localhost. is not cert's CN: agent1"),
+    (
+        "cn_only",
+        "ERR_TLS_CERT_ALTNAME_INVALID",
+        "Hostname/IP does not match certificate's altnames: Host: localhost. is not cert's CN: agent1",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
-def test_authorization_error_when_not_rejecting(run: Any, certs: PKI, role: str, code: str,
-                                                message: str) -> None:
+def test_authorization_error_when_not_rejecting(
+    run: Any, certs: PKI, role: str, code: str, message: str
+) -> None:
     async def main() -> None:
         server, port, _ = await serve(getattr(certs, role).server_options())
         conn = await dial(port, ca=certs.ca, reject_unauthorized=False)
@@ -287,12 +308,14 @@ def test_authorization_error_when_not_rejecting(run: Any, certs: PKI, role: str,
         assert conn.error is None
         conn.sock.destroy()
         server.close()
+
     run(main())
 
 
 @pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
-def test_rejecting_emits_the_verify_error(run: Any, certs: PKI, role: str, code: str,
-                                          message: str) -> None:
+def test_rejecting_emits_the_verify_error(
+    run: Any, certs: PKI, role: str, code: str, message: str
+) -> None:
     async def main() -> None:
         server, port, _ = await serve(getattr(certs, role).server_options())
         conn = await dial(port, ca=certs.ca)
@@ -302,6 +325,7 @@ def test_rejecting_emits_the_verify_error(run: Any, certs: PKI, role: str, code:
         assert conn.error.code == code  # type: ignore[attr-defined]
         assert str(conn.error) == message
         server.close()
+
     run(main())
 
 
@@ -312,6 +336,7 @@ def test_chain_with_unknown_root(run: Any, certs: PKI) -> None:
         assert conn.sock.authorization_error == "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
         conn.sock.destroy()
         server.close()
+
     run(main())
 
 
@@ -327,6 +352,7 @@ def test_revoked_with_crl(run: Any, certs: PKI) -> None:
         ok.sock.destroy()
         server.close()
         good.close()
+
     run(main())
 
 
@@ -339,16 +365,22 @@ def test_custom_check_server_identity(run: Any, certs: PKI) -> None:
         def reject(host: str, cert: Any) -> Any:
             seen.append((host, cert))
             return mine
+
         conn = await dial(port, ca=certs.ca, check_server_identity=reject)
         await conn.closed
         assert conn.error is mine
         assert seen[0][0] == "localhost"
         assert seen[0][1]["issuer_certificate"]["subject"]["CN"] == "Test Root"
-        lenient = await dial(port, ca=certs.ca, servername="other.example",
-                             check_server_identity=lambda host, cert: None)
+        lenient = await dial(
+            port,
+            ca=certs.ca,
+            servername="other.example",
+            check_server_identity=lambda host, cert: None,
+        )
         assert lenient.sock.authorized is True
         lenient.sock.destroy()
         server.close()
+
     run(main())
 
 
@@ -357,13 +389,16 @@ async def junk_server(reply: bytes) -> tuple[net.Server, int]:
     def on_conn(sock: net.Socket) -> None:
         sock.on("error", lambda err: None)
         sock.once("data", lambda _d: sock.end(reply))
+
     server = net.create_server(on_conn)
     server.listen(0, "127.0.0.1")
     await asyncio.sleep(0)
     return server, server.address()["port"]
 
+
 def test_remembered_identity_is_per_host_and_certificate(run: Any, certs: PKI) -> None:
     """The default check remembers successes for (host, leaf); any other pair is checked."""
+
     async def main() -> None:
         server, port, _ = await serve(certs.chain_leaf.server_options())
         for _ in range(2):
@@ -376,14 +411,15 @@ def test_remembered_identity_is_per_host_and_certificate(run: Any, certs: PKI) -
         assert isinstance(bad.error, errors.NodeError)
         assert bad.error.code == "ERR_TLS_CERT_ALTNAME_INVALID"
         assert bad.error.cert["issuer_certificate"]["subject"]["CN"] == "Test Intermediate"  # type: ignore[attr-defined]
-        lenient = await dial(port, ca=certs.ca, servername="other.example",
-                             reject_unauthorized=False)
+        lenient = await dial(
+            port, ca=certs.ca, servername="other.example", reject_unauthorized=False
+        )
         assert lenient.sock.authorized is False
         assert lenient.sock.authorization_error == "ERR_TLS_CERT_ALTNAME_INVALID"
         lenient.sock.destroy()
         server.close()
-    run(main())
 
+    run(main())
 
 
 def test_junk_server_gives_wrong_version_number(run: Any) -> None:
@@ -406,6 +442,7 @@ def test_junk_server_gives_wrong_version_number(run: Any) -> None:
         assert "wrong version number" in str(writer.error)
         assert writer.error.syscall == "write"  # type: ignore[attr-defined]
         server.close()
+
     run(main())
 
 
@@ -417,10 +454,12 @@ def test_peer_closing_mid_handshake_is_econnreset(run: Any) -> None:
         err = conn.error
         assert isinstance(err, ConnectionResetError)
         assert err.code == "ECONNRESET"  # type: ignore[attr-defined]
-        assert str(err) == ("Client network socket disconnected before secure TLS connection "
-                            "was established")
+        assert str(err) == (
+            "Client network socket disconnected before secure TLS connection was established"
+        )
         assert err.host == "127.0.0.1" and err.port == port  # type: ignore[attr-defined]
         server.close()
+
     run(main())
 
 
@@ -446,17 +485,20 @@ def test_servername_rules(run: Any, certs: PKI) -> None:
         assert c.sock.authorized is True  # the IP is checked against the IP SAN
         dep = [w for w in caught if getattr(w.category, "code", None) == "DEP0123"]
         assert dep and str(dep[0].message).startswith(
-            "Setting the TLS ServerName to an IP address is not permitted by RFC 6066.")
+            "Setting the TLS ServerName to an IP address is not permitted by RFC 6066."
+        )
         for conn in (a, b, c, d, named):
             conn.sock.destroy()
         server.close()
+
     run(main())
 
 
 def test_alpn(run: Any, certs: PKI) -> None:
     async def main() -> None:
-        server, port, accepted = await serve({**certs.leaf.server_options(),
-                                              "ALPNProtocols": ["http/1.1"]})
+        server, port, accepted = await serve(
+            {**certs.leaf.server_options(), "ALPNProtocols": ["http/1.1"]}
+        )
         assert server.alpn_protocols == b"\x08http/1.1"
         conn = await dial(port, ca=certs.ca, ALPNProtocols=["h2", "http/1.1"])
         none = await dial(port, ca=certs.ca, alpn_protocols=["h2"])
@@ -467,6 +509,7 @@ def test_alpn(run: Any, certs: PKI) -> None:
         conn.sock.destroy()
         none.sock.destroy()
         server.close()
+
     run(main())
 
 
@@ -495,6 +538,7 @@ def test_tls_over_an_existing_socket(run: Any, certs: PKI, wait_connected: bool)
         await settle()
         assert raw.destroyed
         server.close()
+
     run(main())
 
 
@@ -505,8 +549,10 @@ def test_half_close_sends_close_notify_then_fin(run: Any, certs: PKI) -> None:
         def on_secure(sock: tls.TLSSocket) -> None:
             sock.on("data", lambda d: None)
             sock.on("end", lambda: (ended.append("end"), sock.end(b"bye")))
-        server, port, _ = await serve({**certs.leaf.server_options(), "allow_half_open": True},
-                                      on_secure)
+
+        server, port, _ = await serve(
+            {**certs.leaf.server_options(), "allow_half_open": True}, on_secure
+        )
         conn = await dial(port, ca=certs.ca, allow_half_open=True)
         conn.sock.end(b"last words")
         assert await conn.closed is False
@@ -514,6 +560,7 @@ def test_half_close_sends_close_notify_then_fin(run: Any, certs: PKI) -> None:
         assert bytes(conn.data) == b"bye"
         assert conn.error is None
         server.close()
+
     run(main())
 
 
@@ -523,6 +570,7 @@ def test_ragged_eof_after_the_handshake_is_a_normal_end(run: Any, certs: PKI) ->
             sock.write(b"partial")
             # FIN without close_notify, as a peer that just closes its socket.
             sock._loop.call_later(0.02, lambda: sock._transport.close())
+
         server, port, _ = await serve(certs.leaf.server_options(), on_secure)
         conn = await dial(port, ca=certs.ca)
         assert await conn.closed is False
@@ -530,6 +578,7 @@ def test_ragged_eof_after_the_handshake_is_a_normal_end(run: Any, certs: PKI) ->
         assert bytes(conn.data) == b"partial"
         assert "end" in conn.events
         server.close()
+
     run(main())
 
 
@@ -538,8 +587,10 @@ def test_session_option_validation(run: Any) -> None:
         with pytest.raises(TypeError) as info:
             tls.TLSSocket(None, {"session": "not a session"})
         assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
-        assert str(info.value).startswith('The "session" argument must be an instance of '
-                                          "TLSSession or Buffer.")
+        assert str(info.value).startswith(
+            'The "session" argument must be an instance of TLSSession or Buffer.'
+        )
+
     run(main())
 
 
@@ -549,6 +600,7 @@ def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
     """Node's session Buffer: ``bytes(session)`` resumes through any context (here a
     connection with other options, so another SSLContext); junk bytes mean a full
     handshake, as in Node."""
+
     async def main() -> None:
         server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
         first = await dial(port, ca=certs.ca)
@@ -559,8 +611,12 @@ def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
         first.sock.destroy()
         again = await dial(port, ca=certs.ca, session=der, ciphers="DEFAULT:@SECLEVEL=1")
         assert again.sock.is_session_reused() is True and again.sock.authorized is True
-        raw = await dial(port, ca=certs.ca, ciphers="DEFAULT:@SECLEVEL=1",
-                         session=again.sock.get_session().session)  # type: ignore[union-attr]
+        raw = await dial(
+            port,
+            ca=certs.ca,
+            ciphers="DEFAULT:@SECLEVEL=1",
+            session=again.sock.get_session().session,
+        )  # type: ignore[union-attr]
         assert raw.sock.is_session_reused() is True  # an ssl.SSLSession of another context
         raw.sock.destroy()
         again.sock.destroy()
@@ -568,6 +624,7 @@ def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
         assert junk.sock.is_session_reused() is False and junk.sock.authorized is True
         junk.sock.destroy()
         server.close()
+
     run(main())
 
 
@@ -604,6 +661,7 @@ def test_keys_and_certificates_of_the_connection(run: Any, certs: PKI) -> None:
         assert session == sock.get_session()
         conn.sock.destroy()
         server.close()
+
     run(main())
 
 
@@ -616,8 +674,9 @@ def test_connect_argument_forms(run: Any, certs: PKI) -> None:
         socks = [
             tls.connect(port, "localhost", {"ca": certs.ca}, lambda: called.append("a")),
             tls.connect(port, {"host": "localhost", "ca": certs.ca}, lambda: called.append("b")),
-            tls.connect({"port": port, "host": "localhost", "ca": certs.ca},
-                        lambda: called.append("c")),
+            tls.connect(
+                {"port": port, "host": "localhost", "ca": certs.ca}, lambda: called.append("c")
+            ),
             tls.connect(port=port, host="localhost", ca=certs.ca),
         ]
         socks[-1].on("secureConnect", lambda: done.set_result(None))
@@ -628,6 +687,7 @@ def test_connect_argument_forms(run: Any, certs: PKI) -> None:
         for s in socks:
             s.destroy()
         server.close()
+
     run(main())
 
 
@@ -639,8 +699,9 @@ def no_libssl(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {"ecdh_curve": "X25519"}  # fresh contexts, untouched by the bridge's callbacks
 
 
-def test_fallback_keylog_through_keylog_filename(run: Any, certs: PKI,
-                                                 no_libssl: dict[str, str]) -> None:
+def test_fallback_keylog_through_keylog_filename(
+    run: Any, certs: PKI, no_libssl: dict[str, str]
+) -> None:
     async def main() -> None:
         server, port, _ = await serve({**certs.leaf.server_options(), **no_libssl})
         server_lines: list[bytes] = []
@@ -658,12 +719,14 @@ def test_fallback_keylog_through_keylog_filename(run: Any, certs: PKI,
         for c in (conn, unwatched):
             c.sock.destroy()
         server.close()
+
     run(main())
 
 
 @pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
-def test_fallback_verify_codes_when_rejecting(run: Any, certs: PKI, no_libssl: dict[str, str],
-                                              role: str, code: str, message: str) -> None:
+def test_fallback_verify_codes_when_rejecting(
+    run: Any, certs: PKI, no_libssl: dict[str, str], role: str, code: str, message: str
+) -> None:
     async def main() -> None:
         server, port, _ = await serve(getattr(certs, role).server_options())
         conn = await dial(port, ca=certs.ca, **no_libssl)
@@ -671,11 +734,13 @@ def test_fallback_verify_codes_when_rejecting(run: Any, certs: PKI, no_libssl: d
         assert getattr(conn.error, "code", None) == code
         assert str(conn.error) == message
         server.close()
+
     run(main())
 
 
-def test_fallback_without_rejecting_cannot_tell(run: Any, certs: PKI,
-                                                no_libssl: dict[str, str]) -> None:
+def test_fallback_without_rejecting_cannot_tell(
+    run: Any, certs: PKI, no_libssl: dict[str, str]
+) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.leaf.server_options())
         conn = await dial(port, ca=certs.ca, reject_unauthorized=False, **no_libssl)
@@ -686,19 +751,21 @@ def test_fallback_without_rejecting_cannot_tell(run: Any, certs: PKI,
         for c in (conn, good):
             c.sock.destroy()
         server.close()
+
     run(main())
 
 
-def test_bridge_that_cannot_load_says_feature_unavailable(monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+def test_bridge_that_cannot_load_says_feature_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_libssl, "_ok", None)
     monkeypatch.setattr(_libssl, "_lib", _libssl._Unloaded())
     monkeypatch.setitem(_libssl._SIGNATURES, "nodehttps_no_such_symbol", (None, []))
     assert _libssl.available() is False
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    for call in (lambda: _libssl.set_groups(ctx, "P-256"),
-                 lambda: _libssl.set_session_timeout(ctx, 10),
-                 lambda: _libssl.get_ticket_keys(ctx)):
+    for call in (
+        lambda: _libssl.set_groups(ctx, "P-256"),
+        lambda: _libssl.set_session_timeout(ctx, 10),
+        lambda: _libssl.get_ticket_keys(ctx),
+    ):
         with pytest.raises(errors.NodeError) as info:
             call()
         assert info.value.code == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"  # type: ignore[attr-defined]

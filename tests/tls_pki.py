@@ -36,9 +36,11 @@ class Cert:
 
     @property
     def key_pem(self) -> str:
-        return self.key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()).decode()
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
 
     @property
     def chain_pem(self) -> str:
@@ -53,36 +55,60 @@ class Cert:
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "nodehttps tests"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "nodehttps tests"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
-def _make(cn: str, issuer: Cert | None, *, ca: bool = False, sans: list[str] | None = None,
-          not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
-          client: bool = False) -> Cert:
+def _make(
+    cn: str,
+    issuer: Cert | None,
+    *,
+    ca: bool = False,
+    sans: list[str] | None = None,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+    client: bool = False,
+) -> Cert:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(cn)
     signer_key = issuer.key if issuer else key
-    builder = (x509.CertificateBuilder()
-               .subject_name(subject)
-               .issuer_name(issuer.cert.subject if issuer else subject)
-               .public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(not_before or _NOW - dt.timedelta(days=1))
-               .not_valid_after(not_after or _NOW + dt.timedelta(days=30))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or _NOW - dt.timedelta(days=1))
+        .not_valid_after(not_after or _NOW + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
     if ca:
         builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          key_cert_sign=True, crl_sign=True, encipher_only=False,
-                          decipher_only=False), critical=True)
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         builder = builder.add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
     if issuer is not None:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-            critical=False)
+            critical=False,
+        )
     if sans:
         names: list[x509.GeneralName] = []
         for san in sans:
@@ -110,25 +136,40 @@ class PKI:
         self.chain_leaf.extra = [self.inter]
         self.untrusted_leaf = _make("localhost", self.other_root, sans=local)
         self.self_signed = _make("localhost", None, sans=local)
-        self.expired = _make("localhost", self.root, sans=local,
-                             not_before=_NOW - dt.timedelta(days=30),
-                             not_after=_NOW - dt.timedelta(days=1))
-        self.future = _make("localhost", self.root, sans=local,
-                            not_before=_NOW + dt.timedelta(days=10),
-                            not_after=_NOW + dt.timedelta(days=40))
+        self.expired = _make(
+            "localhost",
+            self.root,
+            sans=local,
+            not_before=_NOW - dt.timedelta(days=30),
+            not_after=_NOW - dt.timedelta(days=1),
+        )
+        self.future = _make(
+            "localhost",
+            self.root,
+            sans=local,
+            not_before=_NOW + dt.timedelta(days=10),
+            not_after=_NOW + dt.timedelta(days=40),
+        )
         self.revoked = _make("localhost", self.root, sans=local)
         self.cn_only = _make("agent1", self.root)
         self.client = _make("client", self.root, client=True)
         self.other_client = _make("stranger", self.other_root, client=True)
-        revoked = (x509.RevokedCertificateBuilder().serial_number(self.revoked.cert.serial_number)
-                   .revocation_date(_NOW - dt.timedelta(hours=1)).build())
-        self.crl = (x509.CertificateRevocationListBuilder()
-                    .issuer_name(self.root.cert.subject)
-                    .last_update(_NOW - dt.timedelta(hours=1))
-                    .next_update(_NOW + dt.timedelta(days=30))
-                    .add_revoked_certificate(revoked)
-                    .sign(self.root.key, hashes.SHA256())
-                    .public_bytes(serialization.Encoding.PEM).decode())
+        revoked = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(self.revoked.cert.serial_number)
+            .revocation_date(_NOW - dt.timedelta(hours=1))
+            .build()
+        )
+        self.crl = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.root.cert.subject)
+            .last_update(_NOW - dt.timedelta(hours=1))
+            .next_update(_NOW + dt.timedelta(days=30))
+            .add_revoked_certificate(revoked)
+            .sign(self.root.key, hashes.SHA256())
+            .public_bytes(serialization.Encoding.PEM)
+            .decode()
+        )
 
     @property
     def ca(self) -> str:

@@ -31,11 +31,28 @@ from .http._server import _HttpServer
 __all__ = ["Agent", "Server", "create_server", "get", "request"]
 
 # Node's order of the TLS options in the agent's key (lib/https.js getName).
-_NAME_FIELDS = ("ca", "cert", "client_cert_engine", "ciphers", "key", "pfx",
-                "reject_unauthorized", "servername", "min_version", "max_version",
-                "secure_protocol", "crl", "honor_cipher_order", "ecdh_curve", "dhparam",
-                "secure_options", "session_id_context", "sigalgs", "private_key_identifier",
-                "private_key_engine")
+_NAME_FIELDS = (
+    "ca",
+    "cert",
+    "client_cert_engine",
+    "ciphers",
+    "key",
+    "pfx",
+    "reject_unauthorized",
+    "servername",
+    "min_version",
+    "max_version",
+    "secure_protocol",
+    "crl",
+    "honor_cipher_order",
+    "ecdh_curve",
+    "dhparam",
+    "secure_options",
+    "session_id_context",
+    "sigalgs",
+    "private_key_identifier",
+    "private_key_engine",
+)
 _DEFINED_FIELDS = frozenset(("reject_unauthorized", "honor_cipher_order", "secure_options"))
 
 
@@ -105,7 +122,9 @@ class Agent(HttpAgent):
         sock = tls.connect(opts)
         if key is not None:
             sock.on("session", lambda session: self._cache_session(key, session))
-            sock.once("close", lambda had_error=False: self._evict_session(key) if had_error else None)
+            sock.once(
+                "close", lambda had_error=False: self._evict_session(key) if had_error else None
+            )
         if self._keylog_on:
             self._watch_keylog(sock)
         if callback is not None:
@@ -144,8 +163,9 @@ class Agent(HttpAgent):
         sock.on("keylog", lambda line: self.emit("keylog", line, sock))
 
 
-def _connection_args(args: tuple[Any, ...], kwargs: dict[str, Any]
-                     ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+def _connection_args(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], Callable[..., Any] | None]:
     """Node's argument handling in ``https.Agent.createConnection(port, host, options)``."""
     rest = list(args)
     callback = rest.pop() if rest and callable(rest[-1]) else kwargs.pop("callback", None)
@@ -189,8 +209,12 @@ global_agent = Agent({"keep_alive": True, "scheduling": "lifo", "timeout": 5000}
 class Server(_HttpServer, tls.Server):
     """Node's ``https.Server``: a ``tls.Server`` that serves HTTP as ``http.Server`` does."""
 
-    def __init__(self, options: dict[str, Any] | Callable[..., Any] | None = None,
-                 request_listener: Callable[..., Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        options: dict[str, Any] | Callable[..., Any] | None = None,
+        request_listener: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if callable(options) and request_listener is None:
             options, request_listener = None, options
         if options is not None and not isinstance(options, dict):
@@ -208,21 +232,26 @@ class Server(_HttpServer, tls.Server):
             conn.destroy()
 
 
-def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
-                  request_listener: Callable[..., Any] | None = None, **kwargs: Any) -> Server:
+def create_server(
+    options: dict[str, Any] | Callable[..., Any] | None = None,
+    request_listener: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> Server:
     """Node's ``https.createServer([options][, requestListener])``."""
     return Server(options, request_listener, **kwargs)
 
 
-def request(url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None,
-            **kwargs: Any) -> ClientRequest:
+def request(
+    url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None, **kwargs: Any
+) -> ClientRequest:
     """Node's ``https.request(url[, options][, callback])``; ``end()`` it to send."""
     opts, cb = request_args(url, options, callback, kwargs)
     return ClientRequest(opts, cb, default_agent=global_agent)
 
 
-def get(url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None,
-        **kwargs: Any) -> ClientRequest:
+def get(
+    url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None, **kwargs: Any
+) -> ClientRequest:
     """Node's ``https.get(...)``: ``request()`` with ``GET``, already ended."""
     req = request(url, options, callback, **kwargs)
     req.end()

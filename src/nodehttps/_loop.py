@@ -144,18 +144,22 @@ def report_uncaught(exc: BaseException, loop: asyncio.AbstractEventLoop | None =
         s.loop.stop()
         return
     target = loop or get_loop()
-    target.call_exception_handler({"message": "Uncaught exception in a nodehttps listener",
-                                   "exception": exc})
+    target.call_exception_handler(
+        {"message": "Uncaught exception in a nodehttps listener", "exception": exc}
+    )
 
 
-def guarded(fn: Callable[..., Any], loop: asyncio.AbstractEventLoop | None = None
-            ) -> Callable[..., None]:
+def guarded(
+    fn: Callable[..., Any], loop: asyncio.AbstractEventLoop | None = None
+) -> Callable[..., None]:
     """Wrap a loop callback so an exception escaping it is reported as uncaught."""
+
     def call(*args: Any) -> None:
         try:
             fn(*args)
         except Exception as exc:
             report_uncaught(exc, loop)
+
     return call
 
 
@@ -190,8 +194,10 @@ def run(main: Awaitable[T] | None = None) -> T | None:
     result: list[T] = []
 
     if main is not None:
+
         async def wrapper() -> None:
             result.append(await main)
+
         s.refs += 1
         task = s.loop.create_task(wrapper())
 
@@ -202,6 +208,7 @@ def run(main: Awaitable[T] | None = None) -> T | None:
                 report_uncaught(exc, s.loop)
             else:
                 s.schedule_idle_check()
+
         task.add_done_callback(done)
     code = s.run_until_idle()
     if code:

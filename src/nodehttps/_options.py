@@ -59,8 +59,12 @@ def snake_name(key: str) -> str:
     return result
 
 
-def normalize(options: Mapping[str, Any] | None = None, kwargs: Mapping[str, Any] | None = None,
-              *, name: str = "options") -> dict[str, Any]:
+def normalize(
+    options: Mapping[str, Any] | None = None,
+    kwargs: Mapping[str, Any] | None = None,
+    *,
+    name: str = "options",
+) -> dict[str, Any]:
     """Merge ``options`` and keyword arguments into a fresh snake_case dict.
 
     ``options`` must be a mapping or ``None`` (Node: ``ERR_INVALID_ARG_TYPE``).
@@ -82,13 +86,17 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def validate_number(value: Any, name: str, minimum: float | None = None,
-                    maximum: float | None = None) -> float | int:
+def validate_number(
+    value: Any, name: str, minimum: float | None = None, maximum: float | None = None
+) -> float | int:
     """Node's ``validateNumber``: a number (``math.inf`` allowed), within the bounds."""
     if not _is_number(value):
         raise invalid_arg_type(name, "number", value)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum) \
-            or (value != value and (minimum is not None or maximum is not None)):
+    if (
+        (minimum is not None and value < minimum)
+        or (maximum is not None and value > maximum)
+        or (value != value and (minimum is not None or maximum is not None))
+    ):
         if minimum is not None and maximum is not None:
             rng = f">= {_fmt(minimum)} && <= {_fmt(maximum)}"
         elif minimum is not None:
@@ -100,8 +108,9 @@ def validate_number(value: Any, name: str, minimum: float | None = None,
     return value  # type: ignore[no-any-return]
 
 
-def validate_integer(value: Any, name: str, minimum: int = -(2**53) + 1,
-                     maximum: int = 2**53 - 1) -> int:
+def validate_integer(
+    value: Any, name: str, minimum: int = -(2**53) + 1, maximum: int = 2**53 - 1
+) -> int:
     """Node's ``validateInteger``."""
     if not _is_number(value):
         raise invalid_arg_type(name, "number", value)

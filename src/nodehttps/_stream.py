@@ -31,8 +31,14 @@ __all__ = ["Readable", "codec", "to_bytes"]
 DEFAULT_HIGH_WATER_MARK = 65536  # Node v22+ (SPEC 6b)
 
 # Node's encoding names Python spells otherwise ('hex'/'base64' are not text codecs here).
-_NODE_CODECS = {"utf8": "utf-8", "latin1": "latin-1", "binary": "latin-1",
-                "ucs2": "utf-16-le", "ucs-2": "utf-16-le", "utf16le": "utf-16-le"}
+_NODE_CODECS = {
+    "utf8": "utf-8",
+    "latin1": "latin-1",
+    "binary": "latin-1",
+    "ucs2": "utf-16-le",
+    "ucs-2": "utf-16-le",
+    "utf16le": "utf-16-le",
+}
 
 
 def codec(encoding: str) -> str:
@@ -42,8 +48,9 @@ def codec(encoding: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise errors.make("ERR_UNKNOWN_ENCODING", f"Unknown encoding: {encoding}",
-                          base=errors._NodeTypeError) from None
+        raise errors.make(
+            "ERR_UNKNOWN_ENCODING", f"Unknown encoding: {encoding}", base=errors._NodeTypeError
+        ) from None
 
 
 # Node's binary-to-text encodings (Python's codecs of these names go bytes to bytes).
@@ -60,8 +67,9 @@ def _from_binary_text(text: str, kind: str) -> bytes:
     return base64.b64decode(text.replace("-", "+").replace("_", "/") + "==", validate=False)
 
 
-def to_bytes(chunk: Any, encoding: str | None = None,
-             kinds: tuple[str, ...] = _CHUNK_TYPES) -> bytes:
+def to_bytes(
+    chunk: Any, encoding: str | None = None, kinds: tuple[str, ...] = _CHUNK_TYPES
+) -> bytes:
     """A chunk given to ``write()``/``end()`` as bytes, with Node's errors (``kinds``:
     the types the message names, Node's words)."""
     if isinstance(chunk, bytes):
@@ -76,8 +84,11 @@ def to_bytes(chunk: Any, encoding: str | None = None,
     if isinstance(chunk, bytearray | memoryview):
         return bytes(chunk)
     if chunk is None:
-        raise errors.make("ERR_STREAM_NULL_VALUES", "May not write null values to stream",
-                          base=errors._NodeTypeError)
+        raise errors.make(
+            "ERR_STREAM_NULL_VALUES",
+            "May not write null values to stream",
+            base=errors._NodeTypeError,
+        )
     raise errors.invalid_arg_type("chunk", list(kinds), chunk)
 
 
@@ -193,8 +204,11 @@ class Readable(EventEmitter):
     def set_encoding(self, encoding: str = "utf-8") -> Readable:
         """Node's ``readable.setEncoding()``: ``'data'`` then carries ``str``."""
         kind = encoding.lower()
-        self._decoder = _BinaryTextDecoder(kind) if kind in _BINARY_TEXT else \
-            codecs.getincrementaldecoder(codec(encoding))()
+        self._decoder = (
+            _BinaryTextDecoder(kind)
+            if kind in _BINARY_TEXT
+            else codecs.getincrementaldecoder(codec(encoding))()
+        )
         return self
 
     def read(self, size: int | None = None) -> bytes | str | None:
@@ -240,8 +254,13 @@ class Readable(EventEmitter):
             if self._flowing and not self._buffer:
                 self._buffered = 0
                 self._resume_source()
-            if self._eof and not self._buffer and not self._end_emitted and not self.destroyed \
-                    and (self._flowing or self._read_drained):
+            if (
+                self._eof
+                and not self._buffer
+                and not self._end_emitted
+                and not self.destroyed
+                and (self._flowing or self._read_drained)
+            ):
                 self._end_emitted = True
                 self.readable_ended = True
                 if self._decoder is not None:
@@ -261,6 +280,7 @@ class Readable(EventEmitter):
     # -- piping and iteration --------------------------------------------------------
     def pipe(self, dest: Any, end: bool = True) -> Any:
         """Node's ``readable.pipe(dest, {end})``: with back-pressure via ``'drain'``."""
+
         def on_data(chunk: bytes) -> None:
             if dest.write(chunk) is False:
                 self.pause()
@@ -351,5 +371,6 @@ class Readable(EventEmitter):
                 self.emit("close")
             except Exception as exc:
                 _loop.report_uncaught(exc, self._loop)
+
         self._loop.call_soon(finish)
         return self

@@ -66,72 +66,252 @@ class NodeSystemError(NodeError, OSError):
 
 
 # ---- argument errors (TypeError / RangeError) ----
-class ERR_INVALID_ARG_TYPE(_NodeTypeError): code = "ERR_INVALID_ARG_TYPE"  # noqa: E701
-class ERR_INVALID_ARG_VALUE(_NodeTypeError): code = "ERR_INVALID_ARG_VALUE"  # noqa: E701
-class ERR_OUT_OF_RANGE(_NodeRangeError): code = "ERR_OUT_OF_RANGE"  # noqa: E701
-class ERR_MISSING_ARGS(_NodeTypeError): code = "ERR_MISSING_ARGS"  # noqa: E701
-class ERR_INVALID_URL(_NodeTypeError): code = "ERR_INVALID_URL"; default_message = "Invalid URL"  # noqa: E701, E702
-class ERR_INVALID_PROTOCOL(_NodeTypeError): code = "ERR_INVALID_PROTOCOL"  # noqa: E701
-class ERR_INVALID_HTTP_TOKEN(_NodeTypeError): code = "ERR_INVALID_HTTP_TOKEN"  # noqa: E701
-class ERR_INVALID_CHAR(_NodeTypeError): code = "ERR_INVALID_CHAR"  # noqa: E701
-class ERR_HTTP_INVALID_HEADER_VALUE(_NodeTypeError): code = "ERR_HTTP_INVALID_HEADER_VALUE"  # noqa: E701
-class ERR_UNESCAPED_CHARACTERS(_NodeTypeError): code = "ERR_UNESCAPED_CHARACTERS"  # noqa: E701
-class ERR_INVALID_RETURN_VALUE(_NodeTypeError): code = "ERR_INVALID_RETURN_VALUE"  # noqa: E701
-class ERR_TLS_INVALID_PROTOCOL_METHOD(_NodeTypeError): code = "ERR_TLS_INVALID_PROTOCOL_METHOD"  # noqa: E701
-class ERR_TLS_INVALID_PROTOCOL_VERSION(_NodeTypeError): code = "ERR_TLS_INVALID_PROTOCOL_VERSION"  # noqa: E701
-class ERR_TLS_PROTOCOL_VERSION_CONFLICT(_NodeTypeError): code = "ERR_TLS_PROTOCOL_VERSION_CONFLICT"  # noqa: E701
-class ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS(_NodeTypeError): code = "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS"; default_message = "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"  # noqa: E701, E702
-class ERR_TLS_ALPN_CALLBACK_INVALID_RESULT(_NodeTypeError): code = "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT"  # noqa: E701
-class ERR_SOCKET_BAD_PORT(_NodeRangeError): code = "ERR_SOCKET_BAD_PORT"  # noqa: E701
-class ERR_HTTP_INVALID_STATUS_CODE(_NodeRangeError): code = "ERR_HTTP_INVALID_STATUS_CODE"  # noqa: E701
-class ERR_INVALID_STATE(NodeError, RuntimeError): code = "ERR_INVALID_STATE"  # noqa: E701
-class ERR_INVALID_THIS(_NodeTypeError): code = "ERR_INVALID_THIS"  # noqa: E701
+class ERR_INVALID_ARG_TYPE(_NodeTypeError):
+    code = "ERR_INVALID_ARG_TYPE"
+
+
+class ERR_INVALID_ARG_VALUE(_NodeTypeError):
+    code = "ERR_INVALID_ARG_VALUE"
+
+
+class ERR_OUT_OF_RANGE(_NodeRangeError):
+    code = "ERR_OUT_OF_RANGE"
+
+
+class ERR_MISSING_ARGS(_NodeTypeError):
+    code = "ERR_MISSING_ARGS"
+
+
+class ERR_INVALID_URL(_NodeTypeError):
+    code = "ERR_INVALID_URL"
+    default_message = "Invalid URL"
+
+
+class ERR_INVALID_PROTOCOL(_NodeTypeError):
+    code = "ERR_INVALID_PROTOCOL"
+
+
+class ERR_INVALID_HTTP_TOKEN(_NodeTypeError):
+    code = "ERR_INVALID_HTTP_TOKEN"
+
+
+class ERR_INVALID_CHAR(_NodeTypeError):
+    code = "ERR_INVALID_CHAR"
+
+
+class ERR_HTTP_INVALID_HEADER_VALUE(_NodeTypeError):
+    code = "ERR_HTTP_INVALID_HEADER_VALUE"
+
+
+class ERR_UNESCAPED_CHARACTERS(_NodeTypeError):
+    code = "ERR_UNESCAPED_CHARACTERS"
+
+
+class ERR_INVALID_RETURN_VALUE(_NodeTypeError):
+    code = "ERR_INVALID_RETURN_VALUE"
+
+
+class ERR_TLS_INVALID_PROTOCOL_METHOD(_NodeTypeError):
+    code = "ERR_TLS_INVALID_PROTOCOL_METHOD"
+
+
+class ERR_TLS_INVALID_PROTOCOL_VERSION(_NodeTypeError):
+    code = "ERR_TLS_INVALID_PROTOCOL_VERSION"
+
+
+class ERR_TLS_PROTOCOL_VERSION_CONFLICT(_NodeTypeError):
+    code = "ERR_TLS_PROTOCOL_VERSION_CONFLICT"
+
+
+class ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS(_NodeTypeError):
+    code = "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS"
+    default_message = "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive"
+
+
+class ERR_TLS_ALPN_CALLBACK_INVALID_RESULT(_NodeTypeError):
+    code = "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT"
+
+
+class ERR_SOCKET_BAD_PORT(_NodeRangeError):
+    code = "ERR_SOCKET_BAD_PORT"
+
+
+class ERR_HTTP_INVALID_STATUS_CODE(_NodeRangeError):
+    code = "ERR_HTTP_INVALID_STATUS_CODE"
+
+
+class ERR_INVALID_STATE(NodeError, RuntimeError):
+    code = "ERR_INVALID_STATE"
+
+
+class ERR_INVALID_THIS(_NodeTypeError):
+    code = "ERR_INVALID_THIS"
+
 
 # ---- HTTP state errors ----
-class ERR_HTTP_HEADERS_SENT(NodeError, RuntimeError): code = "ERR_HTTP_HEADERS_SENT"  # noqa: E701
-class ERR_STREAM_WRITE_AFTER_END(NodeError, RuntimeError): code = "ERR_STREAM_WRITE_AFTER_END"; default_message = "write after end"  # noqa: E701, E702
-class ERR_STREAM_DESTROYED(NodeError, RuntimeError): code = "ERR_STREAM_DESTROYED"  # noqa: E701
-class ERR_STREAM_PREMATURE_CLOSE(NodeError, RuntimeError): code = "ERR_STREAM_PREMATURE_CLOSE"; default_message = "Premature close"  # noqa: E701, E702
-class ERR_STREAM_ALREADY_FINISHED(NodeError, RuntimeError): code = "ERR_STREAM_ALREADY_FINISHED"  # noqa: E701
-class ERR_METHOD_NOT_IMPLEMENTED(NodeError, NotImplementedError): code = "ERR_METHOD_NOT_IMPLEMENTED"  # noqa: E701
-class ERR_HTTP_TRAILER_INVALID(NodeError, RuntimeError): code = "ERR_HTTP_TRAILER_INVALID"; default_message = "Trailers are invalid with this transfer encoding"  # noqa: E701, E702
-class ERR_HTTP_CONTENT_LENGTH_MISMATCH(NodeError, RuntimeError): code = "ERR_HTTP_CONTENT_LENGTH_MISMATCH"  # noqa: E701
-class ERR_HTTP_REQUEST_TIMEOUT(NodeError, TimeoutError): code = "ERR_HTTP_REQUEST_TIMEOUT"; default_message = "Request timeout"  # noqa: E701, E702
-class ERR_HTTP_SOCKET_ASSIGNED(NodeError, RuntimeError): code = "ERR_HTTP_SOCKET_ASSIGNED"; default_message = "ServerResponse has an already assigned socket"  # noqa: E701, E702
-class ERR_SERVER_ALREADY_LISTEN(NodeError, RuntimeError): code = "ERR_SERVER_ALREADY_LISTEN"; default_message = "Listen method has been called more than once without closing."  # noqa: E701, E702
-class ERR_SERVER_NOT_RUNNING(NodeError, RuntimeError): code = "ERR_SERVER_NOT_RUNNING"; default_message = "Server is not running."  # noqa: E701, E702
-class ERR_SOCKET_CLOSED(NodeError, RuntimeError): code = "ERR_SOCKET_CLOSED"; default_message = "Socket is closed"  # noqa: E701, E702
-class ERR_SOCKET_CLOSED_BEFORE_CONNECTION(NodeError, RuntimeError): code = "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"; default_message = "Socket closed before the connection was established"  # noqa: E701, E702
-class ERR_UNHANDLED_ERROR(NodeError, RuntimeError): code = "ERR_UNHANDLED_ERROR"  # noqa: E701
-class ABORT_ERR(NodeError, RuntimeError): code = "ABORT_ERR"; default_message = "The operation was aborted"; name = "AbortError"  # noqa: E701, E702
+class ERR_HTTP_HEADERS_SENT(NodeError, RuntimeError):
+    code = "ERR_HTTP_HEADERS_SENT"
+
+
+class ERR_STREAM_WRITE_AFTER_END(NodeError, RuntimeError):
+    code = "ERR_STREAM_WRITE_AFTER_END"
+    default_message = "write after end"
+
+
+class ERR_STREAM_DESTROYED(NodeError, RuntimeError):
+    code = "ERR_STREAM_DESTROYED"
+
+
+class ERR_STREAM_PREMATURE_CLOSE(NodeError, RuntimeError):
+    code = "ERR_STREAM_PREMATURE_CLOSE"
+    default_message = "Premature close"
+
+
+class ERR_STREAM_ALREADY_FINISHED(NodeError, RuntimeError):
+    code = "ERR_STREAM_ALREADY_FINISHED"
+
+
+class ERR_METHOD_NOT_IMPLEMENTED(NodeError, NotImplementedError):
+    code = "ERR_METHOD_NOT_IMPLEMENTED"
+
+
+class ERR_HTTP_TRAILER_INVALID(NodeError, RuntimeError):
+    code = "ERR_HTTP_TRAILER_INVALID"
+    default_message = "Trailers are invalid with this transfer encoding"
+
+
+class ERR_HTTP_CONTENT_LENGTH_MISMATCH(NodeError, RuntimeError):
+    code = "ERR_HTTP_CONTENT_LENGTH_MISMATCH"
+
+
+class ERR_HTTP_REQUEST_TIMEOUT(NodeError, TimeoutError):
+    code = "ERR_HTTP_REQUEST_TIMEOUT"
+    default_message = "Request timeout"
+
+
+class ERR_HTTP_SOCKET_ASSIGNED(NodeError, RuntimeError):
+    code = "ERR_HTTP_SOCKET_ASSIGNED"
+    default_message = "ServerResponse has an already assigned socket"
+
+
+class ERR_SERVER_ALREADY_LISTEN(NodeError, RuntimeError):
+    code = "ERR_SERVER_ALREADY_LISTEN"
+    default_message = "Listen method has been called more than once without closing."
+
+
+class ERR_SERVER_NOT_RUNNING(NodeError, RuntimeError):
+    code = "ERR_SERVER_NOT_RUNNING"
+    default_message = "Server is not running."
+
+
+class ERR_SOCKET_CLOSED(NodeError, RuntimeError):
+    code = "ERR_SOCKET_CLOSED"
+    default_message = "Socket is closed"
+
+
+class ERR_SOCKET_CLOSED_BEFORE_CONNECTION(NodeError, RuntimeError):
+    code = "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"
+    default_message = "Socket closed before the connection was established"
+
+
+class ERR_UNHANDLED_ERROR(NodeError, RuntimeError):
+    code = "ERR_UNHANDLED_ERROR"
+
+
+class ABORT_ERR(NodeError, RuntimeError):
+    code = "ABORT_ERR"
+    default_message = "The operation was aborted"
+    name = "AbortError"
+
 
 # ---- TLS ----
 class VerifyError(NodeError, ConnectionError):
     """A certificate verification failure (``CERT_HAS_EXPIRED``, ...): OpenSSL's verify code."""
 
 
-class ERR_TLS_CERT_ALTNAME_INVALID(NodeError, ConnectionError): code = "ERR_TLS_CERT_ALTNAME_INVALID"  # noqa: E701
-class ERR_TLS_HANDSHAKE_TIMEOUT(NodeError, TimeoutError): code = "ERR_TLS_HANDSHAKE_TIMEOUT"; default_message = "TLS handshake timeout"  # noqa: E701, E702
-class ERR_TLS_RENEGOTIATION_DISABLED(NodeError, ConnectionError): code = "ERR_TLS_RENEGOTIATION_DISABLED"; default_message = "TLS session renegotiation disabled for this socket"  # noqa: E701, E702
-class ERR_TLS_SNI_FROM_SERVER(NodeError, RuntimeError): code = "ERR_TLS_SNI_FROM_SERVER"; default_message = "Cannot issue SNI from a TLS server-side socket"  # noqa: E701, E702
-class ERR_TLS_INVALID_STATE(NodeError, RuntimeError): code = "ERR_TLS_INVALID_STATE"; default_message = "TLS socket connection must be securely established"  # noqa: E701, E702
-class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(NodeError, NotImplementedError): code = "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"  # noqa: E701
+class ERR_TLS_CERT_ALTNAME_INVALID(NodeError, ConnectionError):
+    code = "ERR_TLS_CERT_ALTNAME_INVALID"
+
+
+class ERR_TLS_HANDSHAKE_TIMEOUT(NodeError, TimeoutError):
+    code = "ERR_TLS_HANDSHAKE_TIMEOUT"
+    default_message = "TLS handshake timeout"
+
+
+class ERR_TLS_RENEGOTIATION_DISABLED(NodeError, ConnectionError):
+    code = "ERR_TLS_RENEGOTIATION_DISABLED"
+    default_message = "TLS session renegotiation disabled for this socket"
+
+
+class ERR_TLS_SNI_FROM_SERVER(NodeError, RuntimeError):
+    code = "ERR_TLS_SNI_FROM_SERVER"
+    default_message = "Cannot issue SNI from a TLS server-side socket"
+
+
+class ERR_TLS_INVALID_STATE(NodeError, RuntimeError):
+    code = "ERR_TLS_INVALID_STATE"
+    default_message = "TLS socket connection must be securely established"
+
+
+class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(NodeError, NotImplementedError):
+    code = "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"
+
 
 # ---- system errors ----
-class ECONNRESET(NodeSystemError, ConnectionResetError): code = "ECONNRESET"  # noqa: E701
-class ECONNREFUSED(NodeSystemError, ConnectionRefusedError): code = "ECONNREFUSED"  # noqa: E701
-class ECONNABORTED(NodeSystemError, ConnectionAbortedError): code = "ECONNABORTED"  # noqa: E701
-class EPIPE(NodeSystemError, BrokenPipeError): code = "EPIPE"  # noqa: E701
-class ETIMEDOUT(NodeSystemError, TimeoutError): code = "ETIMEDOUT"  # noqa: E701
-class EADDRINUSE(NodeSystemError): code = "EADDRINUSE"  # noqa: E701
-class EADDRNOTAVAIL(NodeSystemError): code = "EADDRNOTAVAIL"  # noqa: E701
-class EACCES(NodeSystemError, PermissionError): code = "EACCES"  # noqa: E701
-class ENOTFOUND(NodeSystemError): code = "ENOTFOUND"  # noqa: E701
-class EAI_AGAIN(NodeSystemError): code = "EAI_AGAIN"  # noqa: E701
-class EHOSTUNREACH(NodeSystemError): code = "EHOSTUNREACH"  # noqa: E701
-class ENETUNREACH(NodeSystemError): code = "ENETUNREACH"  # noqa: E701
-class ENOENT(NodeSystemError, FileNotFoundError): code = "ENOENT"  # noqa: E701
-class EPROTO(NodeSystemError, ConnectionError): code = "EPROTO"  # noqa: E701
+class ECONNRESET(NodeSystemError, ConnectionResetError):
+    code = "ECONNRESET"
+
+
+class ECONNREFUSED(NodeSystemError, ConnectionRefusedError):
+    code = "ECONNREFUSED"
+
+
+class ECONNABORTED(NodeSystemError, ConnectionAbortedError):
+    code = "ECONNABORTED"
+
+
+class EPIPE(NodeSystemError, BrokenPipeError):
+    code = "EPIPE"
+
+
+class ETIMEDOUT(NodeSystemError, TimeoutError):
+    code = "ETIMEDOUT"
+
+
+class EADDRINUSE(NodeSystemError):
+    code = "EADDRINUSE"
+
+
+class EADDRNOTAVAIL(NodeSystemError):
+    code = "EADDRNOTAVAIL"
+
+
+class EACCES(NodeSystemError, PermissionError):
+    code = "EACCES"
+
+
+class ENOTFOUND(NodeSystemError):
+    code = "ENOTFOUND"
+
+
+class EAI_AGAIN(NodeSystemError):
+    code = "EAI_AGAIN"
+
+
+class EHOSTUNREACH(NodeSystemError):
+    code = "EHOSTUNREACH"
+
+
+class ENETUNREACH(NodeSystemError):
+    code = "ENETUNREACH"
+
+
+class ENOENT(NodeSystemError, FileNotFoundError):
+    code = "ENOENT"
+
+
+class EPROTO(NodeSystemError, ConnectionError):
+    code = "EPROTO"
 
 
 _CLASSES: dict[str, type[NodeError]] = {
@@ -141,8 +321,9 @@ _CLASSES: dict[str, type[NodeError]] = {
 }
 
 
-def make(code: str, message: str | None = None, base: type[NodeError] | None = None,
-         **fields: Any) -> NodeError:
+def make(
+    code: str, message: str | None = None, base: type[NodeError] | None = None, **fields: Any
+) -> NodeError:
     """An error for ``code``: its class from the table, else a class made on first use.
 
     Codes met only at run time (``ERR_SSL_WRONG_VERSION_NUMBER``, X.509 verify codes such
@@ -151,8 +332,11 @@ def make(code: str, message: str | None = None, base: type[NodeError] | None = N
     """
     cls = _CLASSES.get(code)
     if cls is None:
-        parent: type[NodeError] = base or (NodeSystemError if code.startswith("E") and code.isupper()
-                                           and "_" not in code else NodeError)
+        parent: type[NodeError] = base or (
+            NodeSystemError
+            if code.startswith("E") and code.isupper() and "_" not in code
+            else NodeError
+        )
         cls = type(code, (parent,), {"code": code, "__module__": __name__})
         _CLASSES[code] = cls
     return cls(message, **fields)
@@ -167,8 +351,17 @@ def error_class(code: str) -> type[NodeError]:
 
 # ---- Node's message builders ----
 
-_JS_TYPES = ("string", "function", "number", "object", "Function", "Object", "boolean",
-             "bigint", "symbol")
+_JS_TYPES = (
+    "string",
+    "function",
+    "number",
+    "object",
+    "Function",
+    "Object",
+    "boolean",
+    "bigint",
+    "symbol",
+)
 
 
 def _join_or(items: list[str], lead: str) -> str:
@@ -194,7 +387,9 @@ def describe_received(value: object) -> str:
     return f"an instance of {type(value).__name__}"
 
 
-def invalid_arg_type(name: str, expected: str | Iterable[str], actual: object) -> ERR_INVALID_ARG_TYPE:
+def invalid_arg_type(
+    name: str, expected: str | Iterable[str], actual: object
+) -> ERR_INVALID_ARG_TYPE:
     """``ERR_INVALID_ARG_TYPE`` with Node's message.
 
     ``expected`` uses Node's words: ``'string'``, ``['string', 'Buffer']``,
@@ -227,7 +422,9 @@ def invalid_arg_type(name: str, expected: str | Iterable[str], actual: object) -
     return ERR_INVALID_ARG_TYPE(f"{msg}. Received {describe_received(actual)}")
 
 
-def invalid_arg_value(name: str, value: object, reason: str = "is invalid") -> ERR_INVALID_ARG_VALUE:
+def invalid_arg_value(
+    name: str, value: object, reason: str = "is invalid"
+) -> ERR_INVALID_ARG_VALUE:
     """``ERR_INVALID_ARG_VALUE``: ``The argument 'x' is invalid. Received ...``."""
     kind = "property" if "." in name else "argument"
     shown = repr(value)
@@ -246,7 +443,9 @@ def out_of_range(name: str, rng: str, received: object) -> ERR_OUT_OF_RANGE:
         shown = repr(received)
     else:
         shown = str(received)
-    return ERR_OUT_OF_RANGE(f'The value of "{name}" is out of range. It must be {rng}. Received {shown}')
+    return ERR_OUT_OF_RANGE(
+        f'The value of "{name}" is out of range. It must be {rng}. Received {shown}'
+    )
 
 
 def conn_reset(message: str = "socket hang up", **fields: Any) -> ECONNRESET:
@@ -257,8 +456,9 @@ def conn_reset(message: str = "socket hang up", **fields: Any) -> ECONNRESET:
 _ERRNO_CODES = {getattr(_errno, name): name for name in dir(_errno) if name.startswith("E")}
 
 
-def from_oserror(exc: BaseException, syscall: str, address: str | None = None,
-                 port: int | None = None) -> NodeError:
+def from_oserror(
+    exc: BaseException, syscall: str, address: str | None = None, port: int | None = None
+) -> NodeError:
     """Translate an ``OSError`` from the OS into Node's system error.
 
     Node's message: ``connect ECONNREFUSED 127.0.0.1:8443``; ``getaddrinfo ENOTFOUND host``.
@@ -270,8 +470,13 @@ def from_oserror(exc: BaseException, syscall: str, address: str | None = None,
     if isinstance(exc, _socket.gaierror):
         eai = getattr(exc, "errno", None)
         code = "EAI_AGAIN" if eai == _socket.EAI_AGAIN else "ENOTFOUND"
-        return make(code, f"getaddrinfo {code} {address}", errno=eai, syscall="getaddrinfo",
-                    hostname=address)
+        return make(
+            code,
+            f"getaddrinfo {code} {address}",
+            errno=eai,
+            syscall="getaddrinfo",
+            hostname=address,
+        )
     num = getattr(exc, "errno", None)
     if isinstance(exc, TimeoutError) and num is None:
         num = _errno.ETIMEDOUT

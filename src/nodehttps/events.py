@@ -83,7 +83,9 @@ class EventEmitter:
                     f"Possible EventEmitter memory leak detected. {len(current) + 1} {event} "
                     f"listeners added to [{type(self).__name__}]. MaxListeners is {limit}. "
                     "Use emitter.set_max_listeners() to increase limit",
-                    MaxListenersExceededWarning, stacklevel=3)
+                    MaxListenersExceededWarning,
+                    stacklevel=3,
+                )
 
     def on(self, event: str, listener: Listener) -> EventEmitter:
         """Node's ``emitter.on(event, listener)``; returns the emitter."""
@@ -121,9 +123,12 @@ class EventEmitter:
         for i in range(len(current) - 1, -1, -1):
             item = current[i]
             # ``==`` too: a bound method is a new object at each access, but equal.
-            if item is listener or item == listener or (
-                    isinstance(item, _Once) and item.listener == listener):
-                rest = current[:i] + current[i + 1:]
+            if (
+                item is listener
+                or item == listener
+                or (isinstance(item, _Once) and item.listener == listener)
+            ):
+                rest = current[:i] + current[i + 1 :]
                 if rest:
                     events[event] = rest
                 else:
@@ -185,8 +190,10 @@ class EventEmitter:
     # -- introspection -----------------------------------------------------------
     def listeners(self, event: str) -> list[Listener]:
         """Node's ``emitter.listeners()``: the listeners, ``once`` ones unwrapped."""
-        return [fn.listener if isinstance(fn, _Once) else fn
-                for fn in self._listeners_map().get(event, ())]
+        return [
+            fn.listener if isinstance(fn, _Once) else fn
+            for fn in self._listeners_map().get(event, ())
+        ]
 
     def raw_listeners(self, event: str) -> list[Listener]:
         """Node's ``emitter.rawListeners()``."""
@@ -197,9 +204,13 @@ class EventEmitter:
         current = self._listeners_map().get(event, ())
         if listener is None:
             return len(current)
-        return sum(1 for fn in current
-                   if fn is listener or fn == listener
-                   or (isinstance(fn, _Once) and fn.listener == listener))
+        return sum(
+            1
+            for fn in current
+            if fn is listener
+            or fn == listener
+            or (isinstance(fn, _Once) and fn.listener == listener)
+        )
 
     def event_names(self) -> list[str]:
         """Node's ``emitter.eventNames()``."""
@@ -246,8 +257,12 @@ def once(emitter: EventEmitter, event: str) -> Coroutine[Any, Any, list[Any]]:
         settle(list(args))
 
     def on_error(err: Any = None) -> None:
-        settle([], err if isinstance(err, BaseException) else
-               ERR_UNHANDLED_ERROR(f"Unhandled error. ({err!r})", context=err))
+        settle(
+            [],
+            err
+            if isinstance(err, BaseException)
+            else ERR_UNHANDLED_ERROR(f"Unhandled error. ({err!r})", context=err),
+        )
 
     emitter.once(event, on_event)
     if event != "error":

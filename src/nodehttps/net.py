@@ -38,8 +38,16 @@ from ._options import normalize, validate_number
 from ._stream import Readable, to_bytes
 from .events import EventEmitter
 
-__all__ = ["Server", "Socket", "connect", "create_connection", "create_server", "is_ip",
-           "is_ipv4", "is_ipv6"]
+__all__ = [
+    "Server",
+    "Socket",
+    "connect",
+    "create_connection",
+    "create_server",
+    "is_ip",
+    "is_ipv4",
+    "is_ipv6",
+]
 
 WRITE_HIGH_WATER_MARK = 16384  # Node's default writableHighWaterMark for sockets
 
@@ -206,7 +214,8 @@ class Socket(_Refable, Readable):
         port = opts.get("port")
         if port is None:
             raise errors.ERR_MISSING_ARGS(
-                'The "options" or "port" or "path" argument must be specified')
+                'The "options" or "port" or "path" argument must be specified'
+            )
         host = opts.get("host") or opts.get("hostname") or "localhost"
         port = _validate_port(port)
         self.connecting = True
@@ -215,7 +224,8 @@ class Socket(_Refable, Readable):
         local_port = opts.get("local_port")
         family = opts.get("family") or 0
         self._connect_task = self._loop.create_task(
-            self._connect(str(host), port, local, local_port, int(family)))
+            self._connect(str(host), port, local, local_port, int(family))
+        )
         return self
 
     async def _connect_path(self, path: str) -> None:
@@ -225,13 +235,15 @@ class Socket(_Refable, Readable):
             if not self.destroyed:
                 self.destroy(errors.from_oserror(exc, "connect", path))
 
-    async def _connect(self, host: str, port: int, local: str | None, local_port: int | None,
-                       family: int) -> None:
+    async def _connect(
+        self, host: str, port: int, local: str | None, local_port: int | None, family: int
+    ) -> None:
         loop = self._loop
         version = is_ip(host)
         if version:
             addresses: list[tuple[str, int]] = [
-                (host, _socket.AF_INET6 if version == 6 else _socket.AF_INET)]
+                (host, _socket.AF_INET6 if version == 6 else _socket.AF_INET)
+            ]
         else:
             fam = {4: _socket.AF_INET, 6: _socket.AF_INET6}.get(family, _socket.AF_UNSPEC)
             try:
@@ -245,8 +257,13 @@ class Socket(_Refable, Readable):
                 if (str(addr[0]), int(fam_i)) not in addresses:
                     addresses.append((str(addr[0]), int(fam_i)))
             try:  # in a task: an exception escaping a listener would be lost
-                self.emit("lookup", None, addresses[0][0],
-                          6 if addresses[0][1] == _socket.AF_INET6 else 4, host)
+                self.emit(
+                    "lookup",
+                    None,
+                    addresses[0][0],
+                    6 if addresses[0][1] == _socket.AF_INET6 else 4,
+                    host,
+                )
             except Exception as exc:
                 _loop.report_uncaught(exc, loop)
         local_family = is_ip(local) if local else 0
@@ -347,15 +364,19 @@ class Socket(_Refable, Readable):
                 self._transport.resume_reading()
 
     # -- writing -------------------------------------------------------------------------
-    def write(self, data: Any, encoding: str | None = None,
-              callback: Callable[..., Any] | None = None) -> bool:
+    def write(
+        self, data: Any, encoding: str | None = None, callback: Callable[..., Any] | None = None
+    ) -> bool:
         """Node's ``socket.write()``: False when the buffer is past the high-water mark."""
         if callable(encoding):
             callback, encoding = encoding, None
         chunk = to_bytes(data, encoding)
         if self._write_ended or self.destroyed:
-            err = errors.ERR_STREAM_WRITE_AFTER_END() if self._write_ended else \
-                errors.ERR_STREAM_DESTROYED("Cannot call write after a stream was destroyed")
+            err = (
+                errors.ERR_STREAM_WRITE_AFTER_END()
+                if self._write_ended
+                else errors.ERR_STREAM_DESTROYED("Cannot call write after a stream was destroyed")
+            )
             self._loop.call_soon(self._emit_write_error, err, callback)
             return False
         self.bytes_written += len(chunk)
@@ -369,8 +390,10 @@ class Socket(_Refable, Readable):
             self._send(chunk)
         if callback is not None:
             self._loop.call_soon(_loop.guarded(callback, self._loop), None)
-        if self._write_paused or (self._transport is None and
-                                  sum(map(len, self._pending_writes or ())) >= self.writable_high_water_mark):
+        if self._write_paused or (
+            self._transport is None
+            and sum(map(len, self._pending_writes or ())) >= self.writable_high_water_mark
+        ):
             self._need_drain = True
             return False
         return True
@@ -396,8 +419,12 @@ class Socket(_Refable, Readable):
             self._need_drain = False
             self.emit("drain")
 
-    def end(self, data: Any = None, encoding: str | None = None,
-            callback: Callable[..., Any] | None = None) -> Socket:
+    def end(
+        self,
+        data: Any = None,
+        encoding: str | None = None,
+        callback: Callable[..., Any] | None = None,
+    ) -> Socket:
         """Node's ``socket.end([data][, encoding][, callback])``: half-close after flushing."""
         if callable(data):
             callback, data = data, None
@@ -439,8 +466,13 @@ class Socket(_Refable, Readable):
         self._maybe_close()
 
     def _maybe_close(self) -> None:
-        if self._write_ended and self._peer_ended and self._transport is not None and \
-                not self._closed and self.readable_ended:
+        if (
+            self._write_ended
+            and self._peer_ended
+            and self._transport is not None
+            and not self._closed
+            and self.readable_ended
+        ):
             self._transport.close()
 
     def destroy_soon(self) -> None:
@@ -625,8 +657,7 @@ class Socket(_Refable, Readable):
         name = self._transport.get_extra_info("sockname")
         if not isinstance(name, tuple) or not name:
             return {}
-        return {"address": name[0], "family": "IPv6" if ":" in name[0] else "IPv4",
-                "port": name[1]}
+        return {"address": name[0], "family": "IPv6" if ":" in name[0] else "IPv4", "port": name[1]}
 
     @property
     def local_address(self) -> str | None:
@@ -683,12 +714,14 @@ def _validate_port(port: Any) -> int:
         port = int(port)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise errors.ERR_SOCKET_BAD_PORT(
-            f"Port should be >= 0 and < 65536. Received {errors.describe_received(port)}.")
+            f"Port should be >= 0 and < 65536. Received {errors.describe_received(port)}."
+        )
     return port
 
 
-def _connect_args(args: tuple[Any, ...], kwargs: dict[str, Any]
-                  ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+def _connect_args(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], Callable[..., Any] | None]:
     listener = None
     rest = list(args)
     if rest and callable(rest[-1]):
@@ -719,8 +752,12 @@ create_connection = connect
 class Server(_Refable, EventEmitter):
     """Node's ``net.Server``: listens, emits ``'connection'`` with a :class:`Socket`."""
 
-    def __init__(self, options: dict[str, Any] | Callable[..., Any] | None = None,
-                 connection_listener: Callable[..., Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        options: dict[str, Any] | Callable[..., Any] | None = None,
+        connection_listener: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         if callable(options):
             options, connection_listener = None, connection_listener or options
@@ -795,11 +832,13 @@ class Server(_Refable, EventEmitter):
         try:
             for sock in self._sockets:
                 if sock.family == _socket.AF_UNIX:
-                    server = await loop.create_unix_server(self._protocol_factory, sock=sock,
-                                                           start_serving=True)
+                    server = await loop.create_unix_server(
+                        self._protocol_factory, sock=sock, start_serving=True
+                    )
                 else:
-                    server = await loop.create_server(self._protocol_factory, sock=sock,
-                                                      start_serving=True)
+                    server = await loop.create_server(
+                        self._protocol_factory, sock=sock, start_serving=True
+                    )
                 self._aio_server = server
         except OSError as exc:  # pragma: no cover - bind succeeded, so this is rare
             self._emit_safe("error", errors.from_oserror(exc, "listen"))
@@ -825,9 +864,14 @@ class Server(_Refable, EventEmitter):
         """A connection was accepted (tls.Server overrides this to wrap it)."""
         if self.max_connections is not None and self._connections > self.max_connections:
             local = sock.address()  # Node's data, taken before the socket is closed
-            data = {"localAddress": local.get("address"), "localPort": local.get("port"),
-                    "localFamily": local.get("family"), "remoteAddress": sock.remote_address,
-                    "remotePort": sock.remote_port, "remoteFamily": sock.remote_family}
+            data = {
+                "localAddress": local.get("address"),
+                "localPort": local.get("port"),
+                "localFamily": local.get("family"),
+                "remoteAddress": sock.remote_address,
+                "remotePort": sock.remote_port,
+                "remoteFamily": sock.remote_family,
+            }
             sock.destroy()
             self.emit("drop", data)
             return
@@ -936,9 +980,13 @@ def _bind(host: str | None, port: int, backlog: int, ipv6_only: bool) -> list[_s
     if host is None or host in ("", "::"):
         if _socket.has_ipv6:
             try:
-                sock = _socket.create_server(("::", port), family=_socket.AF_INET6,
-                                             backlog=backlog, reuse_port=False,
-                                             dualstack_ipv6=not ipv6_only)
+                sock = _socket.create_server(
+                    ("::", port),
+                    family=_socket.AF_INET6,
+                    backlog=backlog,
+                    reuse_port=False,
+                    dualstack_ipv6=not ipv6_only,
+                )
                 return [_listening(sock)]
             except OSError:
                 if host == "::":
@@ -972,8 +1020,11 @@ def _listening(sock: _socket.socket) -> _socket.socket:
     return sock
 
 
-def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
-                  connection_listener: Callable[..., Any] | None = None, **kwargs: Any) -> Server:
+def create_server(
+    options: dict[str, Any] | Callable[..., Any] | None = None,
+    connection_listener: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> Server:
     """Node's ``net.createServer([options][, connectionListener])``."""
     return Server(options, connection_listener, **kwargs)
 

@@ -29,8 +29,7 @@ import httptools
 
 from .. import errors
 
-__all__ = ["RequestHead", "RequestParser", "ResponseHead", "ResponseParser",
-           "client_error_reply"]
+__all__ = ["RequestHead", "RequestParser", "ResponseHead", "ResponseParser", "client_error_reply"]
 
 # llhttp's reasons -> its error names, as Node reports them in err.code.
 _REASON_CODES = {
@@ -66,19 +65,27 @@ def _reason_code(reason: str) -> str:
     if code is not None:
         return code
     low = reason.lower()
-    for words, name in (("url", "HPE_INVALID_URL"), ("method", "HPE_INVALID_METHOD"),
-                        ("version", "HPE_INVALID_VERSION"), ("header", "HPE_INVALID_HEADER_TOKEN"),
-                        ("chunk", "HPE_INVALID_CHUNK_SIZE"), ("status", "HPE_INVALID_STATUS"),
-                        ("content-length", "HPE_INVALID_CONTENT_LENGTH")):
+    for words, name in (
+        ("url", "HPE_INVALID_URL"),
+        ("method", "HPE_INVALID_METHOD"),
+        ("version", "HPE_INVALID_VERSION"),
+        ("header", "HPE_INVALID_HEADER_TOKEN"),
+        ("chunk", "HPE_INVALID_CHUNK_SIZE"),
+        ("status", "HPE_INVALID_STATUS"),
+        ("content-length", "HPE_INVALID_CONTENT_LENGTH"),
+    ):
         if words in low:
             return name
     return "HPE_INVALID_CONSTANT"
 
 
-def parse_error(code: str, reason: str, bytes_parsed: int = 0, raw: bytes = b"") -> errors.NodeError:
+def parse_error(
+    code: str, reason: str, bytes_parsed: int = 0, raw: bytes = b""
+) -> errors.NodeError:
     """A Node ``Parse Error`` with ``.code``, ``.reason``, ``.bytes_parsed``, ``.raw_packet``."""
-    return errors.make(code, f"Parse Error: {reason}", reason=reason, bytes_parsed=bytes_parsed,
-                       raw_packet=raw)
+    return errors.make(
+        code, f"Parse Error: {reason}", reason=reason, bytes_parsed=bytes_parsed, raw_packet=raw
+    )
 
 
 _REPLIES = {
@@ -97,8 +104,14 @@ def client_error_reply(err: BaseException) -> bytes:
 class _Head:
     """What request and response heads share."""
 
-    __slots__ = ("http_major", "http_minor", "http_version", "raw_headers", "should_keep_alive",
-                 "upgrade")
+    __slots__ = (
+        "http_major",
+        "http_minor",
+        "http_version",
+        "raw_headers",
+        "should_keep_alive",
+        "upgrade",
+    )
 
     def __init__(self) -> None:
         self.http_version = "1.1"
@@ -150,8 +163,18 @@ class _Reject(Exception):
 class _Base:
     """What both parsers share: header collection, size accounting, error mapping."""
 
-    __slots__ = ("dead", "fed", "head_bytes", "header_bytes", "in_head", "insecure",
-                 "max_header_size", "parser", "raw", "trailers")
+    __slots__ = (
+        "dead",
+        "fed",
+        "head_bytes",
+        "header_bytes",
+        "in_head",
+        "insecure",
+        "max_header_size",
+        "parser",
+        "raw",
+        "trailers",
+    )
 
     def __init__(self, max_header_size: int, insecure: bool) -> None:
         self.max_header_size = max_header_size
@@ -169,8 +192,9 @@ class _Base:
     def _make_parser(self) -> Any:
         parser = self._parser_class(self)
         if self.insecure:
-            parser.set_dangerous_leniencies(lenient_headers=True, lenient_chunked_length=True,
-                                            lenient_keep_alive=True)
+            parser.set_dangerous_leniencies(
+                lenient_headers=True, lenient_chunked_length=True, lenient_keep_alive=True
+            )
         return parser
 
     def feed(self, data: bytes) -> None:
@@ -230,8 +254,13 @@ class RequestParser(_Base):
     #: Node's limit on chunk-extension bytes (CVE-2024-22019): past it, 413.
     MAX_CHUNK_EXTENSIONS = 16384
 
-    def __init__(self, owner: Any, max_header_size: int = 16384, insecure: bool = False,
-                 upgrade_wanted: Any = None) -> None:
+    def __init__(
+        self,
+        owner: Any,
+        max_header_size: int = 16384,
+        insecure: bool = False,
+        upgrade_wanted: Any = None,
+    ) -> None:
         super().__init__(max_header_size, insecure)
         self.owner = owner
         self.upgrade_wanted = upgrade_wanted
@@ -251,7 +280,7 @@ class RequestParser(_Base):
             self._count_quiet(len(data))
             return None
         except httptools.HttpParserUpgrade as exc:
-            rest = data[int(exc.args[0]):]
+            rest = data[int(exc.args[0]) :]
         except (httptools.HttpParserError, _Reject) as exc:
             self.dead = True
             self.owner.on_parse_error(self._error_from(exc, data))
@@ -278,8 +307,9 @@ class RequestParser(_Base):
         self.quiet += n
         if self.quiet > self.MAX_CHUNK_EXTENSIONS:
             self.dead = True
-            self.owner.on_parse_error(parse_error("HPE_CHUNK_EXTENSIONS_OVERFLOW",
-                                                  "Chunk extensions overflow", self.fed))
+            self.owner.on_parse_error(
+                parse_error("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow", self.fed)
+            )
 
     def feed_eof(self) -> None:
         """The peer ended its side; an unfinished message is simply dropped, as Node."""
@@ -327,7 +357,8 @@ class RequestParser(_Base):
         head.should_keep_alive = parser.should_keep_alive()
         if parser.should_upgrade() or head.method == "CONNECT":
             head.upgrade = head.method == "CONNECT" or bool(
-                self.upgrade_wanted is not None and self.upgrade_wanted(head.method))
+                self.upgrade_wanted is not None and self.upgrade_wanted(head.method)
+            )
         self.owner.on_request_head(head)
 
     def on_body(self, body: bytes) -> None:
@@ -345,8 +376,13 @@ class ResponseParser(_Base):
     __slots__ = ("buffer", "head", "head_request", "owner", "status_text")
     _parser_class = httptools.HttpResponseParser
 
-    def __init__(self, owner: Any, max_header_size: int = 16384, insecure: bool = False,
-                 head_request: bool = False) -> None:
+    def __init__(
+        self,
+        owner: Any,
+        max_header_size: int = 16384,
+        insecure: bool = False,
+        head_request: bool = False,
+    ) -> None:
         super().__init__(max_header_size, insecure)
         self.owner = owner
         self.head_request = head_request
@@ -375,7 +411,7 @@ class ResponseParser(_Base):
             self.dead = True
             if head is not None:
                 head.upgrade = True
-                self.owner.on_upgrade(head, data[int(exc.args[0]):])
+                self.owner.on_upgrade(head, data[int(exc.args[0]) :])
             return None
         except httptools.HttpParserCallbackError as exc:
             if not isinstance(exc.__context__, _Restart):
@@ -391,7 +427,7 @@ class ResponseParser(_Base):
     def _restart(self) -> bytes:
         """A bodiless head (1xx) ended the message: a fresh parser for what follows."""
         end = self.buffer.find(b"\r\n\r\n")
-        rest = self.buffer[end + 4:] if end != -1 else b""
+        rest = self.buffer[end + 4 :] if end != -1 else b""
         self.buffer = b""
         self.parser = self._make_parser()
         self.in_head = True

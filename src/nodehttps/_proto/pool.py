@@ -30,12 +30,14 @@ __all__ = ["Assign", "Create", "Destroy", "Pool", "Pooled", "Queue", "Reuse"]
 @dataclass(frozen=True, slots=True)
 class Reuse:
     """Serve the request with this free socket."""
+
     socket: Any
 
 
 @dataclass(frozen=True, slots=True)
 class Create:
     """Create a socket under ``name`` for ``request``; then ``socket_created``."""
+
     name: str
     request: Any
 
@@ -43,12 +45,14 @@ class Create:
 @dataclass(frozen=True, slots=True)
 class Queue:
     """The request waits; ``evict`` (if set) is an idle socket to destroy for it."""
+
     evict: Any = None
 
 
 @dataclass(frozen=True, slots=True)
 class Assign:
     """Hand the socket that just finished to this queued request."""
+
     request: Any
 
 
@@ -78,8 +82,13 @@ def _remove(table: dict[str, list[Any]], name: str, item: Any) -> bool:
 class Pool:
     """Node's Agent bookkeeping: ``sockets``, ``free_sockets``, ``requests``."""
 
-    def __init__(self, max_sockets: float = math.inf, max_free_sockets: float = 256,
-                 max_total_sockets: float = math.inf, scheduling: str = "lifo") -> None:
+    def __init__(
+        self,
+        max_sockets: float = math.inf,
+        max_free_sockets: float = 256,
+        max_total_sockets: float = math.inf,
+        scheduling: str = "lifo",
+    ) -> None:
         self.max_sockets = max_sockets
         self.max_free_sockets = max_free_sockets
         self.max_total_sockets = max_total_sockets
@@ -93,19 +102,26 @@ class Pool:
     @property
     def total_socket_count(self) -> int:
         """Node's ``agent.totalSocketCount``: every slot taken, under any name."""
-        return (sum(map(len, self.sockets.values())) + sum(map(len, self.free_sockets.values()))
-                + sum(self.pending.values()) + len(self.evicted))
+        return (
+            sum(map(len, self.sockets.values()))
+            + sum(map(len, self.free_sockets.values()))
+            + sum(self.pending.values())
+            + len(self.evicted)
+        )
 
     def count(self, name: str) -> int:
         """Slots taken under ``name``."""
-        return (len(self.sockets.get(name, ())) + len(self.free_sockets.get(name, ()))
-                + self.pending.get(name, 0)
-                + sum(1 for n, _ in self.evicted.values() if n == name))
+        return (
+            len(self.sockets.get(name, ()))
+            + len(self.free_sockets.get(name, ()))
+            + self.pending.get(name, 0)
+            + sum(1 for n, _ in self.evicted.values() if n == name)
+        )
 
     def _can_create(self, name: str) -> bool:
         return self.count(name) < self.max_sockets and (
-            self.max_total_sockets == math.inf
-            or self.total_socket_count < self.max_total_sockets)
+            self.max_total_sockets == math.inf or self.total_socket_count < self.max_total_sockets
+        )
 
     def _create(self, name: str, request: Any) -> Create:
         self.pending[name] = self.pending.get(name, 0) + 1
@@ -171,8 +187,9 @@ class Pool:
         if not keep_alive or sock not in self.sockets.get(name, ()):
             return Destroy()
         # (``requests`` is empty unless something waits: the O(names) count comes last)
-        others_wait = any(self.requests.values()) and \
-            self.total_socket_count >= self.max_total_sockets
+        others_wait = (
+            any(self.requests.values()) and self.total_socket_count >= self.max_total_sockets
+        )
         if len(self.free_sockets.get(name, ())) >= self.max_free_sockets or others_wait:
             return Destroy()
         _remove(self.sockets, name, sock)

@@ -56,8 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from ._serve import serve
 
-        serve(args.directory, args.port, args.host, args.cert, args.key, args.pfx,
-              args.passphrase, args.quiet)
+        serve(
+            args.directory,
+            args.port,
+            args.host,
+            args.cert,
+            args.key,
+            args.pfx,
+            args.passphrase,
+            args.quiet,
+        )
         return 0  # the script loop serves after this returns
     if args.command == "cert":
         return _cert(args)

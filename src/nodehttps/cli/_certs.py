@@ -13,8 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-__all__ = ["cache_dir", "load_or_make_localhost", "make_self_signed", "write_pfx",
-           "write_private"]
+__all__ = ["cache_dir", "load_or_make_localhost", "make_self_signed", "write_pfx", "write_private"]
 
 
 def make_self_signed(cn: str = "localhost", days: int = 365) -> tuple[bytes, bytes]:
@@ -24,18 +23,25 @@ def make_self_signed(cn: str = "localhost", days: int = 365) -> tuple[bytes, byt
     now = dt.datetime.now(dt.UTC)
     sans: list[x509.GeneralName] = [x509.DNSName(cn)]
     if cn == "localhost":
-        sans += [x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                 x509.IPAddress(ipaddress.ip_address("::1"))]
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=days))
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        sans += [
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+            x509.IPAddress(ipaddress.ip_address("::1")),
+        ]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return key_pem, cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -43,10 +49,12 @@ def write_pfx(key_pem: bytes, cert_pem: bytes, path: Path, passphrase: str) -> N
     """Write a PKCS#12 bundle, as ``openssl pkcs12 -export`` does."""
     key = serialization.load_pem_private_key(key_pem, None)
     cert = x509.load_pem_x509_certificate(cert_pem)
-    enc = serialization.BestAvailableEncryption(passphrase.encode()) if passphrase \
+    enc = (
+        serialization.BestAvailableEncryption(passphrase.encode())
+        if passphrase
         else serialization.NoEncryption()
-    data = pkcs12.serialize_key_and_certificates(b"nodehttps", key, cert, None,  # type: ignore[arg-type]
-                                                 enc)
+    )
+    data = pkcs12.serialize_key_and_certificates(b"nodehttps", key, cert, None, enc)  # type: ignore[arg-type]
     write_private(path, data)
 
 
@@ -82,4 +90,3 @@ def load_or_make_localhost() -> tuple[bytes, bytes]:
     except OSError:
         pass  # a read-only home: use the pair for this run only
     return key_pem, cert_pem
-

@@ -39,8 +39,10 @@ class _Progress:
             width = 30
             filled = int(width * self.done / self.total)
             pct = 100 * self.done // self.total
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {pct:3d}% "
-                             f"{self.done}/{self.total} bytes")
+            sys.stderr.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {pct:3d}% "
+                f"{self.done}/{self.total} bytes"
+            )
         else:
             sys.stderr.write(f"\r{self.done} bytes")
         sys.stderr.flush()
@@ -75,9 +77,11 @@ def get(args: Any) -> int:
                 return err
             got = https.tls.pin_sha256(cert)
             if got != want:
-                return https.errors.make("ERR_TLS_PIN_MISMATCH",
-                                         f"Public key pin mismatch: expected {want}, got {got}")
+                return https.errors.make(
+                    "ERR_TLS_PIN_MISMATCH", f"Public key pin mismatch: expected {want}, got {got}"
+                )
             return None
+
         options["check_server_identity"] = check
     if args.keylog:
         fd = os.open(args.keylog, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -22,8 +22,10 @@ def _listing(rel: str, folder: Path) -> bytes:
         suffix = "/" if (folder / name).is_dir() else ""
         rows.append(f'<li><a href="{quote(name)}{suffix}">{html.escape(name)}{suffix}</a></li>')
     title = html.escape(rel)
-    body = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Index of {title}</title>"
-            f"</head><body><h1>Index of {title}</h1><ul>{''.join(rows)}</ul></body></html>")
+    body = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Index of {title}</title>"
+        f"</head><body><h1>Index of {title}</h1><ul>{''.join(rows)}</ul></body></html>"
+    )
     return body.encode()
 
 
@@ -60,8 +62,10 @@ class StaticFiles:
             index = target / "index.html"
             if not index.is_file():
                 body = _listing(path, target)
-                res.write_head(200, {"Content-Type": "text/html; charset=utf-8",
-                                     "Content-Length": str(len(body))})
+                res.write_head(
+                    200,
+                    {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body))},
+                )
                 res.end(body)
                 return 200
             target = index
@@ -84,6 +88,7 @@ class StaticFiles:
     @staticmethod
     def _pump(fh: Any, res: Any) -> None:
         """Send the file in chunks, waiting for ``'drain'`` under back-pressure."""
+
         def more() -> None:
             while True:
                 chunk = fh.read(CHUNK)
@@ -101,14 +106,28 @@ class StaticFiles:
     @staticmethod
     def _plain(res: Any, status: int, text: str, headers: dict[str, str] | None = None) -> int:
         body = text.encode()
-        res.write_head(status, {"Content-Type": "text/plain; charset=utf-8",
-                                "Content-Length": str(len(body)), **(headers or {})})
+        res.write_head(
+            status,
+            {
+                "Content-Type": "text/plain; charset=utf-8",
+                "Content-Length": str(len(body)),
+                **(headers or {}),
+            },
+        )
         res.end(body)
         return status
 
 
-def serve(directory: str, port: int, host: str, cert: str | None, key: str | None,
-          pfx: str | None, passphrase: str | None, quiet: bool = False) -> None:
+def serve(
+    directory: str,
+    port: int,
+    host: str,
+    cert: str | None,
+    key: str | None,
+    pfx: str | None,
+    passphrase: str | None,
+    quiet: bool = False,
+) -> None:
     """Start the server; the loop runs it in script mode until Ctrl-C."""
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -138,6 +157,8 @@ def serve(directory: str, port: int, host: str, cert: str | None, key: str | Non
     shown = "localhost" if host in ("localhost", "127.0.0.1", "::1") else addr["address"]
     print(f"Serving {os.path.abspath(directory)} at https://{shown}:{addr['port']}/", flush=True)
     if cert_pem is not None:
-        leaf = certificate_from_der(x509.load_pem_x509_certificate(cert_pem).public_bytes(Encoding.DER))
+        leaf = certificate_from_der(
+            x509.load_pem_x509_certificate(cert_pem).public_bytes(Encoding.DER)
+        )
         print(f"certificate SHA-256 fingerprint: {leaf.fingerprint256}", flush=True)
         print(f"pin-sha256: {https.tls.pin_sha256(leaf)}", flush=True)

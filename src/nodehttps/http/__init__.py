@@ -39,15 +39,17 @@ max_header_size = 16384
 _agent.reassignable_global_agent(__name__, _agent)
 
 
-def request(url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None,
-            **kwargs: Any) -> ClientRequest:
+def request(
+    url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None, **kwargs: Any
+) -> ClientRequest:
     """Node's ``http.request(url[, options][, callback])``; ``end()`` it to send."""
     opts, cb = request_args(url, options, callback, kwargs)
     return ClientRequest(opts, cb, default_agent=_agent.global_agent)
 
 
-def get(url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None,
-        **kwargs: Any) -> ClientRequest:
+def get(
+    url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None, **kwargs: Any
+) -> ClientRequest:
     """Node's ``http.get(...)``: ``request()`` with ``GET``, already ended."""
     req = request(url, options, callback, **kwargs)
     req.end()

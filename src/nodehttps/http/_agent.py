@@ -57,14 +57,18 @@ class Agent(EventEmitter):
         self.max_sockets: float = opts.get("max_sockets") or math.inf
         self.max_free_sockets: float = opts.get("max_free_sockets") or 256
         max_total = opts.get("max_total_sockets")
-        self.max_total_sockets: float = math.inf if max_total is None else validate_number(
-            max_total, "maxTotalSockets", 1)
-        self.scheduling: str = validate_one_of(opts.get("scheduling", "lifo"), "scheduling",
-                                               ("fifo", "lifo"))
-        self._pool = _pool.Pool(max_sockets=self.max_sockets,
-                                max_free_sockets=self.max_free_sockets,
-                                max_total_sockets=self.max_total_sockets,
-                                scheduling=self.scheduling)
+        self.max_total_sockets: float = (
+            math.inf if max_total is None else validate_number(max_total, "maxTotalSockets", 1)
+        )
+        self.scheduling: str = validate_one_of(
+            opts.get("scheduling", "lifo"), "scheduling", ("fifo", "lifo")
+        )
+        self._pool = _pool.Pool(
+            max_sockets=self.max_sockets,
+            max_free_sockets=self.max_free_sockets,
+            max_total_sockets=self.max_total_sockets,
+            scheduling=self.scheduling,
+        )
         self._socket_options: dict[int, dict[str, Any]] = {}
 
     # -- Node's views --------------------------------------------------------------------
@@ -163,8 +167,12 @@ class Agent(EventEmitter):
         if req.timeout is not None and req.timeout != agent_timeout:
             sock.set_timeout(req.timeout)
 
-    def create_socket(self, req: Any, options: dict[str, Any],
-                      callback: Callable[[BaseException | None, Any], None]) -> None:
+    def create_socket(
+        self,
+        req: Any,
+        options: dict[str, Any],
+        callback: Callable[[BaseException | None, Any], None],
+    ) -> None:
         """Node's ``agent.createSocket(req, options, cb)``."""
         opts = {**options, **{k: v for k, v in self.options.items() if v is not None}}
         # Node: the agent's options say path=null, so the request's HTTP path never
@@ -184,8 +192,9 @@ class Agent(EventEmitter):
     def _prepare_socket_options(self, opts: dict[str, Any], req: Any) -> None:
         """Hook for ``https.Agent`` (servername, session)."""
 
-    def create_connection(self, options: dict[str, Any], callback: Callable[..., Any] | None = None
-                          ) -> Any:
+    def create_connection(
+        self, options: dict[str, Any], callback: Callable[..., Any] | None = None
+    ) -> Any:
         """Node's ``agent.createConnection(options[, callback])``: a ``net.Socket``."""
         sock = net.connect(options)  # sets the ``timeout`` option, as Node's
         if callback is not None:
@@ -294,10 +303,12 @@ class Agent(EventEmitter):
 def _free_socket_error_listener(sock: Any) -> Callable[[BaseException], None]:
     """Node's ``freeSocketErrorListener`` for ``sock``: an error on an idle socket destroys
     it and takes it out of the pool at once (``'agentRemove'``); nothing is reported."""
+
     def on_error(_err: BaseException) -> None:
         sock._agent_free_error = None
         sock.destroy()
         sock.emit("agentRemove")
+
     sock._agent_free_error = on_error
     return on_error
 
@@ -309,6 +320,7 @@ def reassignable_global_agent(module_name: str, holder: Any) -> None:
     """Make ``<module>.global_agent`` read and write ``holder.global_agent``, as Node's
     ``http.globalAgent`` / ``https.globalAgent`` can be replaced (requests made later
     use the new one)."""
+
     class _Module(types.ModuleType):
         @property
         def global_agent(self) -> Any:

@@ -41,8 +41,9 @@ _INVALID_PATH = re.compile(r"[^\u0021-\u00ff]")
 _NO_BODY_METHODS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"))
 
 
-def request_args(url: Any, options: Any, callback: Any, kwargs: Mapping[str, Any] | None = None
-                 ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+def request_args(
+    url: Any, options: Any, callback: Any, kwargs: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], Callable[..., Any] | None]:
     """Node's argument rules for ``request(url[, options][, callback])``; keyword
     arguments (``http.request(url, method="POST")``) override the options."""
     if isinstance(url, str):
@@ -75,8 +76,13 @@ def _is_agent_like(agent: Any) -> bool:
 class ClientRequest(OutgoingMessage):
     """Node's ``http.ClientRequest``: ``write``/``end``, ``'response'``, ``'error'``..."""
 
-    def __init__(self, options: dict[str, Any], callback: Callable[..., Any] | None = None,
-                 *, default_agent: Any) -> None:
+    def __init__(
+        self,
+        options: dict[str, Any],
+        callback: Callable[..., Any] | None = None,
+        *,
+        default_agent: Any,
+    ) -> None:
         super().__init__()
         self._loop = _loop.get_loop()
         agent = options.get("agent")
@@ -85,24 +91,30 @@ class ClientRequest(OutgoingMessage):
         elif agent is None:
             agent = None if callable(options.get("create_connection")) else default_agent
         elif not _is_agent_like(agent):
-            raise errors.invalid_arg_type("options.agent",
-                                          ["Agent-like Object", "undefined", "false"], agent)
+            raise errors.invalid_arg_type(
+                "options.agent", ["Agent-like Object", "undefined", "false"], agent
+            )
         self.agent = agent
         self._has_agent = agent is not None
         expected = getattr(agent, "protocol", None) or default_agent.protocol
         protocol = options.get("protocol") or default_agent.protocol
         if protocol != expected:
-            raise errors.ERR_INVALID_PROTOCOL(f'Protocol "{protocol}" not supported. '
-                                              f'Expected "{expected}"')
-        default_port = options.get("default_port") or getattr(agent, "default_port", None) \
+            raise errors.ERR_INVALID_PROTOCOL(
+                f'Protocol "{protocol}" not supported. Expected "{expected}"'
+            )
+        default_port = (
+            options.get("default_port")
+            or getattr(agent, "default_port", None)
             or default_agent.default_port
+        )
         self.port = options.get("port") or default_port or 80
         host = options.get("hostname") or options.get("host") or "localhost"
         for key in ("hostname", "host"):
             value = options.get(key)
             if value is not None and not isinstance(value, str):
-                raise errors.invalid_arg_type(f"options.{key}", ["string", "undefined", "null"],
-                                              value)
+                raise errors.invalid_arg_type(
+                    f"options.{key}", ["string", "undefined", "null"], value
+                )
         self.host = host
         self.protocol = protocol
         self.socket_path = options.get("socket_path")
@@ -122,8 +134,9 @@ class ClientRequest(OutgoingMessage):
         mhs = options.get("max_header_size")
         self.max_header_size = None if mhs is None else validate_integer(mhs, "maxHeaderSize", 0)
         ihp = options.get("insecure_http_parser")
-        self.insecure_http_parser = False if ihp is None else validate_boolean(
-            ihp, "options.insecureHTTPParser")
+        self.insecure_http_parser = (
+            False if ihp is None else validate_boolean(ihp, "options.insecureHTTPParser")
+        )
         self.max_headers_count: int | None = None
         self.path = options.get("path") or "/"
         if _INVALID_PATH.search(self.path):
@@ -138,7 +151,8 @@ class ClientRequest(OutgoingMessage):
         # only with a timeout option (its own or its agent's) or after set_timeout().
         agent_options = getattr(agent, "options", None)
         self._timeout_armed = "timeout" in options or bool(
-            isinstance(agent_options, dict) and agent_options.get("timeout"))
+            isinstance(agent_options, dict) and agent_options.get("timeout")
+        )
         self._timeout_fired = False
         self._closed = False
         self._parser: ResponseParser | None = None
@@ -166,8 +180,11 @@ class ClientRequest(OutgoingMessage):
         raw_pairs: list[tuple[str, Any]] | None = None
         if isinstance(headers, list | tuple):
             items = list(headers)
-            raw_pairs = [(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)] \
-                if items and not isinstance(items[0], list | tuple) else [tuple(p) for p in items]
+            raw_pairs = (
+                [(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
+                if items and not isinstance(items[0], list | tuple)
+                else [tuple(p) for p in items]
+            )
             for name, value in raw_pairs:
                 self.append_header(name, value)
         elif headers is not None:
@@ -180,7 +197,7 @@ class ClientRequest(OutgoingMessage):
         if host and not self.has_header("host") and set_host:
             host_header = host
             colon = host_header.find(":")
-            if colon != -1 and ":" in host_header[colon + 1:] and not host_header.startswith("["):
+            if colon != -1 and ":" in host_header[colon + 1 :] and not host_header.startswith("["):
                 host_header = f"[{host_header}]"
             if self.port and int(self.port) != default_port:
                 host_header += f":{self.port}"
@@ -241,9 +258,12 @@ class ClientRequest(OutgoingMessage):
         self.socket = sock
         self.reused_socket = reused
         sock._http_message = self
-        self._parser = ResponseParser(self, max_header_size=self.max_header_size or 16384,
-                                      insecure=self.insecure_http_parser,
-                                      head_request=self.method == "HEAD")
+        self._parser = ResponseParser(
+            self,
+            max_header_size=self.max_header_size or 16384,
+            insecure=self.insecure_http_parser,
+            head_request=self.method == "HEAD",
+        )
         for event, listener in self._socket_listeners():
             sock.on(event, listener)
         self.emit("socket", sock)
@@ -254,9 +274,14 @@ class ClientRequest(OutgoingMessage):
             self._mark_finished()
 
     def _socket_listeners(self) -> tuple[tuple[str, Callable[..., None]], ...]:
-        return (("data", self._on_socket_data), ("end", self._on_socket_end),
-                ("close", self._on_socket_close), ("error", self._on_socket_error),
-                ("drain", self._on_socket_drain), ("timeout", self._on_socket_timeout))
+        return (
+            ("data", self._on_socket_data),
+            ("end", self._on_socket_end),
+            ("close", self._on_socket_close),
+            ("error", self._on_socket_error),
+            ("drain", self._on_socket_drain),
+            ("timeout", self._on_socket_timeout),
+        )
 
     def _detach(self, sock: Any) -> None:
         for event, listener in self._socket_listeners():
@@ -336,10 +361,15 @@ class ClientRequest(OutgoingMessage):
         return res
 
     def on_informational(self, head: Any) -> None:
-        info = {"status_code": head.status_code, "status_message": head.status_message,
-                "http_version": head.http_version, "http_version_major": head.http_major,
-                "http_version_minor": head.http_minor, "raw_headers": head.raw_headers,
-                "headers": headers_from_raw(head.raw_headers, None)}
+        info = {
+            "status_code": head.status_code,
+            "status_message": head.status_message,
+            "http_version": head.http_version,
+            "http_version_major": head.http_major,
+            "http_version_minor": head.http_minor,
+            "raw_headers": head.raw_headers,
+            "headers": headers_from_raw(head.raw_headers, None),
+        }
         if head.status_code == 100:
             self.emit("continue")
         self.emit("information", _Info(info))
@@ -362,8 +392,9 @@ class ClientRequest(OutgoingMessage):
         res.push_eof()
         if self.should_keep_alive and self.finished and not sock.destroyed:
             res.prepend_once_listener("end", self._response_ended)
-            res._release_socket = lambda ended, err: self._free_socket(sock) if ended \
-                else self._response_destroyed(res, err)
+            res._release_socket = lambda ended, err: (
+                self._free_socket(sock) if ended else self._response_destroyed(res, err)
+            )
         else:
             sock.destroy_soon() if not sock.destroyed else None
             self._loop.call_soon(self._emit_close)
@@ -407,7 +438,9 @@ class ClientRequest(OutgoingMessage):
             sock.destroy()
 
     # -- Node's methods ------------------------------------------------------------------
-    def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> ClientRequest:
+    def set_timeout(
+        self, msecs: float, callback: Callable[..., Any] | None = None
+    ) -> ClientRequest:
         """Node's ``request.setTimeout(ms[, callback])``.
 
         As Node: a no-op once the response has ended; otherwise the socket's timeout is

@@ -85,7 +85,9 @@ class IncomingMessage(Readable):
         """Node's ``message.trailersDistinct``."""
         return headers_distinct_from_raw(self.raw_trailers, None)
 
-    def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> IncomingMessage:
+    def set_timeout(
+        self, msecs: float, callback: Callable[..., Any] | None = None
+    ) -> IncomingMessage:
         """Node's ``message.setTimeout()``: the socket's idle timeout, ``'timeout'`` here
         (``callback`` listens to every one, as Node's ``on``)."""
         if callback is not None:

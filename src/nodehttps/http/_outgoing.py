@@ -78,7 +78,9 @@ class OutgoingMessage(EventEmitter):
     def set_header(self, name: str, value: Any) -> OutgoingMessage:
         """Node's ``setHeader(name, value)``; returns the message."""
         if self.headers_sent:
-            raise errors.ERR_HTTP_HEADERS_SENT("Cannot set headers after they are sent to the client")
+            raise errors.ERR_HTTP_HEADERS_SENT(
+                "Cannot set headers after they are sent to the client"
+            )
         validate_header_name(name)
         validate_header_value(name, value)
         if isinstance(value, tuple):
@@ -95,7 +97,9 @@ class OutgoingMessage(EventEmitter):
     def append_header(self, name: str, value: Any) -> OutgoingMessage:
         """Node's ``appendHeader(name, value)``: adds to any existing value."""
         if self.headers_sent:
-            raise errors.ERR_HTTP_HEADERS_SENT("Cannot append headers after they are sent to the client")
+            raise errors.ERR_HTTP_HEADERS_SENT(
+                "Cannot append headers after they are sent to the client"
+            )
         validate_header_name(name)
         validate_header_value(name, value)
         key = name.lower()
@@ -134,7 +138,9 @@ class OutgoingMessage(EventEmitter):
     def remove_header(self, name: str) -> None:
         """Node's ``removeHeader(name)``."""
         if self.headers_sent:
-            raise errors.ERR_HTTP_HEADERS_SENT("Cannot remove headers after they are sent to the client")
+            raise errors.ERR_HTTP_HEADERS_SENT(
+                "Cannot remove headers after they are sent to the client"
+            )
         key = name.lower()
         self._header_map.pop(key, None)
         self._removed = self._removed | {key}
@@ -148,8 +154,11 @@ class OutgoingMessage(EventEmitter):
         lines = [self._first_line()]
         have_date = have_conn = have_len = have_te = False
         conn_close = False
-        pairs: Iterable[tuple[str, Any]] = extra if extra is not None else \
-            ((entry[0], entry[1]) for entry in self._header_map.values())
+        pairs: Iterable[tuple[str, Any]] = (
+            extra
+            if extra is not None
+            else ((entry[0], entry[1]) for entry in self._header_map.values())
+        )
         for name, value in pairs:
             lines.append(_header_line(name, value))
             key = name.lower()
@@ -177,8 +186,9 @@ class OutgoingMessage(EventEmitter):
         if "connection" in self._removed:
             self._last = not self.should_keep_alive
         elif not have_conn:
-            keep = self.should_keep_alive and (have_len or self._chunked_by_default or
-                                               self._has_agent)
+            keep = self.should_keep_alive and (
+                have_len or self._chunked_by_default or self._has_agent
+            )
             if keep:
                 lines.append(self._keep_alive_lines())
             else:
@@ -190,8 +200,11 @@ class OutgoingMessage(EventEmitter):
                 self.chunked_encoding = False
             elif not self._chunked_by_default:
                 self._last = True  # Node: no length, no chunks; the body ends the message
-            elif self._content_length is not None and "content-length" not in self._removed \
-                    and not self._trailer:
+            elif (
+                self._content_length is not None
+                and "content-length" not in self._removed
+                and not self._trailer
+            ):
                 lines.append(f"Content-Length: {self._content_length}\r\n")
             elif "transfer-encoding" not in self._removed:
                 lines.append("Transfer-Encoding: chunked\r\n")
@@ -213,8 +226,12 @@ class OutgoingMessage(EventEmitter):
     def _implicit_header(self) -> None:
         self._store_header()
 
-    def write(self, chunk: Any, encoding: str | Callable[..., Any] | None = None,
-              callback: Callable[..., Any] | None = None) -> bool:
+    def write(
+        self,
+        chunk: Any,
+        encoding: str | Callable[..., Any] | None = None,
+        callback: Callable[..., Any] | None = None,
+    ) -> bool:
         """Node's ``write(chunk[, encoding][, callback])``: False under back-pressure."""
         if callable(encoding):
             callback, encoding = encoding, None
@@ -265,7 +282,8 @@ class OutgoingMessage(EventEmitter):
         if written > want or (final and written != want):
             raise errors.ERR_HTTP_CONTENT_LENGTH_MISMATCH(
                 f"Response body's content-length of {written} byte(s) does not match the "
-                f"content-length of {want} byte(s) set in header")
+                f"content-length of {want} byte(s) set in header"
+            )
 
     def _write_after_end(self, err: BaseException, callback: Callable[..., Any] | None) -> None:
         if callback is not None:
@@ -275,8 +293,12 @@ class OutgoingMessage(EventEmitter):
     def _defer(self, fn: Callable[..., Any], *args: Any) -> None:
         raise NotImplementedError
 
-    def end(self, chunk: Any = None, encoding: str | Callable[..., Any] | None = None,
-            callback: Callable[..., Any] | None = None) -> OutgoingMessage:
+    def end(
+        self,
+        chunk: Any = None,
+        encoding: str | Callable[..., Any] | None = None,
+        callback: Callable[..., Any] | None = None,
+    ) -> OutgoingMessage:
         """Node's ``end([chunk][, encoding][, callback])``."""
         if callable(chunk):
             callback, chunk = chunk, None
@@ -284,10 +306,18 @@ class OutgoingMessage(EventEmitter):
             callback, encoding = encoding, None
         if self.finished:
             if callback is not None:
-                self._defer(callback, errors.ERR_STREAM_ALREADY_FINISHED(
-                    "Cannot call end after a stream was finished"))
+                self._defer(
+                    callback,
+                    errors.ERR_STREAM_ALREADY_FINISHED(
+                        "Cannot call end after a stream was finished"
+                    ),
+                )
             return self
-        data = b"" if chunk is None else to_bytes(chunk, encoding if isinstance(encoding, str) else None)
+        data = (
+            b""
+            if chunk is None
+            else to_bytes(chunk, encoding if isinstance(encoding, str) else None)
+        )
         if not self.headers_sent:
             self._content_length = len(data) if self._has_body else 0
             self._implicit_header()

@@ -43,7 +43,9 @@ class ServerResponse(OutgoingMessage):
         method = req.method
         if method == "HEAD":
             self._has_body = False
-        if req.http_version_major < 1 or (req.http_version_major == 1 and req.http_version_minor < 1):
+        if req.http_version_major < 1 or (
+            req.http_version_major == 1 and req.http_version_minor < 1
+        ):
             te = req.headers.get("te")
             self._chunked_by_default = bool(te and "chunked" in te.lower())
         if conn is not None:
@@ -63,26 +65,39 @@ class ServerResponse(OutgoingMessage):
             return "Connection: close\r\n"
         line = "Connection: keep-alive\r\n"
         if self._keep_alive_timeout and self._default_keep_alive:
-            extra = f", max={self._max_requests_per_socket}" if self._max_requests_per_socket > 0 else ""
+            extra = (
+                f", max={self._max_requests_per_socket}"
+                if self._max_requests_per_socket > 0
+                else ""
+            )
             line += f"Keep-Alive: timeout={int(self._keep_alive_timeout // 1000)}{extra}\r\n"
         return line
 
     def _implicit_header(self) -> None:
         self.write_head(self.status_code)
 
-    def write_head(self, status_code: int, status_message: Any = None,
-                   headers: Mapping[str, Any] | Iterable[Any] | None = None) -> ServerResponse:
+    def write_head(
+        self,
+        status_code: int,
+        status_message: Any = None,
+        headers: Mapping[str, Any] | Iterable[Any] | None = None,
+    ) -> ServerResponse:
         """Node's ``writeHead(statusCode[, statusMessage][, headers])``.
 
         ``headers`` may be a dict, a flat raw list ``[name, value, name, value]`` or a
         list of pairs; header names already set with ``set_header`` are merged.
         """
         if self.headers_sent:
-            raise errors.ERR_HTTP_HEADERS_SENT("Cannot write headers after they are sent to the client")
+            raise errors.ERR_HTTP_HEADERS_SENT(
+                "Cannot write headers after they are sent to the client"
+            )
         if status_message is not None and not isinstance(status_message, str):
             headers, status_message = status_message, None
-        if isinstance(status_code, bool) or not isinstance(status_code, int) or \
-                not 100 <= status_code <= 999:
+        if (
+            isinstance(status_code, bool)
+            or not isinstance(status_code, int)
+            or not 100 <= status_code <= 999
+        ):
             raise errors.ERR_HTTP_INVALID_STATUS_CODE(f"Invalid status code: {status_code}")
         if status_message is not None:
             if any(c in status_message for c in "\r\n"):
@@ -186,8 +201,9 @@ class ServerResponse(OutgoingMessage):
         if callback is not None:
             self._defer(callback)
 
-    def write_early_hints(self, hints: Mapping[str, Any],
-                          callback: Callable[..., Any] | None = None) -> None:
+    def write_early_hints(
+        self, hints: Mapping[str, Any], callback: Callable[..., Any] | None = None
+    ) -> None:
         """Node's ``writeEarlyHints(hints)``: ``HTTP/1.1 103 Early Hints`` with ``Link`` first;
         nothing is sent (and ``callback`` not called) without a ``link`` hint, as Node."""
         if not isinstance(hints, Mapping):
@@ -195,7 +211,9 @@ class ServerResponse(OutgoingMessage):
         link = hints.get("link")
         if link is None:
             return
-        links = [link] if isinstance(link, str) else link if isinstance(link, list | tuple) else None
+        links = (
+            [link] if isinstance(link, str) else link if isinstance(link, list | tuple) else None
+        )
         for value in links if links is not None else [link]:
             if not isinstance(value, str) or not _LINK_VALUE.fullmatch(value):
                 raise errors.invalid_arg_value("hints", value, _LINK_FORMAT)
@@ -214,7 +232,9 @@ class ServerResponse(OutgoingMessage):
         if callback is not None:
             self._defer(callback)
 
-    def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> ServerResponse:
+    def set_timeout(
+        self, msecs: float, callback: Callable[..., Any] | None = None
+    ) -> ServerResponse:
         """Node's ``response.setTimeout()``: ``'timeout'`` on the response (``on``, as Node)."""
         if callback is not None:
             self.on("timeout", callback)

@@ -51,12 +51,23 @@ log = logging.getLogger("nodehttps")
 
 _CONTINUE = re.compile(r"(?:^|\W)100-continue(?:$|\W)", re.IGNORECASE)  # Node's continueExpression
 
+
 class _Connection:
     """One HTTP/1 connection on the server: parser callbacks and response order."""
 
-    __slots__ = ("closing", "headers_done", "idle_armed", "in_request",
-                 "parser", "req",
-                 "request_start", "requests_seen", "responses", "server", "socket")
+    __slots__ = (
+        "closing",
+        "headers_done",
+        "idle_armed",
+        "in_request",
+        "parser",
+        "req",
+        "request_start",
+        "requests_seen",
+        "responses",
+        "server",
+        "socket",
+    )
 
     def __init__(self, server: _HttpServer, socket: net.Socket) -> None:
         self.server = server
@@ -72,18 +83,25 @@ class _Connection:
         self.closing = False
         self.idle_armed = False
         self.parser = RequestParser(
-            self, max_header_size=server.max_header_size,
+            self,
+            max_header_size=server.max_header_size,
             insecure=server.insecure_http_parser,
-            upgrade_wanted=self._upgrade_wanted)
+            upgrade_wanted=self._upgrade_wanted,
+        )
         for event, fn in self._socket_listeners():
             socket.on(event, fn)
         if server.timeout:
             socket.set_timeout(server.timeout)
 
     def _socket_listeners(self) -> tuple[tuple[str, Callable[..., Any]], ...]:
-        return (("data", self.on_data), ("end", self.on_end), ("close", self.on_close),
-                ("error", self.on_socket_error), ("drain", self.on_drain),
-                ("timeout", self.on_timeout))
+        return (
+            ("data", self.on_data),
+            ("end", self.on_end),
+            ("close", self.on_close),
+            ("error", self.on_socket_error),
+            ("drain", self.on_drain),
+            ("timeout", self.on_timeout),
+        )
 
     # -- socket events -------------------------------------------------------------------
     def on_data(self, data: bytes) -> None:
@@ -271,8 +289,12 @@ class _Connection:
             return
         code = getattr(err, "code", None)
         headers_sent = bool(self.responses and self.responses[0].headers_sent)
-        if code not in ("ECONNRESET", "EPIPE") and isinstance(err, errors.NodeError) \
-                and socket.writable and not headers_sent:
+        if (
+            code not in ("ECONNRESET", "EPIPE")
+            and isinstance(err, errors.NodeError)
+            and socket.writable
+            and not headers_sent
+        ):
             socket.write(client_error_reply(err))
             socket.destroy_soon()
         else:
@@ -311,8 +333,12 @@ class _Connection:
 
     def _maybe_idle(self) -> None:
         """Nothing in flight: Node's keep-alive timeout (plus its one-second grace) runs."""
-        if not self.in_request and not self.responses and not self.closing \
-                and self.server.keep_alive_timeout:
+        if (
+            not self.in_request
+            and not self.responses
+            and not self.closing
+            and self.server.keep_alive_timeout
+        ):
             self.idle_armed = True
             self.socket.set_timeout(self.server.keep_alive_timeout + 1000)
 
@@ -325,8 +351,9 @@ class _Connection:
             return
         server = self.server
         elapsed = (now - self.request_start) * 1000
-        if (not self.headers_done and server.headers_timeout and elapsed > server.headers_timeout) \
-                or (server.request_timeout and elapsed > server.request_timeout):
+        if (
+            not self.headers_done and server.headers_timeout and elapsed > server.headers_timeout
+        ) or (server.request_timeout and elapsed > server.request_timeout):
             self.closing = True
             err = errors.ERR_HTTP_REQUEST_TIMEOUT()
             self.client_error(err)
@@ -344,35 +371,47 @@ class _HttpServer(EventEmitter):
         self.IncomingMessage: type[IncomingMessage] = opts.get("IncomingMessage") or IncomingMessage
         self.ServerResponse: type[ServerResponse] = opts.get("ServerResponse") or ServerResponse
         mhs = opts.get("max_header_size")
-        self.max_header_size: int = 16384 if mhs is None else validate_integer(
-            mhs, "maxHeaderSize", 0)
+        self.max_header_size: int = (
+            16384 if mhs is None else validate_integer(mhs, "maxHeaderSize", 0)
+        )
         ihp = opts.get("insecure_http_parser")
-        self.insecure_http_parser = False if ihp is None else validate_boolean(
-            ihp, "options.insecureHTTPParser")
+        self.insecure_http_parser = (
+            False if ihp is None else validate_boolean(ihp, "options.insecureHTTPParser")
+        )
         rhh = opts.get("require_host_header")
-        self.require_host_header = True if rhh is None else validate_boolean(
-            rhh, "options.requireHostHeader")
+        self.require_host_header = (
+            True if rhh is None else validate_boolean(rhh, "options.requireHostHeader")
+        )
         request_timeout = opts.get("request_timeout")
         headers_timeout = opts.get("headers_timeout")
-        self.request_timeout: float = 300000 if request_timeout is None else validate_integer(
-            request_timeout, "requestTimeout", 0)
+        self.request_timeout: float = (
+            300000
+            if request_timeout is None
+            else validate_integer(request_timeout, "requestTimeout", 0)
+        )
         if headers_timeout is None:
-            self.headers_timeout: float = min(60000, self.request_timeout) \
-                if self.request_timeout else 60000
+            self.headers_timeout: float = (
+                min(60000, self.request_timeout) if self.request_timeout else 60000
+            )
         else:
             self.headers_timeout = validate_integer(headers_timeout, "headersTimeout", 0)
-        if self.request_timeout > 0 and self.headers_timeout > 0 and \
-                self.headers_timeout > self.request_timeout:
+        if (
+            self.request_timeout > 0
+            and self.headers_timeout > 0
+            and self.headers_timeout > self.request_timeout
+        ):
             raise errors.out_of_range("headersTimeout", "<= requestTimeout", self.headers_timeout)
         kat = opts.get("keep_alive_timeout")
-        self.keep_alive_timeout: float = 5000 if kat is None else validate_number(
-            kat, "keepAliveTimeout", 0)
+        self.keep_alive_timeout: float = (
+            5000 if kat is None else validate_number(kat, "keepAliveTimeout", 0)
+        )
         self.timeout: float = 0
         self.max_headers_count: int | None = opts.get("max_headers_count")
         self.max_requests_per_socket: int = opts.get("max_requests_per_socket") or 0
         cci = opts.get("connections_checking_interval")
-        self.connections_checking_interval: float = 30000 if cci is None else validate_integer(
-            cci, "connectionsCheckingInterval", 0)
+        self.connections_checking_interval: float = (
+            30000 if cci is None else validate_integer(cci, "connectionsCheckingInterval", 0)
+        )
         self._connections_http = set()
         self._check_timer = None
         if request_listener is not None:
@@ -385,7 +424,11 @@ class _HttpServer(EventEmitter):
     # -- timers ----------------------------------------------------------------------------
     def _start_checking(self) -> None:
         interval = self.connections_checking_interval
-        if interval and (self.headers_timeout or self.request_timeout) and self._check_timer is None:
+        if (
+            interval
+            and (self.headers_timeout or self.request_timeout)
+            and self._check_timer is None
+        ):
             self._check_timer = self._loop.call_later(interval / 1000, self._check_connections)
 
     def _check_connections(self) -> None:
@@ -433,8 +476,12 @@ class _HttpServer(EventEmitter):
 class Server(_HttpServer, net.Server):
     """Node's ``http.Server`` (``http.createServer([options][, requestListener])``)."""
 
-    def __init__(self, options: dict[str, Any] | Callable[..., Any] | None = None,
-                 request_listener: Callable[..., Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        options: dict[str, Any] | Callable[..., Any] | None = None,
+        request_listener: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if callable(options) and request_listener is None:
             options, request_listener = None, options
         opts = normalize(options, kwargs)  # type: ignore[arg-type]
@@ -443,7 +490,10 @@ class Server(_HttpServer, net.Server):
         self.on("connection", self._connection_listener)
 
 
-def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
-                  request_listener: Callable[..., Any] | None = None, **kwargs: Any) -> Server:
+def create_server(
+    options: dict[str, Any] | Callable[..., Any] | None = None,
+    request_listener: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> Server:
     """Node's ``http.createServer([options][, requestListener])``."""
     return Server(options, request_listener, **kwargs)

@@ -55,8 +55,11 @@ def _root_certificates() -> tuple[str, ...]:
         import certifi
 
         begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
-        _roots = tuple(part[part.index(begin):] + end
-                       for part in certifi.contents().split(end) if begin in part)
+        _roots = tuple(
+            part[part.index(begin) :] + end
+            for part in certifi.contents().split(end)
+            if begin in part
+        )
     return _roots
 
 

@@ -30,26 +30,66 @@ from .._options import snake_name
 __all__ = ["PeerCertificate", "build_chain", "certificate_from_der", "pin_sha256"]
 
 _SHORT_NAMES = {
-    "2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O",
-    "2.5.4.11": "OU", "1.2.840.113549.1.9.1": "emailAddress", "2.5.4.5": "serialNumber",
-    "2.5.4.9": "street", "0.9.2342.19200300.100.1.25": "DC", "0.9.2342.19200300.100.1.1": "UID",
-    "2.5.4.4": "SN", "2.5.4.42": "GN", "2.5.4.12": "title", "2.5.4.43": "initials",
-    "2.5.4.44": "generationQualifier", "2.5.4.46": "dnQualifier", "2.5.4.65": "pseudonym",
-    "2.5.4.17": "postalCode", "2.5.4.15": "businessCategory", "2.5.4.97": "organizationIdentifier",
-    "1.3.6.1.4.1.311.60.2.1.3": "jurisdictionC", "1.3.6.1.4.1.311.60.2.1.2": "jurisdictionST",
-    "1.3.6.1.4.1.311.60.2.1.1": "jurisdictionL", "2.5.4.41": "name", "2.5.4.16": "postalAddress",
+    "2.5.4.3": "CN",
+    "2.5.4.6": "C",
+    "2.5.4.7": "L",
+    "2.5.4.8": "ST",
+    "2.5.4.10": "O",
+    "2.5.4.11": "OU",
+    "1.2.840.113549.1.9.1": "emailAddress",
+    "2.5.4.5": "serialNumber",
+    "2.5.4.9": "street",
+    "0.9.2342.19200300.100.1.25": "DC",
+    "0.9.2342.19200300.100.1.1": "UID",
+    "2.5.4.4": "SN",
+    "2.5.4.42": "GN",
+    "2.5.4.12": "title",
+    "2.5.4.43": "initials",
+    "2.5.4.44": "generationQualifier",
+    "2.5.4.46": "dnQualifier",
+    "2.5.4.65": "pseudonym",
+    "2.5.4.17": "postalCode",
+    "2.5.4.15": "businessCategory",
+    "2.5.4.97": "organizationIdentifier",
+    "1.3.6.1.4.1.311.60.2.1.3": "jurisdictionC",
+    "1.3.6.1.4.1.311.60.2.1.2": "jurisdictionST",
+    "1.3.6.1.4.1.311.60.2.1.1": "jurisdictionL",
+    "2.5.4.41": "name",
+    "2.5.4.16": "postalAddress",
 }
-_CURVES = {"secp256r1": ("prime256v1", "P-256"), "secp384r1": ("secp384r1", "P-384"),
-           "secp521r1": ("secp521r1", "P-521"), "secp224r1": ("secp224r1", "P-224"),
-           "secp256k1": ("secp256k1", None)}
+_CURVES = {
+    "secp256r1": ("prime256v1", "P-256"),
+    "secp384r1": ("secp384r1", "P-384"),
+    "secp521r1": ("secp521r1", "P-521"),
+    "secp224r1": ("secp224r1", "P-224"),
+    "secp256k1": ("secp256k1", None),
+}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ACCESS = {"1.3.6.1.5.5.7.48.1": "OCSP", "1.3.6.1.5.5.7.48.2": "CA Issuers"}
 
 # Node's keys, in Node's order (each key type has its own subset: the others are None).
-_NODE_KEYS = ("subject", "issuer", "subjectaltname", "infoAccess", "ca", "modulus", "bits",
-              "exponent", "pubkey", "asn1Curve", "nistCurve", "valid_from", "valid_to",
-              "fingerprint", "fingerprint256", "fingerprint512", "ext_key_usage",
-              "serialNumber", "raw", "issuerCertificate")
+_NODE_KEYS = (
+    "subject",
+    "issuer",
+    "subjectaltname",
+    "infoAccess",
+    "ca",
+    "modulus",
+    "bits",
+    "exponent",
+    "pubkey",
+    "asn1Curve",
+    "nistCurve",
+    "valid_from",
+    "valid_to",
+    "fingerprint",
+    "fingerprint256",
+    "fingerprint512",
+    "ext_key_usage",
+    "serialNumber",
+    "raw",
+    "issuerCertificate",
+)
 
 
 _FIELD_NAMES = frozenset({*(snake_name(k) for k in _NODE_KEYS), "pubkey_spki"})
@@ -78,7 +118,7 @@ def _ip_text(ip: Any) -> str:
 # Node's PrintAltName (``src/crypto/crypto_common.cc``, the CVE-2021-44532 fix): a value
 # holding a separator, a quote or a control character is printed as a JSON string, so a
 # name such as ``DNS:"a.com, DNS:b.com"`` can never pass for two names.
-_UNSAFE_ANY = frozenset(b'"\\,\'')
+_UNSAFE_ANY = frozenset(b"\"\\,'")
 _HEX = "0123456789abcdef"
 
 
@@ -128,8 +168,12 @@ def _der_value(attr: x509.NameAttribute[Any]) -> bytes:
     else:
         body = value.encode("latin-1", "replace")
     n = len(body)
-    length = bytes([n]) if n < 0x80 else \
-        bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    length = (
+        bytes([n])
+        if n < 0x80
+        else bytes([0x80 | ((n.bit_length() + 7) // 8)])
+        + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    )
     return bytes([tag]) + length + body
 
 
@@ -169,9 +213,13 @@ def _rfc2253(name: x509.Name) -> str:
 
 
 # OpenSSL 3's known otherName types, as Node prints them: (prefix, UTF8String or IA5String).
-_OTHER_NAMES = {"1.3.6.1.5.5.7.8.9": ("SmtpUTF8Mailbox", True), "1.3.6.1.5.5.7.8.5": ("XmppAddr", True),
-                "1.3.6.1.5.5.7.8.7": ("SRVName", False), "1.3.6.1.4.1.311.20.2.3": ("UPN", True),
-                "1.3.6.1.5.5.7.8.8": ("NAIRealm", True)}
+_OTHER_NAMES = {
+    "1.3.6.1.5.5.7.8.9": ("SmtpUTF8Mailbox", True),
+    "1.3.6.1.5.5.7.8.5": ("XmppAddr", True),
+    "1.3.6.1.5.5.7.8.7": ("SRVName", False),
+    "1.3.6.1.4.1.311.20.2.3": ("UPN", True),
+    "1.3.6.1.5.5.7.8.8": ("NAIRealm", True),
+}
 
 
 def _other_name(name: x509.OtherName) -> str:
@@ -185,8 +233,8 @@ def _other_name(name: x509.OtherName) -> str:
     n, pos = der[1], 2
     if n & 0x80:
         size = n & 0x7F
-        n, pos = int.from_bytes(der[2:2 + size], "big"), 2 + size
-    return "othername:" + _print_alt_name(der[pos:pos + n], utf8, prefix)
+        n, pos = int.from_bytes(der[2 : 2 + size], "big"), 2 + size
+    return "othername:" + _print_alt_name(der[pos : pos + n], utf8, prefix)
 
 
 def _general_name(name: x509.GeneralName) -> str:
@@ -209,8 +257,10 @@ def _general_name(name: x509.GeneralName) -> str:
 
 
 def _asn1_time(when: Any) -> str:
-    return (f"{_MONTHS[when.month - 1]} {when.day:2d} {when.hour:02d}:{when.minute:02d}:"
-            f"{when.second:02d} {when.year} GMT")
+    return (
+        f"{_MONTHS[when.month - 1]} {when.day:2d} {when.hour:02d}:{when.minute:02d}:"
+        f"{when.second:02d} {when.year} GMT"
+    )
 
 
 def _colon_hex(data: bytes) -> str:
@@ -295,15 +345,21 @@ class PeerCertificate:
     @cached_property
     def pubkey_spki(self) -> bytes:
         """The DER SubjectPublicKeyInfo, whatever the key type (for RFC 7469 pins)."""
-        return bytes(self._key.public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo))
+        return bytes(
+            self._key.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
 
     @cached_property
     def pubkey(self) -> bytes | None:
         key = self._key
         if isinstance(key, ec.EllipticCurvePublicKey):
-            return bytes(key.public_bytes(serialization.Encoding.X962,
-                                          serialization.PublicFormat.UncompressedPoint))
+            return bytes(
+                key.public_bytes(
+                    serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+                )
+            )
         if isinstance(key, rsa.RSAPublicKey):
             return self.pubkey_spki
         return None
@@ -412,7 +468,9 @@ def _issued_by(child: PeerCertificate, parent: PeerCertificate) -> bool:
     return True
 
 
-def build_chain(ders: list[bytes], extra_ca_ders: list[bytes] | None = None) -> PeerCertificate | None:
+def build_chain(
+    ders: list[bytes], extra_ca_ders: list[bytes] | None = None
+) -> PeerCertificate | None:
     """Node's ``getPeerCertificate(true)``: link ``issuer_certificate`` up the chain.
 
     ``ders`` is the chain as verified (leaf first); ``extra_ca_ders`` can complete it

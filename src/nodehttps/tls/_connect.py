@@ -14,11 +14,15 @@ from ._socket import TLSSocket
 
 __all__ = ["NodeDeprecationWarning", "connect"]
 
-_IP_SERVERNAME = ("Setting the TLS ServerName to an IP address is not permitted by RFC 6066. "
-                  "This will be ignored in a future version.")
-_INSECURE_ENV = ("Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes "
-                 "TLS connections and HTTPS requests insecure by disabling certificate "
-                 "verification.")
+_IP_SERVERNAME = (
+    "Setting the TLS ServerName to an IP address is not permitted by RFC 6066. "
+    "This will be ignored in a future version."
+)
+_INSECURE_ENV = (
+    "Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes "
+    "TLS connections and HTTPS requests insecure by disabling certificate "
+    "verification."
+)
 _warned: set[str] = set()
 
 
@@ -32,8 +36,9 @@ class _IPServernameWarning(NodeDeprecationWarning):
     code = "DEP0123"
 
 
-def _connect_args(args: tuple[Any, ...], kwargs: dict[str, Any]
-                  ) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+def _connect_args(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], Callable[..., Any] | None]:
     """Node's ``normalizeConnectArgs`` for ``(options | port[, host][, options])[, cb]``."""
     rest = list(args)
     callback = rest.pop() if rest and callable(rest[-1]) else None
@@ -101,8 +106,16 @@ def connect(*args: Any, **kwargs: Any) -> TLSSocket:
         session = None
     secure_context = _secure_context(opts)
     lower = opts.get("socket")
-    sock = TLSSocket(lower, {**opts, "is_server": False, "secure_context": secure_context,
-                             "servername": sni, "session": session})
+    sock = TLSSocket(
+        lower,
+        {
+            **opts,
+            "is_server": False,
+            "secure_context": secure_context,
+            "servername": sni,
+            "session": session,
+        },
+    )
     sock._connect_opts = opts
     if callback is not None:
         sock.once("secureConnect", callback)
@@ -110,6 +123,11 @@ def connect(*args: Any, **kwargs: Any) -> TLSSocket:
     if timeout:
         sock.set_timeout(timeout)
     if lower is None:
-        sock.connect({k: opts[k] for k in ("port", "host", "path", "local_address", "local_port",
-                                           "family") if k in opts})
+        sock.connect(
+            {
+                k: opts[k]
+                for k in ("port", "host", "path", "local_address", "local_port", "family")
+                if k in opts
+            }
+        )
     return sock

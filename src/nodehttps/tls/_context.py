@@ -37,26 +37,55 @@ DEFAULT_CIPHERS = (
     "ECDHE-ECDSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:"
     "DHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384:DHE-RSA-AES256-SHA384:"
     "ECDHE-RSA-AES256-SHA256:DHE-RSA-AES256-SHA256:HIGH:!aNULL:!eNULL:!EXPORT:!DES:!RC4:"
-    "!MD5:!PSK:!SRP:!CAMELLIA")
+    "!MD5:!PSK:!SRP:!CAMELLIA"
+)
 
-_VERSIONS = {"TLSv1.3": ssl.TLSVersion.TLSv1_3, "TLSv1.2": ssl.TLSVersion.TLSv1_2,
-             "TLSv1.1": ssl.TLSVersion.TLSv1_1, "TLSv1": ssl.TLSVersion.TLSv1}
+_VERSIONS = {
+    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
+    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
+    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
+    "TLSv1": ssl.TLSVersion.TLSv1,
+}
 _METHODS: dict[str, tuple[str | None, str | None]] = {
-    "TLS_method": (None, None), "SSLv23_method": (None, None),
-    "TLS_client_method": (None, None), "TLS_server_method": (None, None),
-    "SSLv23_client_method": (None, None), "SSLv23_server_method": (None, None),
-    "TLSv1_method": ("TLSv1", "TLSv1"), "TLSv1_client_method": ("TLSv1", "TLSv1"),
-    "TLSv1_server_method": ("TLSv1", "TLSv1"), "TLSv1_1_method": ("TLSv1.1", "TLSv1.1"),
-    "TLSv1_1_client_method": ("TLSv1.1", "TLSv1.1"), "TLSv1_1_server_method": ("TLSv1.1", "TLSv1.1"),
-    "TLSv1_2_method": ("TLSv1.2", "TLSv1.2"), "TLSv1_2_client_method": ("TLSv1.2", "TLSv1.2"),
+    "TLS_method": (None, None),
+    "SSLv23_method": (None, None),
+    "TLS_client_method": (None, None),
+    "TLS_server_method": (None, None),
+    "SSLv23_client_method": (None, None),
+    "SSLv23_server_method": (None, None),
+    "TLSv1_method": ("TLSv1", "TLSv1"),
+    "TLSv1_client_method": ("TLSv1", "TLSv1"),
+    "TLSv1_server_method": ("TLSv1", "TLSv1"),
+    "TLSv1_1_method": ("TLSv1.1", "TLSv1.1"),
+    "TLSv1_1_client_method": ("TLSv1.1", "TLSv1.1"),
+    "TLSv1_1_server_method": ("TLSv1.1", "TLSv1.1"),
+    "TLSv1_2_method": ("TLSv1.2", "TLSv1.2"),
+    "TLSv1_2_client_method": ("TLSv1.2", "TLSv1.2"),
     "TLSv1_2_server_method": ("TLSv1.2", "TLSv1.2"),
 }
 _MATERIAL_TYPES = ["string", "Buffer", "TypedArray", "DataView"]
 # Every option ``_build`` reads: the only ones it is given, and so the whole cache key.
-_OPTIONS = ("secure_protocol", "min_version", "max_version", "ciphers", "honor_cipher_order",
-            "ca", "crl", "cert", "key", "passphrase", "pfx", "alpn_protocols", "ecdh_curve",
-            "dhparam", "secure_options", "session_id_context", "session_timeout",
-            "ticket_keys", "sigalgs")
+_OPTIONS = (
+    "secure_protocol",
+    "min_version",
+    "max_version",
+    "ciphers",
+    "honor_cipher_order",
+    "ca",
+    "crl",
+    "cert",
+    "key",
+    "passphrase",
+    "pfx",
+    "alpn_protocols",
+    "ecdh_curve",
+    "dhparam",
+    "secure_options",
+    "session_id_context",
+    "session_timeout",
+    "ticket_keys",
+    "sigalgs",
+)
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[Any, ...], SecureContext] = OrderedDict()
 
@@ -107,13 +136,22 @@ def _freeze(v: Any) -> Any:
     return v
 
 
-def create_secure_context(options: dict[str, Any] | None = None, *, is_server: bool = False,
-                          verify: bool = False, **kwargs: Any) -> SecureContext:
+def create_secure_context(
+    options: dict[str, Any] | None = None,
+    *,
+    is_server: bool = False,
+    verify: bool = False,
+    **kwargs: Any,
+) -> SecureContext:
     """Node's ``tls.createSecureContext([options])`` (``is_server`` picks the side)."""
     given = normalize(options, kwargs)
     opts = {k: given[k] for k in _OPTIONS if given.get(k) is not None}
-    key = (is_server, verify, os.environ.get("NODE_EXTRA_CA_CERTS"),
-           tuple((k, _freeze(v)) for k, v in opts.items()))
+    key = (
+        is_server,
+        verify,
+        os.environ.get("NODE_EXTRA_CA_CERTS"),
+        tuple((k, _freeze(v)) for k, v in opts.items()),
+    )
     try:
         cached = _cache.get(key)
     except TypeError:  # an unhashable value: ``_build`` reports it as Node does
@@ -148,7 +186,8 @@ def _versions(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
     for value, word in ((low, "minimum"), (high, "maximum")):
         if value is not None and value not in _VERSIONS:
             raise errors.ERR_TLS_INVALID_PROTOCOL_VERSION(
-                f'"{value}" is not a valid {word} TLS protocol version')
+                f'"{value}" is not a valid {word} TLS protocol version'
+            )
     if method is not None:
         if method not in _METHODS:
             raise errors.ERR_TLS_INVALID_PROTOCOL_METHOD(f"Unknown method: {method}")
@@ -156,7 +195,8 @@ def _versions(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
             # Node: 'TLS protocol version %j conflicts with secureProtocol %j' (JSON-quoted).
             raise errors.ERR_TLS_PROTOCOL_VERSION_CONFLICT(
                 f"TLS protocol version {json.dumps(low or high)} conflicts with "
-                f"secureProtocol {json.dumps(method)}")
+                f"secureProtocol {json.dumps(method)}"
+            )
         low, high = _METHODS[method]
     low = low or "TLSv1.2"
     high = high or "TLSv1.3"
@@ -171,16 +211,21 @@ def _ciphers(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
     names = [c for c in str(ciphers).split(":") if c]
     tls13 = ":".join(n for n in names if n.startswith("TLS_"))
     rest = ":".join(n for n in names if not n.startswith("TLS_"))
-    if opts.get("min_version") in ("TLSv1", "TLSv1.1") or \
-            str(opts.get("secure_protocol", "")).startswith(("TLSv1_method", "TLSv1_1")):
+    if opts.get("min_version") in ("TLSv1", "TLSv1.1") or str(
+        opts.get("secure_protocol", "")
+    ).startswith(("TLSv1_method", "TLSv1_1")):
         rest += ":@SECLEVEL=0"
     try:
         if rest:
             ctx.set_ciphers(rest)
     except ssl.SSLError:
-        raise errors.make("ERR_SSL_NO_CIPHER_MATCH",
-                          "error:0A0000B9:SSL routines::no cipher match") from None
-    if tls13 and tls13 != "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256":
+        raise errors.make(
+            "ERR_SSL_NO_CIPHER_MATCH", "error:0A0000B9:SSL routines::no cipher match"
+        ) from None
+    if (
+        tls13
+        and tls13 != "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
+    ):
         _libssl.set_ciphersuites(ctx, tls13)
     if not opts.get("honor_cipher_order"):
         ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE  # Python sets it; Node does not
@@ -205,8 +250,11 @@ def _trust(secure: SecureContext, opts: dict[str, Any]) -> None:
             try:
                 ctx.load_verify_locations(cafile=extra)
             except (OSError, ssl.SSLError) as exc:
-                warnings.warn(f"Ignoring extra certs from `{extra}`, load failed: {exc}",
-                              RuntimeWarning, stacklevel=4)
+                warnings.warn(
+                    f"Ignoring extra certs from `{extra}`, load failed: {exc}",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
     crls = _materials(opts.get("crl"), "crl")
     for crl in crls:
         _material.load_crl(ctx, _material.as_bytes(crl))
@@ -223,22 +271,29 @@ def _credentials(secure: SecureContext, opts: dict[str, Any]) -> None:
     chains = [_material.parse_certs(_material.as_bytes(c)) for c in cert_items]
     keys = [  # Node: ``val.passphrase || passphrase``
         _material.parse_key(_material.as_bytes(k["pem"]), k.get("passphrase") or passphrase)
-        if isinstance(k, dict) else _material.parse_key(_material.as_bytes(k), passphrase)
-        for k in key_items]
+        if isinstance(k, dict)
+        else _material.parse_key(_material.as_bytes(k), passphrase)
+        for k in key_items
+    ]
     for chain in chains:
         match = next((k for k in keys if _material.same_key(k, chain[0])), None)
         if match is None:
             if keys:
-                raise errors.make("ERR_OSSL_X509_KEY_VALUES_MISMATCH",
-                                  "error:05800074:x509 certificate routines::key values mismatch")
+                raise errors.make(
+                    "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+                    "error:05800074:x509 certificate routines::key values mismatch",
+                )
             continue  # a cert without a key: Node ignores it until a key comes
         _material.load_chain(ctx, chain, match)
         _loaded(secure, chain)
     pfx = opts.get("pfx")
     if pfx:
         for item in pfx if isinstance(pfx, list | tuple) else [pfx]:
-            buf, pw = (item.get("buf"), item.get("passphrase") or passphrase) \
-                if isinstance(item, dict) else (item, passphrase)
+            buf, pw = (
+                (item.get("buf"), item.get("passphrase") or passphrase)
+                if isinstance(item, dict)
+                else (item, passphrase)
+            )
             key, chain, bag = _material.load_pfx(_material.as_bytes(buf), pw)
             _material.load_chain(ctx, chain, key)
             _loaded(secure, chain)
@@ -256,8 +311,8 @@ def _alpn_list(value: Any) -> list[str]:
     if isinstance(value, bytes | bytearray | memoryview):
         data, out = bytes(value), []
         while data:
-            out.append(data[1:1 + data[0]].decode())
-            data = data[1 + data[0]:]
+            out.append(data[1 : 1 + data[0]].decode())
+            data = data[1 + data[0] :]
         return out
     return [v.decode() if isinstance(v, bytes | bytearray) else str(v) for v in value]
 
@@ -274,7 +329,9 @@ def _extras(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
             try:
                 ctx.set_ecdh_curve(curve)
             except (ValueError, ssl.SSLError):
-                raise errors.make("ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve") from None
+                raise errors.make(
+                    "ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve"
+                ) from None
     dhparam = opts.get("dhparam")
     if dhparam:
         _material.load_dhparam(ctx, _material.as_bytes(dhparam))

@@ -47,10 +47,10 @@ def _handshake_bytes(buf: bytes) -> bytes | object | None:
     while pos + 5 <= len(buf):
         if buf[pos] != _HANDSHAKE or buf[pos + 1] != 3:
             return NOT_TLS
-        length = int.from_bytes(buf[pos + 3:pos + 5], "big")
+        length = int.from_bytes(buf[pos + 3 : pos + 5], "big")
         if pos + 5 + length > len(buf):
             return None
-        parts.append(buf[pos + 5:pos + 5 + length])
+        parts.append(buf[pos + 5 : pos + 5 + length])
         have += length
         pos += 5 + length
         if want < 0 and have >= 4:
@@ -77,17 +77,17 @@ def parse_client_hello(buf: bytes) -> ClientHello | object | None:
     servername, has_ticket = "", False
     try:
         pos = 4 + 2 + 32
-        session_id = hello[pos + 1:pos + 1 + hello[pos]]
+        session_id = hello[pos + 1 : pos + 1 + hello[pos]]
         pos += 1 + hello[pos]
-        pos += 2 + int.from_bytes(hello[pos:pos + 2], "big")     # cipher suites
-        pos += 1 + hello[pos]                                    # compression methods
-        end = min(len(hello), pos + 2 + int.from_bytes(hello[pos:pos + 2], "big"))
+        pos += 2 + int.from_bytes(hello[pos : pos + 2], "big")  # cipher suites
+        pos += 1 + hello[pos]  # compression methods
+        end = min(len(hello), pos + 2 + int.from_bytes(hello[pos : pos + 2], "big"))
         pos += 2
         while pos + 4 <= end:
-            ext_type = int.from_bytes(hello[pos:pos + 2], "big")
-            ext_len = int.from_bytes(hello[pos + 2:pos + 4], "big")
+            ext_type = int.from_bytes(hello[pos : pos + 2], "big")
+            ext_len = int.from_bytes(hello[pos + 2 : pos + 4], "big")
             if ext_type == _EXT_SERVER_NAME:
-                servername = _server_name(hello[pos + 4:pos + 4 + ext_len])
+                servername = _server_name(hello[pos + 4 : pos + 4 + ext_len])
             elif ext_type == _EXT_SESSION_TICKET:
                 has_ticket = ext_len > 0
             pos += 4 + ext_len
@@ -100,8 +100,8 @@ def _server_name(ext: bytes) -> str:
     pos = 2
     while pos + 3 <= len(ext):
         name_type = ext[pos]
-        length = int.from_bytes(ext[pos + 1:pos + 3], "big")
+        length = int.from_bytes(ext[pos + 1 : pos + 3], "big")
         if name_type == 0:
-            return ext[pos + 3:pos + 3 + length].decode("ascii", "replace")
+            return ext[pos + 3 : pos + 3 + length].decode("ascii", "replace")
         pos += 3 + length
     return ""

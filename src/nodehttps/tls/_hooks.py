@@ -32,13 +32,36 @@ from ._identity import check_server_identity
 if TYPE_CHECKING:
     from ._socket import TLSSocket
 
-__all__ = ["SESSION_CALLBACK", "Watch", "after_step", "build_chain", "certificate_from_der",
-           "check_server_identity", "create_secure_context", "default_identity_error",
-           "export_keying_material", "finished", "free_session", "negotiated_group",
-           "node_session_cache", "offer_session_der", "parse_session",
-           "serve_offered_sessions", "session_to_der", "standard_cipher_name",
-           "take_server_sessions", "unwatch", "use_alpn_callback", "verify_error", "verify_result",
-           "want_callbacks", "want_keylog", "want_server_sessions", "want_sessions", "watch"]
+__all__ = [
+    "SESSION_CALLBACK",
+    "Watch",
+    "after_step",
+    "build_chain",
+    "certificate_from_der",
+    "check_server_identity",
+    "create_secure_context",
+    "default_identity_error",
+    "export_keying_material",
+    "finished",
+    "free_session",
+    "negotiated_group",
+    "node_session_cache",
+    "offer_session_der",
+    "parse_session",
+    "serve_offered_sessions",
+    "session_to_der",
+    "standard_cipher_name",
+    "take_server_sessions",
+    "unwatch",
+    "use_alpn_callback",
+    "verify_error",
+    "verify_result",
+    "want_callbacks",
+    "want_keylog",
+    "want_server_sessions",
+    "want_sessions",
+    "watch",
+]
 
 _AVAILABLE = bool(_lib.available())
 #: True when OpenSSL tells us of each new client session (else the engine polls).
@@ -52,8 +75,9 @@ _GOOD_IDENTITIES: dict[tuple[str, bytes], None] = {}
 _GOOD_IDENTITIES_MAX = 256
 
 
-def default_identity_error(host: str, leaf: bytes, cert: Callable[[bool], Any]
-                           ) -> errors.NodeError | None:
+def default_identity_error(
+    host: str, leaf: bytes, cert: Callable[[bool], Any]
+) -> errors.NodeError | None:
     """Node's default ``checkServerIdentity`` for ``host`` and the peer's ``leaf`` (DER).
 
     ``cert(detailed)`` gives the certificate object; on failure the error carries the
@@ -108,8 +132,16 @@ def accept_any_peer_certificate(ctx: ssl.SSLContext) -> bool:
 class Watch:
     """What OpenSSL reported for one connection during the current step."""
 
-    __slots__ = ("key", "keylog", "lines", "new_sessions", "server_sessions", "sessions",
-                 "sock", "store")
+    __slots__ = (
+        "key",
+        "keylog",
+        "lines",
+        "new_sessions",
+        "server_sessions",
+        "sessions",
+        "sock",
+        "store",
+    )
 
     def __init__(self, sock: TLSSocket) -> None:
         self.sock = sock
@@ -164,7 +196,8 @@ def finished(obj: ssl.SSLObject, peer: bool) -> bytes | None:
     """Node's ``getFinished()`` / ``getPeerFinished()``."""
     if not _AVAILABLE:
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
-            "getFinished is not available: libssl could not be reached")
+            "getFinished is not available: libssl could not be reached"
+        )
     return _lib.get_finished(obj, peer)
 
 
@@ -313,12 +346,14 @@ def negotiated_group(obj: ssl.SSLObject) -> str | None:
     return _lib.get_negotiated_group(obj) if _AVAILABLE else None
 
 
-def export_keying_material(obj: ssl.SSLObject, length: int, label: str,
-                           context: bytes | None) -> bytes:
+def export_keying_material(
+    obj: ssl.SSLObject, length: int, label: str, context: bytes | None
+) -> bytes:
     """RFC 5705 keying material (Node's ``exportKeyingMaterial``)."""
     if not _AVAILABLE:
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
-            "exportKeyingMaterial is not available: libssl could not be reached")
+            "exportKeyingMaterial is not available: libssl could not be reached"
+        )
     return _lib.export_keying_material(obj, length, label.encode(), context)
 
 
@@ -346,7 +381,8 @@ def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
     """The context's session ticket keys (Node's 48-byte form)."""
     if not _AVAILABLE:
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
-            "getTicketKeys is not available: libssl could not be reached")
+            "getTicketKeys is not available: libssl could not be reached"
+        )
     return _lib.get_ticket_keys(ctx)
 
 
@@ -354,5 +390,6 @@ def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
     """Set the context's session ticket keys from Node's 48 bytes."""
     if not _AVAILABLE:
         raise errors.ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(
-            "setTicketKeys is not available: libssl could not be reached")
+            "setTicketKeys is not available: libssl could not be reached"
+        )
     _lib.set_ticket_keys(ctx, keys)

@@ -50,8 +50,11 @@ def _check(host_parts: list[str], pattern: Any) -> bool:
     if len(pieces) > 2 or len(pattern_parts) <= 2:
         return False
     prefix, suffix = pieces
-    return (len(prefix) + len(suffix) <= len(host_sub) and host_sub.startswith(prefix)
-            and host_sub.endswith(suffix))
+    return (
+        len(prefix) + len(suffix) <= len(host_sub)
+        and host_sub.startswith(prefix)
+        and host_sub.endswith(suffix)
+    )
 
 
 def _split_escaped(alt_names: str) -> list[str]:
@@ -65,7 +68,9 @@ def _split_escaped(alt_names: str) -> list[str]:
             token += alt_names[offset:next_quote]
             match = _JSON_STRING.match(alt_names[next_quote:])
             if not match:
-                raise errors.make("ERR_TLS_CERT_ALTNAME_FORMAT", "Invalid subject alternative name string")
+                raise errors.make(
+                    "ERR_TLS_CERT_ALTNAME_FORMAT", "Invalid subject alternative name string"
+                )
             token += json.loads(match.group(0))
             offset = next_quote + len(match.group(0))
         elif next_sep != -1:
@@ -140,4 +145,7 @@ def check_server_identity(hostname: Any, cert: Any) -> errors.NodeError | None:
         return None
     return errors.ERR_TLS_CERT_ALTNAME_INVALID(
         f"Hostname/IP does not match certificate's altnames: {reason}",
-        reason=reason, host=host, cert=cert)
+        reason=reason,
+        host=host,
+        cert=cert,
+    )

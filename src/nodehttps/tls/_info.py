@@ -20,11 +20,17 @@ from ._session import TLSSession
 
 __all__ = ["TLSInfo", "sent_chain", "verified_chain"]
 
-_GROUPS = {"x25519": ("X25519", 253), "x448": ("X448", 448),
-           "secp256r1": ("prime256v1", 256), "prime256v1": ("prime256v1", 256),
-           "p-256": ("prime256v1", 256), "secp384r1": ("secp384r1", 384),
-           "p-384": ("secp384r1", 384), "secp521r1": ("secp521r1", 521),
-           "p-521": ("secp521r1", 521)}
+_GROUPS = {
+    "x25519": ("X25519", 253),
+    "x448": ("X448", 448),
+    "secp256r1": ("prime256v1", 256),
+    "prime256v1": ("prime256v1", 256),
+    "p-256": ("prime256v1", 256),
+    "secp384r1": ("secp384r1", 384),
+    "p-384": ("secp384r1", 384),
+    "secp521r1": ("secp521r1", 521),
+    "p-521": ("secp521r1", 521),
+}
 
 
 class TLSInfo:
@@ -52,8 +58,12 @@ class TLSInfo:
             if not chain:
                 leaf = obj.getpeercert(True)
                 offer = self._session_offer
-                if isinstance(offer, TLSSession) and offer.peer_chain and self.is_session_reused() and \
-                        (leaf is None or offer.peer_chain[0] == leaf):
+                if (
+                    isinstance(offer, TLSSession)
+                    and offer.peer_chain
+                    and self.is_session_reused()
+                    and (leaf is None or offer.peer_chain[0] == leaf)
+                ):
                     chain = offer.peer_chain
                 elif leaf is not None:
                     chain = (leaf,)
@@ -75,7 +85,9 @@ class TLSInfo:
         chain = self._peer_chain()
         if not chain:
             return {}
-        cert = _hooks.build_chain(list(chain)) if detailed else _hooks.certificate_from_der(chain[0])
+        cert = (
+            _hooks.build_chain(list(chain)) if detailed else _hooks.certificate_from_der(chain[0])
+        )
         self._peer_cert[detailed] = cert
         return cert
 
@@ -105,8 +117,7 @@ class TLSInfo:
         if info is None:
             return None
         name, version, _bits = info
-        return _Cipher(name=name, standard_name=_hooks.standard_cipher_name(name),
-                       version=version)
+        return _Cipher(name=name, standard_name=_hooks.standard_cipher_name(name), version=version)
 
     def get_finished(self) -> bytes | None:
         """Node's ``getFinished()``: the last Finished message sent (None before one)."""
@@ -132,15 +143,17 @@ class TLSInfo:
             return {"type": "DH", "size": int(group[5:])}
         return {"type": "ECDH", "name": group}
 
-    def export_keying_material(self, length: int, label: str, context: bytes | None = None
-                               ) -> bytes:
+    def export_keying_material(
+        self, length: int, label: str, context: bytes | None = None
+    ) -> bytes:
         """Node's ``exportKeyingMaterial(length, label[, context])`` (RFC 5705)."""
         length = validate_integer(length, "length", 1, 2**32 - 1)  # Node's validateUint32
         validate_string(label, "label")
         if context is not None:
             if not isinstance(context, bytes | bytearray | memoryview):
-                raise errors.invalid_arg_type("context", ["Buffer", "TypedArray", "DataView"],
-                                              context)
+                raise errors.invalid_arg_type(
+                    "context", ["Buffer", "TypedArray", "DataView"], context
+                )
             context = bytes(context)
         if self._obj is None or not self._secure:
             raise errors.ERR_TLS_INVALID_STATE()
@@ -149,8 +162,7 @@ class TLSInfo:
     def disable_renegotiation(self) -> None:
         """Node's ``disableRenegotiation()``: renegotiation is always refused here."""
 
-    def renegotiate(self, options: Any = None, callback: Callable[..., Any] | None = None
-                    ) -> bool:
+    def renegotiate(self, options: Any = None, callback: Callable[..., Any] | None = None) -> bool:
         """Node's ``renegotiate()``: refused (SPEC 9): ``ERR_TLS_RENEGOTIATION_DISABLED``."""
         if callable(options):
             callback = options

@@ -27,12 +27,30 @@ from typing import Any
 
 from .. import _loop, errors
 
-__all__ = ["available", "export_keying_material", "free_session", "get_finished",
-           "get_negotiated_group", "get_ticket_keys", "get_verify_result", "offer_session",
-           "parse_session", "session_to_der", "set_alpn_select_callback", "set_ciphersuites",
-           "set_get_session_callback", "set_groups", "set_keylog_callback",
-           "set_new_session_callback", "set_permissive_verify", "set_server_session_cache",
-           "set_session_id_context", "set_session_timeout", "set_sigalgs", "set_ticket_keys"]
+__all__ = [
+    "available",
+    "export_keying_material",
+    "free_session",
+    "get_finished",
+    "get_negotiated_group",
+    "get_ticket_keys",
+    "get_verify_result",
+    "offer_session",
+    "parse_session",
+    "session_to_der",
+    "set_alpn_select_callback",
+    "set_ciphersuites",
+    "set_get_session_callback",
+    "set_groups",
+    "set_keylog_callback",
+    "set_new_session_callback",
+    "set_permissive_verify",
+    "set_server_session_cache",
+    "set_session_id_context",
+    "set_session_timeout",
+    "set_sigalgs",
+    "set_ticket_keys",
+]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 _NEW_SESSION_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
@@ -42,8 +60,9 @@ _P = ctypes.c_void_p
 _GET_SESSION_CB = ctypes.CFUNCTYPE(_P, _P, _P, ctypes.c_int, ctypes.POINTER(ctypes.c_int))
 # int (*)(SSL *, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
 #         unsigned int inlen, void *arg)
-_ALPN_SELECT_CB = ctypes.CFUNCTYPE(ctypes.c_int, _P, ctypes.POINTER(_P),
-                                   ctypes.POINTER(ctypes.c_ubyte), _P, ctypes.c_uint, _P)
+_ALPN_SELECT_CB = ctypes.CFUNCTYPE(
+    ctypes.c_int, _P, ctypes.POINTER(_P), ctypes.POINTER(ctypes.c_ubyte), _P, ctypes.c_uint, _P
+)
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_set_keylog_callback": (None, [_P, _KEYLOG_CB]),
     "SSL_CTX_sess_set_new_cb": (None, [_P, _NEW_SESSION_CB]),
@@ -57,9 +76,19 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "SSL_get_ex_data": (_P, [_P, ctypes.c_int]),
     "SSL_get_verify_result": (ctypes.c_long, [_P]),
     "SSL_ctrl": (ctypes.c_long, [_P, ctypes.c_int, ctypes.c_long, _P]),
-    "SSL_export_keying_material": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_size_t,
-                                                  ctypes.c_char_p, ctypes.c_size_t,
-                                                  ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]),
+    "SSL_export_keying_material": (
+        ctypes.c_int,
+        [
+            _P,
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_int,
+        ],
+    ),
     "OBJ_nid2sn": (ctypes.c_char_p, [ctypes.c_int]),
     "SSL_SESSION_get_id": (_P, [_P, ctypes.POINTER(ctypes.c_uint)]),
     "i2d_SSL_SESSION": (ctypes.c_int, [_P, ctypes.POINTER(_P)]),
@@ -123,7 +152,9 @@ def _ctx_ptr_unchecked(ctx: ssl.SSLContext) -> int:
 def _ssl_ptr_unchecked(obj: Any) -> int:
     raw = getattr(obj, "_sslobj", obj)
     # PySSLSocket: PyObject_HEAD, PyObject *Socket (weakref), SSL *ssl
-    return ctypes.c_void_p.from_address(id(raw) + object.__basicsize__ + ctypes.sizeof(_P)).value or 0
+    return (
+        ctypes.c_void_p.from_address(id(raw) + object.__basicsize__ + ctypes.sizeof(_P)).value or 0
+    )
 
 
 def _validate() -> bool:
@@ -150,9 +181,10 @@ def available() -> bool:
 
 def _need() -> None:
     if not _load():
-        raise errors.make("ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
-                          "This feature needs the libssl bridge, which is not supported on "
-                          "this Python build")
+        raise errors.make(
+            "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+            "This feature needs the libssl bridge, which is not supported on this Python build",
+        )
 
 
 def _ctx(ctx: ssl.SSLContext) -> int:
@@ -170,8 +202,10 @@ def _keep_alive(ctx: ssl.SSLContext, cb: Any) -> None:
 
 
 def _failed(what: str) -> errors.NodeError:
-    return errors.make("ERR_SSL_PASSED_INVALID_ARGUMENT",
-                       f"error:0A080106:SSL routines::passed invalid argument ({what})")
+    return errors.make(
+        "ERR_SSL_PASSED_INVALID_ARGUMENT",
+        f"error:0A080106:SSL routines::passed invalid argument ({what})",
+    )
 
 
 # -- context settings ----------------------------------------------------------------------
@@ -214,7 +248,6 @@ def _expand_ticket_keys(keys: bytes) -> bytes:
     return name + hmac_key + aes_key
 
 
-
 def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
     """Node's ``setTicketKeys(48 bytes)``: tickets from servers sharing keys resume."""
     if len(keys) != 48:
@@ -238,6 +271,7 @@ def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
 def _guarded(fallback: Any, body: Callable[..., Any]) -> Callable[..., Any]:
     """A callback body that never raises into OpenSSL: an exception (a bug of ours: the
     bodies catch the user's) is reported as uncaught, and OpenSSL gets ``fallback``."""
+
     def call(*args: Any) -> Any:
         try:
             return body(*args)
@@ -250,6 +284,7 @@ def _guarded(fallback: Any, body: Callable[..., Any]) -> Callable[..., Any]:
 
 def set_keylog_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], None]) -> None:
     """Each NSS key-log line, as produced: ``fn(id of the _ssl object, line + b'\\n')``."""
+
     def callback(ssl_ptr: int, line: bytes) -> None:
         fn(_lib.SSL_get_ex_data(ssl_ptr, 0), line + b"\n")
 
@@ -260,6 +295,7 @@ def set_keylog_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], None]) -
 
 def set_new_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], None]) -> None:
     """Client side: ``fn(id of the _ssl object)`` for each new session (each TLS 1.3 ticket)."""
+
     def callback(ssl_ptr: int, _session: int) -> int:
         fn(_lib.SSL_get_ex_data(ssl_ptr, 0))
         return 0  # OpenSSL keeps ownership; Python reads the session through .session
@@ -268,8 +304,9 @@ def set_new_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], None]) -> 
     _keep_alive(ctx, cb)
     ptr = _ctx(ctx)
     mode = _lib.SSL_CTX_ctrl(ptr, _GET_SESS_CACHE_MODE, 0, None)
-    _lib.SSL_CTX_ctrl(ptr, _SET_SESS_CACHE_MODE,
-                      mode | _SESS_CACHE_CLIENT | _SESS_CACHE_NO_INTERNAL_STORE, None)
+    _lib.SSL_CTX_ctrl(
+        ptr, _SET_SESS_CACHE_MODE, mode | _SESS_CACHE_CLIENT | _SESS_CACHE_NO_INTERNAL_STORE, None
+    )
     _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
 
 
@@ -287,14 +324,16 @@ def _session_bytes(session: int) -> tuple[bytes, bytes]:
     return session_id, buf.raw
 
 
-def set_server_session_cache(ctx: ssl.SSLContext,
-                             fn: Callable[[int, bytes, bytes], None] | None) -> None:
+def set_server_session_cache(
+    ctx: ssl.SSLContext, fn: Callable[[int, bytes, bytes], None] | None
+) -> None:
     """Node's server session cache: OpenSSL stores no session on its own (so a session
     id resumes only through ``'resumeSession'``, as in Node), and with ``fn``, each new
     session is reported as ``fn(id of the _ssl object, session id, DER)``."""
     ptr = _ctx(ctx)
-    _lib.SSL_CTX_ctrl(ptr, _SET_SESS_CACHE_MODE,
-                      _SESS_CACHE_SERVER | _SESS_CACHE_NO_INTERNAL_STORE, None)
+    _lib.SSL_CTX_ctrl(
+        ptr, _SET_SESS_CACHE_MODE, _SESS_CACHE_SERVER | _SESS_CACHE_NO_INTERNAL_STORE, None
+    )
     if fn is None:
         return
 
@@ -331,8 +370,10 @@ def session_to_der(session: ssl.SSLSession) -> bytes:
     ptr = ctypes.c_void_p.from_address(id(session) + object.__basicsize__).value or 0
     session_id, der = _session_bytes(ptr) if ptr else (b"", b"")
     if session_id != session.id or not der:
-        raise errors.make("ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
-                          "Serializing a TLS session is not supported on this Python build")
+        raise errors.make(
+            "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+            "Serializing a TLS session is not supported on this Python build",
+        )
     return der
 
 
@@ -356,6 +397,7 @@ def set_get_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], int]) -> N
     """Server side (Node's ``GetSessionCallback``): for a session id the context's own
     cache lacks, OpenSSL asks ``fn(id of the _ssl object)``, which returns a reference
     from :func:`parse_session` for OpenSSL to keep, or 0."""
+
     def callback(ssl_ptr: int, _session_id: int, _length: int, copy: Any) -> int | None:
         copy[0] = 0  # the reference is OpenSSL's now
         return fn(_lib.SSL_get_ex_data(ssl_ptr, 0)) or None
@@ -365,15 +407,16 @@ def set_get_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], int]) -> N
     _lib.SSL_CTX_sess_set_get_cb(_ctx(ctx), cb)
 
 
-def set_alpn_select_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], int | None]
-                             ) -> None:
+def set_alpn_select_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], int | None]) -> None:
     """Node's ``ALPNCallback``: ``fn(id of the _ssl object, the client's protocol list in
     wire format)`` returns the offset of the chosen entry's length byte in that list,
     ``None`` to refuse with a fatal ``no_application_protocol`` alert, or -1 to choose
     nothing (no ALPN for this connection). Replaces the callback of
     ``SSLContext.set_alpn_protocols``."""
-    def callback(ssl_ptr: int, out: Any, outlen: Any, offered_ptr: int, length: int,
-                 _arg: int) -> int:
+
+    def callback(
+        ssl_ptr: int, out: Any, outlen: Any, offered_ptr: int, length: int, _arg: int
+    ) -> int:
         offered = ctypes.string_at(offered_ptr, length)
         offset = fn(_lib.SSL_get_ex_data(ssl_ptr, 0), offered)
         if offset == -1:
@@ -428,15 +471,25 @@ def get_finished(obj: Any, peer: bool) -> bytes | None:
     fn = _lib.SSL_get_peer_finished if peer else _lib.SSL_get_finished
     buf = ctypes.create_string_buffer(_MAX_FINISHED)
     size = int(fn(_ssl(obj), buf, _MAX_FINISHED))
-    return buf.raw[:min(size, _MAX_FINISHED)] if size else None
+    return buf.raw[: min(size, _MAX_FINISHED)] if size else None
 
 
 def export_keying_material(obj: Any, length: int, label: bytes, context: bytes | None) -> bytes:
     """RFC 5705 keying material (Node's ``exportKeyingMaterial``)."""
     out = ctypes.create_string_buffer(length)
     ctx_bytes = context or b""
-    ok = _lib.SSL_export_keying_material(_ssl(obj), out, length, label, len(label),
-                                         ctx_bytes, len(ctx_bytes), 1 if context is not None else 0)
+    ok = _lib.SSL_export_keying_material(
+        _ssl(obj),
+        out,
+        length,
+        label,
+        len(label),
+        ctx_bytes,
+        len(ctx_bytes),
+        1 if context is not None else 0,
+    )
     if ok != 1:
-        raise errors.make("ERR_TLS_INVALID_STATE", "TLS socket connection must be securely established")
+        raise errors.make(
+            "ERR_TLS_INVALID_STATE", "TLS socket connection must be securely established"
+        )
     return out.raw

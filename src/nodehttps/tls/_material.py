@@ -24,8 +24,17 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from .. import errors
 
-__all__ = ["as_bytes", "load_chain", "load_crl", "load_dhparam", "load_pfx", "memory_path",
-           "parse_certs", "parse_key", "same_key"]
+__all__ = [
+    "as_bytes",
+    "load_chain",
+    "load_crl",
+    "load_dhparam",
+    "load_pfx",
+    "memory_path",
+    "parse_certs",
+    "parse_key",
+    "same_key",
+]
 
 _PEM = serialization.Encoding.PEM
 
@@ -69,8 +78,9 @@ def parse_key(pem: bytes, passphrase: Any) -> Any:
     """A private key from PEM (encrypted or not); Node's errors on failure."""
     password = as_bytes(passphrase) if passphrase is not None else None
     try:
-        return serialization.load_pem_private_key(pem, password,
-                                                  unsafe_skip_rsa_key_validation=True)
+        return serialization.load_pem_private_key(
+            pem, password, unsafe_skip_rsa_key_validation=True
+        )
     except TypeError:
         if password is not None:  # a passphrase for a key that has none: Node ignores it
             return parse_key(pem, None)
@@ -79,8 +89,9 @@ def parse_key(pem: bytes, passphrase: Any) -> Any:
         text = str(exc).lower()
         if "password" in text or "decrypt" in text:
             raise _bad_decrypt() from None
-        raise errors.make("ERR_OSSL_UNSUPPORTED",
-                          "error:1E08010C:DECODER routines::unsupported") from None
+        raise errors.make(
+            "ERR_OSSL_UNSUPPORTED", "error:1E08010C:DECODER routines::unsupported"
+        ) from None
 
 
 def parse_certs(pem: bytes) -> list[x509.Certificate]:
@@ -89,32 +100,43 @@ def parse_certs(pem: bytes) -> list[x509.Certificate]:
     except ValueError:
         certs = []
     if not certs:
-        raise errors.make("ERR_OSSL_PEM_NO_START_LINE", "error:0480006C:PEM routines::no start line")
+        raise errors.make(
+            "ERR_OSSL_PEM_NO_START_LINE", "error:0480006C:PEM routines::no start line"
+        )
     return certs
 
 
 def same_key(key: Any, cert: x509.Certificate) -> bool:
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    return bool(key.public_key().public_bytes(serialization.Encoding.DER, spki)
-                == cert.public_key().public_bytes(serialization.Encoding.DER, spki))
+    return bool(
+        key.public_key().public_bytes(serialization.Encoding.DER, spki)
+        == cert.public_key().public_bytes(serialization.Encoding.DER, spki)
+    )
 
 
 def load_chain(ctx: ssl.SSLContext, chain: list[x509.Certificate], key: Any) -> None:
     """``load_cert_chain`` from memory: leaf first, then intermediates, with its key."""
     if not same_key(key, chain[0]):
-        raise errors.make("ERR_OSSL_X509_KEY_VALUES_MISMATCH",
-                          "error:05800074:x509 certificate routines::key values mismatch")
+        raise errors.make(
+            "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+            "error:05800074:x509 certificate routines::key values mismatch",
+        )
     certs = b"".join(c.public_bytes(_PEM) for c in chain)
     # A memfd is never on disk; a temporary file gets the key under a one-time password.
     password = None if hasattr(os, "memfd_create") else secrets.token_bytes(32)
-    encryption = serialization.BestAvailableEncryption(password) if password \
+    encryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
         else serialization.NoEncryption()
+    )
     key_pem = key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8, encryption)
     with memory_path(certs + key_pem) as path:
         ctx.load_cert_chain(path, password=password)
 
 
-def load_pfx(data: bytes, passphrase: Any) -> tuple[Any, list[x509.Certificate], list[x509.Certificate]]:
+def load_pfx(
+    data: bytes, passphrase: Any
+) -> tuple[Any, list[x509.Certificate], list[x509.Certificate]]:
     """A PKCS#12 bundle: (key, [leaf, chain...], CA-bag certificates to trust)."""
     password = as_bytes(passphrase) if passphrase else None
     try:
@@ -128,8 +150,9 @@ def load_pfx(data: bytes, passphrase: Any) -> tuple[Any, list[x509.Certificate],
     return _pfx_parts(key, cert, extra)
 
 
-def _pfx_parts(key: Any, cert: Any, extra: list[x509.Certificate]
-               ) -> tuple[Any, list[x509.Certificate], list[x509.Certificate]]:
+def _pfx_parts(
+    key: Any, cert: Any, extra: list[x509.Certificate]
+) -> tuple[Any, list[x509.Certificate], list[x509.Certificate]]:
     if key is None or cert is None:
         raise errors.make("ERR_CRYPTO_OPERATION_FAILED", "Unable to load PFX certificate")
     return key, [cert], list(extra)
@@ -151,4 +174,6 @@ def load_dhparam(ctx: ssl.SSLContext, pem: bytes) -> None:
         try:
             ctx.load_dh_params(path)
         except ssl.SSLError:
-            raise errors.make("ERR_CRYPTO_OPERATION_FAILED", "Failed to parse DH parameters") from None
+            raise errors.make(
+                "ERR_CRYPTO_OPERATION_FAILED", "Failed to parse DH parameters"
+            ) from None

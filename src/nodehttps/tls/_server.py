@@ -32,8 +32,15 @@ __all__ = ["Server", "convert_alpn_protocols", "create_server"]
 
 
 # Options of the server itself, kept by set_secure_context (Node keeps them as properties).
-_SERVER_KEYS = ("request_cert", "reject_unauthorized", "alpn_protocols", "alpn_callback", "handshake_timeout",
-                "sni_callback", "allow_half_open")
+_SERVER_KEYS = (
+    "request_cert",
+    "reject_unauthorized",
+    "alpn_protocols",
+    "alpn_callback",
+    "handshake_timeout",
+    "sni_callback",
+    "allow_half_open",
+)
 
 
 def convert_alpn_protocols(protocols: Any) -> bytes | None:
@@ -58,7 +65,7 @@ def _alpn_list(protocols: Any) -> list[str] | None:
     if isinstance(protocols, bytes | bytearray | memoryview):
         raw, names, pos = bytes(protocols), [], 0
         while pos < len(raw):
-            names.append(raw[pos + 1:pos + 1 + raw[pos]].decode())
+            names.append(raw[pos + 1 : pos + 1 + raw[pos]].decode())
             pos += 1 + raw[pos]
         return names
     return [p if isinstance(p, str) else bytes(p).decode() for p in protocols]
@@ -87,8 +94,7 @@ def _sni_dispatch(obj: Any, name: str | None, _ctx: ssl.SSLContext) -> None:
         _loop.report_uncaught(exc)
 
 
-def _handshake_callback(sock: TLSSocket, then: Callable[[Any], None]
-                        ) -> Callable[..., None]:
+def _handshake_callback(sock: TLSSocket, then: Callable[[Any], None]) -> Callable[..., None]:
     """A Node-style ``cb(err, value)`` for a handshake paused on the user: only its first
     call counts; an error destroys ``sock``, a value goes on to ``then``."""
     answered = False
@@ -118,9 +124,12 @@ class Server(net.Server):
     callback(err, data)), as in Node.
     """
 
-    def __init__(self, options: dict[str, Any] | Callable[..., Any] | None = None,
-                 secure_connection_listener: Callable[..., Any] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        options: dict[str, Any] | Callable[..., Any] | None = None,
+        secure_connection_listener: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if callable(options) and secure_connection_listener is None:
             options, secure_connection_listener = None, options
         if options is not None and not isinstance(options, dict):
@@ -128,11 +137,15 @@ class Server(net.Server):
         opts = normalize(options, kwargs)
         super().__init__(opts)
         timeout = opts.get("handshake_timeout")
-        self.handshake_timeout: float = HANDSHAKE_TIMEOUT_MS if timeout is None else \
-            validate_number(timeout, "options.handshakeTimeout")
+        self.handshake_timeout: float = (
+            HANDSHAKE_TIMEOUT_MS
+            if timeout is None
+            else validate_number(timeout, "options.handshakeTimeout")
+        )
         sni = opts.get("sni_callback")
-        self.sni_callback: Callable[..., Any] | None = None if sni is None else \
-            validate_function(sni, "options.SNICallback")
+        self.sni_callback: Callable[..., Any] | None = (
+            None if sni is None else validate_function(sni, "options.SNICallback")
+        )
         self.request_cert = bool(opts.get("request_cert"))
         self.reject_unauthorized = opts.get("reject_unauthorized") is not False
         self.alpn_protocols: bytes | None = convert_alpn_protocols(opts.get("alpn_protocols"))
@@ -175,8 +188,10 @@ class Server(net.Server):
         """Node's ``server.addContext(servername, context)``: a context for an SNI name
         (``*`` wildcards allowed; never an IP address: SNI carries none)."""
         if servername is None or servername == "":
-            raise errors.make("ERR_TLS_REQUIRED_SERVER_NAME",
-                              '"servername" is required parameter for Server.addContext')
+            raise errors.make(
+                "ERR_TLS_REQUIRED_SERVER_NAME",
+                '"servername" is required parameter for Server.addContext',
+            )
         if not isinstance(servername, str):
             raise errors.invalid_arg_type("servername", "string", servername)
         if net.is_ip(servername):
@@ -220,11 +235,17 @@ class Server(net.Server):
 
     # -- connections ------------------------------------------------------------------------
     def _protocol_factory(self) -> Any:
-        sock = TLSSocket(None, {"is_server": True, "server": self,
-                                "secure_context": self._secure_context,
-                                "request_cert": self.request_cert,
-                                "reject_unauthorized": self.reject_unauthorized,
-                                "allow_half_open": self.allow_half_open})
+        sock = TLSSocket(
+            None,
+            {
+                "is_server": True,
+                "server": self,
+                "secure_context": self._secure_context,
+                "request_cert": self.request_cert,
+                "reject_unauthorized": self.reject_unauthorized,
+                "allow_half_open": self.allow_half_open,
+            },
+        )
         sock.server = self
         sock.connecting = False
         if self.listener_count("keylog"):
@@ -280,8 +301,10 @@ class Server(net.Server):
         self.sni_callback(name, _handshake_callback(sock, use))
 
 
-def create_server(options: dict[str, Any] | Callable[..., Any] | None = None,
-                  secure_connection_listener: Callable[..., Any] | None = None,
-                  **kwargs: Any) -> Server:
+def create_server(
+    options: dict[str, Any] | Callable[..., Any] | None = None,
+    secure_connection_listener: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> Server:
     """Node's ``tls.createServer([options][, secureConnectionListener])``."""
     return Server(options, secure_connection_listener, **kwargs)

@@ -32,8 +32,13 @@ class TLSSession:
 
     __slots__ = ("context", "peer_chain", "secure_context", "session")
 
-    def __init__(self, session: ssl.SSLSession, context: ssl.SSLContext,
-                 peer_chain: tuple[bytes, ...] = (), secure_context: Any = None) -> None:
+    def __init__(
+        self,
+        session: ssl.SSLSession,
+        context: ssl.SSLContext,
+        peer_chain: tuple[bytes, ...] = (),
+        secure_context: Any = None,
+    ) -> None:
         self.session = session
         self.context = context
         self.peer_chain = peer_chain

@@ -59,7 +59,6 @@ _SESSION_POLLS = 4  # without the new-session callback: reads to look for a tick
 _DISCONNECTED = "Client network socket disconnected before secure TLS connection was established"
 
 
-
 class TLSSocket(TLSInfo, net.Socket):
     """Node's ``tls.TLSSocket``: TLS client or server over TCP or over another socket.
 
@@ -107,11 +106,16 @@ class TLSSocket(TLSInfo, net.Socket):
         "servername",
     )
 
-    def __init__(self, socket: net.Socket | None = None, options: dict[str, Any] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, socket: net.Socket | None = None, options: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         opts = normalize(options, kwargs)
-        super().__init__({"allow_half_open": bool(opts.get("allow_half_open", False)),
-                          "signal": opts.get("signal")})
+        super().__init__(
+            {
+                "allow_half_open": bool(opts.get("allow_half_open", False)),
+                "signal": opts.get("signal"),
+            }
+        )
         self.encrypted = True
         self.authorized = False
         self.authorization_error: str | None = None
@@ -212,8 +216,11 @@ class TLSSocket(TLSInfo, net.Socket):
     # -- handshake --------------------------------------------------------------------------
     def _connected(self) -> None:
         if self._is_server:
-            timeout = self._tls_server.handshake_timeout if self._tls_server is not None \
+            timeout = (
+                self._tls_server.handshake_timeout
+                if self._tls_server is not None
                 else HANDSHAKE_TIMEOUT_MS
+            )
             if timeout and timeout > 0:
                 self._hs_timer = self._loop.call_later(timeout / 1000, self._on_handshake_timeout)
             return
@@ -224,15 +231,20 @@ class TLSSocket(TLSInfo, net.Socket):
         self._in = ssl.MemoryBIO()
         self._out = ssl.MemoryBIO()
         offer = self._session_offer
-        session = offer.session if isinstance(offer, TLSSession) and offer.context is ctx \
-            else None
+        session = offer.session if isinstance(offer, TLSSession) and offer.context is ctx else None
         try:
-            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
-                               server_hostname=self._sni_name, session=session)
+            obj = ctx.wrap_bio(
+                self._in,
+                self._out,
+                server_side=self._is_server,
+                server_hostname=self._sni_name,
+                session=session,
+            )
         except ValueError:  # a raw ssl.SSLSession of another context: offer its bytes
             session = None
-            obj = ctx.wrap_bio(self._in, self._out, server_side=self._is_server,
-                               server_hostname=self._sni_name)
+            obj = ctx.wrap_bio(
+                self._in, self._out, server_side=self._is_server, server_hostname=self._sni_name
+            )
         if offer is not None and session is None:
             # Python resumes only through the session's own context; OpenSSL takes the
             # serialized session on any (ignored if it does not parse, as in Node).
@@ -347,11 +359,12 @@ class TLSSocket(TLSInfo, net.Socket):
         pos = 0
         while pos < len(offered):
             offsets.append(pos)
-            protocols.append(offered[pos + 1:pos + 1 + offered[pos]].decode("latin-1"))
+            protocols.append(offered[pos + 1 : pos + 1 + offered[pos]].decode("latin-1"))
             pos += 1 + offered[pos]
         try:
-            chosen = server.alpn_callback({"servername": self._sni_name or False,
-                                           "protocols": protocols})
+            chosen = server.alpn_callback(
+                {"servername": self._sni_name or False, "protocols": protocols}
+            )
         except Exception as exc:
             self._alpn_error = exc
             return None
@@ -360,7 +373,8 @@ class TLSSocket(TLSInfo, net.Socket):
         if chosen not in protocols:
             self._alpn_error = errors.ERR_TLS_ALPN_CALLBACK_INVALID_RESULT(
                 f"ALPN callback returned a value ({chosen}) that did not match any of the "
-                f"client's offered protocols ({', '.join(protocols)})")
+                f"client's offered protocols ({', '.join(protocols)})"
+            )
             return None
         return offsets[protocols.index(chosen)]
 
@@ -379,8 +393,11 @@ class TLSSocket(TLSInfo, net.Socket):
         assert obj is not None
         # Node reports a TLS 1.3 server's new sessions (its tickets) after
         # 'secureConnection'; TLS 1.2's come first, and 'secure' waits for their callbacks.
-        late = _hooks.take_server_sessions(self) \
-            if self._is_server and obj.version() == "TLSv1.3" else None
+        late = (
+            _hooks.take_server_sessions(self)
+            if self._is_server and obj.version() == "TLSv1.3"
+            else None
+        )
         _hooks.after_step(self)  # keylog lines (and a TLS 1.2 session) come first, as in Node
         if self.destroyed:
             return
@@ -579,8 +596,13 @@ class TLSSocket(TLSInfo, net.Socket):
 
     def _disconnected(self) -> errors.NodeError:
         opts = self._connect_opts
-        return errors.conn_reset(_DISCONNECTED, path=opts.get("path"), host=opts.get("host"),
-                                 port=opts.get("port"), local_address=opts.get("local_address"))
+        return errors.conn_reset(
+            _DISCONNECTED,
+            path=opts.get("path"),
+            host=opts.get("host"),
+            port=opts.get("port"),
+            local_address=opts.get("local_address"),
+        )
 
     # -- errors on the server side ----------------------------------------------------------
     def _on_server_error(self, err: BaseException) -> None:

@@ -29,11 +29,19 @@ from .. import errors
 __all__ = ["TLSError", "from_ssl_error", "openssl_message"]
 
 _LIB_NAMES = {
-    "SSL": "SSL routines", "X509": "x509 certificate routines", "PEM": "PEM routines",
-    "EVP": "digital envelope routines", "PROV": "Provider routines",
-    "ASN1": "asn1 encoding routines", "BIO": "BIO routines", "SYS": "system library",
-    "X509V3": "X509 V3 routines", "PKCS12": "PKCS12 routines", "RSA": "rsa routines",
-    "EC": "elliptic curve routines", "OSSL_DECODER": "DECODER routines",
+    "SSL": "SSL routines",
+    "X509": "x509 certificate routines",
+    "PEM": "PEM routines",
+    "EVP": "digital envelope routines",
+    "PROV": "Provider routines",
+    "ASN1": "asn1 encoding routines",
+    "BIO": "BIO routines",
+    "SYS": "system library",
+    "X509V3": "X509 V3 routines",
+    "PKCS12": "PKCS12 routines",
+    "RSA": "rsa routines",
+    "EC": "elliptic curve routines",
+    "OSSL_DECODER": "DECODER routines",
 }
 _LIB_NUMBERS = {name: num for num, name in getattr(_ssl, "lib_codes_to_names", {}).items()}
 _NAMES_TO_CODES: dict[str, tuple[int, int]] = getattr(_ssl, "err_names_to_codes", {})
@@ -98,11 +106,13 @@ def from_ssl_error(exc: BaseException, *, as_write: bool = False) -> errors.Node
     if isinstance(exc, errors.NodeError):
         return exc
     if not isinstance(exc, ssl.SSLError):
-        return errors.from_oserror(exc, "read") if isinstance(exc, OSError) else \
-            errors.make("EPROTO", f"read EPROTO {exc}", errno=_errno.EPROTO, syscall="read")
+        return (
+            errors.from_oserror(exc, "read")
+            if isinstance(exc, OSError)
+            else errors.make("EPROTO", f"read EPROTO {exc}", errno=_errno.EPROTO, syscall="read")
+        )
     message, library, reason, reason_name = openssl_message(exc)
     if as_write or not reason_name:
         syscall = "write" if as_write else "read"
         return errors.EPROTO(f"{syscall} EPROTO {message}", errno=_errno.EPROTO, syscall=syscall)
-    return errors.make(f"ERR_SSL_{reason_name}", message, TLSError, library=library,
-                       reason=reason)
+    return errors.make(f"ERR_SSL_{reason_name}", message, TLSError, library=library, reason=reason)
