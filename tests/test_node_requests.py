@@ -704,7 +704,8 @@ def test_https_max_headers_count(run: Any, pki: PKI) -> None:
             got.append((len(res.headers), len(res.raw_headers) // 2))
             res.resume()
             await events.once(res, "end")
-        assert got == [(20, 104), (104, 104), (104, 104)]
+        # Node v20 measured: rawHeaders keeps the first group of 31 lines it flushed
+        assert got == [(20, 31), (104, 104), (104, 104)]
         agent.destroy()
         await server.aclose()
 

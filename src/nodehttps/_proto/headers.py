@@ -13,10 +13,8 @@ from typing import Any
 from .. import errors
 
 __all__ = [
-    "LAST_CHUNK",
     "METHODS",
     "STATUS_CODES",
-    "chunk_frame",
     "date_header_value",
     "headers_distinct_from_raw",
     "headers_from_raw",
@@ -172,19 +170,19 @@ _DISCARD_DUPLICATES = frozenset(
         "user-agent",
     )
 )
-DEFAULT_MAX_HEADERS_COUNT = 2000
 
 
-def _pairs(raw: list[str], max_count: int | None) -> int:
-    limit = DEFAULT_MAX_HEADERS_COUNT if max_count is None else max_count
-    pairs = len(raw) // 2
-    return pairs if limit <= 0 else min(pairs, limit)
+def _pairs(raw: list[str], pairs: int | None) -> int:
+    """How many lines of ``raw`` make the dict: Node's ``n`` (all when None)."""
+    whole = len(raw) // 2
+    return whole if pairs is None else min(whole, pairs)
 
 
-def headers_from_raw(raw: list[str], max_count: int | None = None) -> dict[str, Any]:
-    """Node's ``message.headers`` from ``rawHeaders``: lower-cased, duplicates joined."""
+def headers_from_raw(raw: list[str], pairs: int | None = None) -> dict[str, Any]:
+    """Node's ``message.headers`` from ``rawHeaders``: lower-cased, duplicates joined
+    (the first ``pairs`` lines: the rest were over ``maxHeadersCount``)."""
     out: dict[str, Any] = {}
-    for i in range(_pairs(raw, max_count)):
+    for i in range(_pairs(raw, pairs)):
         name = raw[2 * i].lower()
         value = raw[2 * i + 1]
         prev = out.get(name)
@@ -201,10 +199,10 @@ def headers_from_raw(raw: list[str], max_count: int | None = None) -> dict[str, 
     return out
 
 
-def headers_distinct_from_raw(raw: list[str], max_count: int | None = None) -> dict[str, list[str]]:
+def headers_distinct_from_raw(raw: list[str], pairs: int | None = None) -> dict[str, list[str]]:
     """Node's ``message.headersDistinct``: every value kept, in a list."""
     out: dict[str, list[str]] = {}
-    for i in range(_pairs(raw, max_count)):
+    for i in range(_pairs(raw, pairs)):
         out.setdefault(raw[2 * i].lower(), []).append(raw[2 * i + 1])
     return out
 
@@ -225,11 +223,3 @@ def date_header_value() -> str:
             f"{t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
         )
     return str(_date_cache[1])
-
-
-LAST_CHUNK = b"0\r\n"
-
-
-def chunk_frame(data: bytes) -> bytes:
-    """One chunk of chunked transfer coding: size in hex, CRLF, data, CRLF."""
-    return b"%x\r\n%b\r\n" % (len(data), data)

@@ -28,8 +28,17 @@ from typing import Any
 from .. import _loop, errors
 from .._abort import destroy_on_abort
 from .._options import normalize, validate_boolean, validate_integer, validate_number
+from .._proto.h1parse import (
+    DEFAULT_MAX_HEADER_PAIRS,
+    Body,
+    End,
+    Event,
+    Failure,
+    ResponseHead,
+    ResponseParser,
+    Upgrade,
+)
 from .._proto.headers import headers_from_raw
-from .._proto.http1 import ResponseParser
 from .._url import URL, url_to_http_options
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
@@ -95,7 +104,7 @@ class ClientRequest(OutgoingMessage):
                 "options.agent", ["Agent-like Object", "undefined", "false"], agent
             )
         self.agent = agent
-        self._has_agent = agent is not None
+        self._shape.has_agent = agent is not None
         expected = getattr(agent, "protocol", None) or default_agent.protocol
         protocol = options.get("protocol") or default_agent.protocol
         if protocol != expected:
@@ -156,7 +165,8 @@ class ClientRequest(OutgoingMessage):
         self._timeout_fired = False
         self._closed = False
         self._parser: ResponseParser | None = None
-        self._chunked_by_default = method not in _NO_BODY_METHODS
+        self._upgrade_head: ResponseHead | None = None
+        self._shape.chunked_by_default = method not in _NO_BODY_METHODS
         self._options = options
         if callback is not None:
             self.once("response", callback)
@@ -258,9 +268,10 @@ class ClientRequest(OutgoingMessage):
         self.socket = sock
         self.reused_socket = reused
         sock._http_message = self
+        mhc = self.max_headers_count
         self._parser = ResponseParser(
-            self,
             max_header_size=self.max_header_size or 16384,
+            max_header_pairs=DEFAULT_MAX_HEADER_PAIRS if mhc is None else 2 * mhc,
             insecure=self.insecure_http_parser,
             head_request=self.method == "HEAD",
         )
@@ -290,12 +301,39 @@ class ClientRequest(OutgoingMessage):
     def _on_socket_data(self, data: bytes) -> None:
         parser = self._parser
         if parser is not None:
-            parser.feed(data)
+            self._dispatch(parser.feed(data))
 
     def _on_socket_end(self) -> None:
         parser = self._parser
         if parser is not None:
-            parser.feed_eof()
+            self._dispatch(parser.feed_eof())
+
+    def _dispatch(self, events: list[Event]) -> None:
+        """The parser's events, after llhttp returned (listeners never run inside it)."""
+        for event in events:
+            if self._parser is None:
+                return  # the response ended, or the socket was taken (upgrade)
+            kind = type(event)
+            if kind is Body:
+                res = self.res
+                if res is not None:
+                    res.push(event.data)  # type: ignore[union-attr]
+            elif kind is ResponseHead:
+                self._on_head(event)  # type: ignore[arg-type]
+            elif kind is End:
+                self.on_response_complete(event.raw_trailers)  # type: ignore[union-attr]
+            elif kind is Upgrade:
+                self.on_upgrade(event.rest)  # type: ignore[union-attr]
+            elif kind is Failure:
+                self.on_parse_error(event.error)  # type: ignore[union-attr]
+
+    def _on_head(self, head: ResponseHead) -> None:
+        if head.upgrade:
+            self._upgrade_head = head  # the Upgrade event follows
+        elif head.informational:
+            self.on_informational(head)
+        else:
+            self.on_response_head(head)
 
     def _on_socket_error(self, err: BaseException) -> None:
         res = self.res
@@ -340,7 +378,7 @@ class ClientRequest(OutgoingMessage):
             self.emit("close")
 
     # -- parser callbacks ----------------------------------------------------------------
-    def on_response_head(self, head: Any) -> None:
+    def on_response_head(self, head: ResponseHead) -> None:
         res = self._new_response(head)
         res.req = self  # type: ignore[attr-defined]
         if "high_water_mark" in self._options and self._options["high_water_mark"] is not None:
@@ -353,14 +391,14 @@ class ClientRequest(OutgoingMessage):
         else:
             res._dump()
 
-    def _new_response(self, head: Any) -> IncomingMessage:
+    def _new_response(self, head: ResponseHead) -> IncomingMessage:
         res = IncomingMessage(self.socket)
         res.status_code = head.status_code
         res.status_message = head.status_message
-        res._set_head(head, self.max_headers_count)
+        res._set_head(head)
         return res
 
-    def on_informational(self, head: Any) -> None:
+    def on_informational(self, head: ResponseHead) -> None:
         info = {
             "status_code": head.status_code,
             "status_message": head.status_message,
@@ -368,7 +406,7 @@ class ClientRequest(OutgoingMessage):
             "http_version_major": head.http_major,
             "http_version_minor": head.http_minor,
             "raw_headers": head.raw_headers,
-            "headers": headers_from_raw(head.raw_headers, None),
+            "headers": headers_from_raw(head.raw_headers, head.header_pairs),
         }
         if head.status_code == 100:
             self.emit("continue")
@@ -417,9 +455,10 @@ class ClientRequest(OutgoingMessage):
         if not sock.destroyed:
             sock.emit("free")
 
-    def on_upgrade(self, head: Any, rest: bytes) -> None:
+    def on_upgrade(self, rest: bytes) -> None:
         sock = self.socket
-        assert sock is not None
+        head = self._upgrade_head
+        assert sock is not None and head is not None
         res = self._new_response(head)
         res.upgrade = True
         self._detach(sock)

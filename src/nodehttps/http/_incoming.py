@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._proto.h1parse import _Head
 from .._proto.headers import headers_distinct_from_raw, headers_from_raw
 from .._stream import Readable
 
@@ -30,7 +31,7 @@ class IncomingMessage(Readable):
     complete = False
     aborted = False
     upgrade = False
-    _max_headers_count: int | None = None
+    _header_pairs: int | None = None  # lines of raw_headers that make headers (Node's n)
     _headers: dict[str, Any] | None = None
     _trailers: dict[str, Any] | None = None
     _consuming = False
@@ -45,12 +46,12 @@ class IncomingMessage(Readable):
         # (False, error) when the response is destroyed before that.
         self._release_socket: Callable[[bool, BaseException | None], None] | None = None
 
-    def _set_head(self, head: Any, max_headers_count: int | None) -> None:
-        """The parsed head's fields (a ``ResponseParser``/``RequestParser`` head)."""
+    def _set_head(self, head: _Head) -> None:
+        """The parsed head's fields (a request or response head from ``_proto``)."""
         self.http_version = head.http_version
         self.http_version_major, self.http_version_minor = head.http_major, head.http_minor
         self.raw_headers = head.raw_headers
-        self._max_headers_count = max_headers_count
+        self._header_pairs = head.header_pairs
 
     @property
     def connection(self) -> Any:
@@ -61,7 +62,7 @@ class IncomingMessage(Readable):
     def headers(self) -> dict[str, Any]:
         """Node's ``message.headers``: lower-cased names, duplicates joined as Node joins."""
         if self._headers is None:
-            self._headers = headers_from_raw(self.raw_headers, self._max_headers_count)
+            self._headers = headers_from_raw(self.raw_headers, self._header_pairs)
         return self._headers
 
     @headers.setter
@@ -71,7 +72,7 @@ class IncomingMessage(Readable):
     @property
     def headers_distinct(self) -> dict[str, list[str]]:
         """Node's ``message.headersDistinct``: every value a list."""
-        return headers_distinct_from_raw(self.raw_headers, self._max_headers_count)
+        return headers_distinct_from_raw(self.raw_headers, self._header_pairs)
 
     @property
     def trailers(self) -> dict[str, Any]:

@@ -4,12 +4,13 @@
 Theory of operation
 -------------------
 Headers live in ``_header_map`` (lower-cased name -> ``[name as given, value]``) until
-the head is built, once, by :meth:`OutgoingMessage._store_header`, following Node's
-``_storeHeader``: user headers in insertion order, then ``Date``, ``Connection`` /
-``Keep-Alive``, then ``Content-Length`` or ``Transfer-Encoding: chunked``. The head is
-not written on its own: it waits in ``_head`` and goes out joined with the first body
-bytes, so ``res.end(body)`` is one transport write. ``end(data)`` before any write makes
-the length known, so a small response gets ``Content-Length`` instead of chunks, as Node.
+the head is built, once, by :meth:`OutgoingMessage._store_header`, which hands them to
+the sans-IO :func:`~nodehttps._proto.h1write.build_head` (Node's ``_storeHeader``): it
+renders the head and decides framing and keep-alive; the message only records the
+plan. The head is not written on its own: it waits in ``_head`` and goes out joined
+with the first body bytes, so ``res.end(body)`` is one transport write. ``end(data)``
+before any write makes the length known, so a small response gets ``Content-Length``
+instead of chunks, as Node.
 
 Output goes to ``_write_out(data)``; a subclass attaches the message to a socket (or,
 for pipelined responses, holds the bytes until the earlier responses are done).
@@ -21,13 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import errors
-from .._proto.headers import (
-    LAST_CHUNK,
-    chunk_frame,
-    date_header_value,
-    validate_header_name,
-    validate_header_value,
-)
+from .._proto.h1write import LAST_CHUNK, MessageShape, build_head, chunk_frame, header_lines
+from .._proto.headers import validate_header_name, validate_header_value
 from .._stream import to_bytes as _to_bytes
 from ..events import EventEmitter
 
@@ -39,18 +35,8 @@ def to_bytes(chunk: Any, encoding: str | None = None) -> bytes:
     return _to_bytes(chunk, encoding, ("string", "Buffer", "Uint8Array"))
 
 
-def _header_line(name: str, value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return "".join(f"{name}: {v}\r\n" for v in value)
-    return f"{name}: {value}\r\n"
-
-
 class OutgoingMessage(EventEmitter):
     """Node's ``http.OutgoingMessage``: headers, ``write``/``end``, chunked framing."""
-
-    _has_body = True
-    _chunked_by_default = True
-    _has_agent = False  # ClientRequest: keep-alive does not need a known length
 
     # Defaults at class level: only what a message changes is stored on it.
     _head: bytes | None = None  # built, waiting for the first body bytes
@@ -62,17 +48,15 @@ class OutgoingMessage(EventEmitter):
     finished = False  # end() called (Node's writableEnded)
     writable_finished = False
     destroyed = False
-    _content_length: int | None = None
     _trailer = b""
-    _last = False
-    _removed: frozenset[str] = frozenset()
-    _default_keep_alive = True  # Node's _defaultKeepAlive: False once a Keep-Alive header is set
+    _last = False  # the connection ends with this message (the head plan says so)
     _written = 0
     socket: Any = None
 
     def __init__(self) -> None:
         self._events = {}
         self._header_map: dict[str, list[Any]] = {}
+        self._shape = MessageShape()  # what the head builder needs besides the headers
 
     # -- headers -------------------------------------------------------------------------
     def set_header(self, name: str, value: Any) -> OutgoingMessage:
@@ -143,7 +127,7 @@ class OutgoingMessage(EventEmitter):
             )
         key = name.lower()
         self._header_map.pop(key, None)
-        self._removed = self._removed | {key}
+        self._shape.removed = self._shape.removed | {key}
 
     # -- the head ------------------------------------------------------------------------
     def _first_line(self) -> str:
@@ -151,71 +135,24 @@ class OutgoingMessage(EventEmitter):
 
     def _store_header(self, extra: Iterable[tuple[str, Any]] | None = None) -> None:
         """Build the head once (Node's ``_storeHeader``); it goes out with the first bytes."""
-        lines = [self._first_line()]
-        have_date = have_conn = have_len = have_te = False
-        conn_close = False
         pairs: Iterable[tuple[str, Any]] = (
             extra
             if extra is not None
             else ((entry[0], entry[1]) for entry in self._header_map.values())
         )
-        for name, value in pairs:
-            lines.append(_header_line(name, value))
-            key = name.lower()
-            if key == "date":
-                have_date = True
-            elif key == "connection":
-                have_conn = True
-                if "close" in str(value).lower():
-                    conn_close = True
-                    self._last = True
-                else:
-                    self.should_keep_alive = True
-            elif key == "content-length":
-                have_len = True
-            elif key == "transfer-encoding":
-                have_te = True
-                if "chunked" in str(value).lower():
-                    self.chunked_encoding = True
-            elif key == "keep-alive":
-                self._default_keep_alive = False  # the user's own hint replaces Node's
-        if self.send_date and not have_date:
-            lines.append(f"Date: {date_header_value()}\r\n")
-        if conn_close:
-            self.should_keep_alive = False
-        if "connection" in self._removed:
-            self._last = not self.should_keep_alive
-        elif not have_conn:
-            keep = self.should_keep_alive and (
-                have_len or self._chunked_by_default or self._has_agent
-            )
-            if keep:
-                lines.append(self._keep_alive_lines())
-            else:
-                self._last = True
-                self.should_keep_alive = False
-                lines.append("Connection: close\r\n")
-        if not have_len and not have_te:
-            if not self._has_body:
-                self.chunked_encoding = False
-            elif not self._chunked_by_default:
-                self._last = True  # Node: no length, no chunks; the body ends the message
-            elif (
-                self._content_length is not None
-                and "content-length" not in self._removed
-                and not self._trailer
-            ):
-                lines.append(f"Content-Length: {self._content_length}\r\n")
-            elif "transfer-encoding" not in self._removed:
-                lines.append("Transfer-Encoding: chunked\r\n")
-                self.chunked_encoding = True
-            else:
-                self._last = True
-        lines.append("\r\n")
-        self._head = "".join(lines).encode("latin-1")
+        shape = self._shape
+        shape.send_date = self.send_date
+        shape.keep_alive = self.should_keep_alive
+        shape.has_trailer = bool(self._trailer)
+        plan = build_head(self._first_line(), pairs, shape, self._keep_alive_lines)
+        self._head = plan.data
+        self.chunked_encoding = plan.chunked
+        self.should_keep_alive = plan.keep_alive
+        self._last = plan.last
         self.headers_sent = True
 
-    def _keep_alive_lines(self) -> str:
+    def _keep_alive_lines(self, default_hint: bool) -> str:
+        """The ``Connection`` lines of a message that keeps its connection."""
         return "Connection: keep-alive\r\n"
 
     # -- body ----------------------------------------------------------------------------
@@ -252,7 +189,7 @@ class OutgoingMessage(EventEmitter):
         return ok
 
     def _send_body(self, data: bytes) -> bool:
-        if not self._has_body:
+        if not self._shape.has_body:
             return self._flush_head()
         if not data:
             return self._flush_head() if self._head is not None else True
@@ -319,20 +256,20 @@ class OutgoingMessage(EventEmitter):
             else to_bytes(chunk, encoding if isinstance(encoding, str) else None)
         )
         if not self.headers_sent:
-            self._content_length = len(data) if self._has_body else 0
+            self._shape.content_length = len(data) if self._shape.has_body else 0
             self._implicit_header()
         if callback is not None:
             self.once("finish", callback)
         self.finished = True
         if self.strict_content_length:
             self._check_length(self._written + len(data), final=True)
-        if self.chunked_encoding and self._has_body:
+        if self.chunked_encoding and self._shape.has_body:
             tail = (chunk_frame(data) if data else b"") + LAST_CHUNK + self._trailer + b"\r\n"
             self._written += len(data)
             head = self._head or b""
             self._head = None
             self._write_out(head + tail)
-        elif data and self._has_body:
+        elif data and self._shape.has_body:
             self._send_body(data)
         else:
             self._flush_head()
@@ -351,8 +288,8 @@ class OutgoingMessage(EventEmitter):
             validate_header_name(name, "Trailer name")
             if value is not None:  # Node writes it as text without a check
                 validate_header_value(name, value, "trailer content")
-            out.append(_header_line(name, value))
-        self._trailer = "".join(out).encode("latin-1")
+            out.append((name, value))
+        self._trailer = header_lines(out).encode("latin-1")
 
     def flush_headers(self) -> None:
         """Node's ``flushHeaders()``: send the head now."""

@@ -11,6 +11,7 @@ from .._proto.headers import STATUS_CODES, validate_header_name, validate_header
 from ._outgoing import OutgoingMessage
 
 if TYPE_CHECKING:
+    from .._proto.h1parse import RequestHead
     from ._incoming import IncomingMessage
     from ._server import _Connection
 
@@ -30,9 +31,7 @@ class ServerResponse(OutgoingMessage):
     _attached = False
     _pending: tuple[bytes, ...] = ()  # bytes held back until earlier responses are done
     _need_drain = False
-    _keep_alive_timeout: float = 0
-    _max_requests_per_socket = 0
-    _max_requests_reached = False
+    _request_head: RequestHead | None = None  # the head this answers (its verdicts)
     _expect_continue = False  # the request said "Expect: 100-continue"
     _sent100 = False
 
@@ -40,14 +39,13 @@ class ServerResponse(OutgoingMessage):
         super().__init__()
         self.req = req
         self._conn = conn
-        method = req.method
-        if method == "HEAD":
-            self._has_body = False
+        if req.method == "HEAD":
+            self._shape.has_body = False
         if req.http_version_major < 1 or (
             req.http_version_major == 1 and req.http_version_minor < 1
         ):
             te = req.headers.get("te")
-            self._chunked_by_default = bool(te and "chunked" in te.lower())
+            self._shape.chunked_by_default = bool(te and "chunked" in te.lower())
         if conn is not None:
             self.socket = conn.socket
 
@@ -58,20 +56,11 @@ class ServerResponse(OutgoingMessage):
             self.status_message = STATUS_CODES.get(status, "unknown")
         return f"HTTP/1.1 {status} {self.status_message}\r\n"
 
-    def _keep_alive_lines(self) -> str:
-        if self._max_requests_reached:
-            self._last = True
-            self.should_keep_alive = False
-            return "Connection: close\r\n"
-        line = "Connection: keep-alive\r\n"
-        if self._keep_alive_timeout and self._default_keep_alive:
-            extra = (
-                f", max={self._max_requests_per_socket}"
-                if self._max_requests_per_socket > 0
-                else ""
-            )
-            line += f"Keep-Alive: timeout={int(self._keep_alive_timeout // 1000)}{extra}\r\n"
-        return line
+    def _keep_alive_lines(self, default_hint: bool) -> str:
+        conn = self._conn
+        if conn is None:
+            return "Connection: keep-alive\r\n"
+        return conn.proto.keep_alive_lines(default_hint)
 
     def _implicit_header(self) -> None:
         self.write_head(self.status_code)
@@ -105,7 +94,7 @@ class ServerResponse(OutgoingMessage):
             self.status_message = status_message
         self.status_code = status_code
         if status_code in (204, 304) or 100 <= status_code < 200:
-            self._has_body = False
+            self._shape.has_body = False
         if self._expect_continue and not self._sent100:
             # Node: a final status without 100 Continue - the body may still be on the wire.
             self.should_keep_alive = False
@@ -139,6 +128,8 @@ class ServerResponse(OutgoingMessage):
     def _write_out(self, data: bytes) -> bool:
         if not self._attached:
             self._pending += (data,)
+            if self._conn is not None:  # Node's outgoingData: counts toward back-pressure
+                self._conn.outgoing_pending += len(data)
             return False
         sock = self.socket
         if sock is None or sock.destroyed:
@@ -153,7 +144,10 @@ class ServerResponse(OutgoingMessage):
         self._attached = True
         pending, self._pending = self._pending, ()
         if pending:
-            self.socket.write(b"".join(pending))
+            data = b"".join(pending)
+            if self._conn is not None:
+                self._conn.outgoing_pending -= len(data)
+            self.socket.write(data)
         if self._need_drain or pending:
             self._need_drain = False
             self.emit("drain")
@@ -186,7 +180,7 @@ class ServerResponse(OutgoingMessage):
         if self._attached and self.socket is not None:
             self.socket.write(data)
         else:
-            self._pending += (data,)
+            self._write_out(data)
 
     def write_continue(self, callback: Callable[..., Any] | None = None) -> None:
         """Node's ``writeContinue()``: ``HTTP/1.1 100 Continue``."""

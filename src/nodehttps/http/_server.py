@@ -1,25 +1,31 @@
-"""Node's ``http.Server``: connections, parsing, pipelining, timeouts, bad input.
+"""Node's ``http.Server``: connections, pipelining, timeouts, bad input.
 
 Theory of operation
 -------------------
-Each accepted socket gets one :class:`_Connection`, the glue between the socket, the
-sans-IO :class:`~nodehttps._proto.http1.RequestParser` (llhttp) and the messages.
-Bytes arrive through the socket's ``'data'`` event and are fed to the parser, whose
-callbacks build an ``IncomingMessage`` and a ``ServerResponse`` per request.
+Each accepted socket gets one :class:`_Connection`: the glue between the socket, the
+sans-IO :class:`~nodehttps._proto.h1server.ServerConnection` (llhttp, and every
+protocol decision: which request is served, keep-alive, close) and the messages.
+Bytes from the socket's ``'data'`` go to the protocol; then :meth:`_Connection.dispatch`
+takes its events one by one and builds an ``IncomingMessage`` and a
+``ServerResponse`` per request, so the ``'request'`` listener runs after llhttp has
+returned, never inside it.
 
-Responses to pipelined requests queue in ``responses``; only the first is *attached*
-to the socket, the others buffer their bytes until it finishes (Node's order rule).
-When a response ends, the connection either closes (``Connection: close``, HTTP/1.0
-without keep-alive: later pipelined requests are ignored, SPEC §9) or attaches the
-next response, or - idle - arms the keep-alive timeout.
+Back-pressure, as Node's ``parserOnIncoming``: a new request is taken only while the
+connection's unsent output (the socket's buffer, and the bytes of pipelined responses
+waiting for their turn) is under the socket's high-water mark. Otherwise the events
+wait in the protocol, the socket stops reading, and ``'drain'`` (or a response that
+finishes) resumes both.
 
-Bad input never reaches a handler: a parser error goes to ``'clientError'`` (default:
-Node's exact 400/413/431 bytes, then close). Slow clients are cut off as Node does: one
-timer per server checks every ``connections_checking_interval`` that each request in
-progress got its headers within ``headers_timeout`` and its body within
-``request_timeout``; if not, ``408`` and close. As Node's parser, a request's clock
-starts at llhttp's message begin, and a new connection's at once (a peer that sends
-nothing is cut off too). Only one ``loop.time()`` per request is spent on it.
+Responses to pipelined requests queue in the protocol's ``responses``; only the first
+is *attached* to the socket, the others keep their bytes until it finishes. When a
+response ends, the protocol says what follows: close, attach the next response, or -
+idle - arm the keep-alive timeout.
+
+Bad input never reaches a handler: a parse failure goes to ``'clientError'`` (default:
+Node's exact 400/413/431 bytes, then close; behind the answers to the complete requests
+before it). Slow clients are cut off as Node does: one timer per server checks every
+``connections_checking_interval`` that each request in progress got its headers within
+``headers_timeout`` and its body within ``request_timeout``; if not, ``408`` and close.
 
 Socket timeouts follow Node's ``socketOnTimeout``: ``'timeout'`` goes to the unfinished
 request, the response in line and the server, and only if nobody listens is the socket
@@ -33,14 +39,21 @@ same behaviour on ``'secureConnection'``.
 from __future__ import annotations
 
 import logging
-import re
-from collections import deque
 from collections.abc import Callable
 from typing import Any, Self
 
 from .. import _loop, errors, net
 from .._options import normalize, validate_boolean, validate_integer, validate_number
-from .._proto.http1 import RequestParser, client_error_reply, parse_error
+from .._proto.h1parse import (
+    DEFAULT_MAX_HEADER_PAIRS,
+    Body,
+    End,
+    Event,
+    RequestHead,
+    Upgrade,
+)
+from .._proto.h1server import Next, ServerConnection, Verdict
+from .._proto.replies import client_error_reply
 from ..events import EventEmitter
 from ._incoming import IncomingMessage
 from ._response import ServerResponse
@@ -49,22 +62,18 @@ __all__ = ["Server", "create_server"]
 
 log = logging.getLogger("nodehttps")
 
-_CONTINUE = re.compile(r"(?:^|\W)100-continue(?:$|\W)", re.IGNORECASE)  # Node's continueExpression
-
 
 class _Connection:
-    """One HTTP/1 connection on the server: parser callbacks and response order."""
+    """One HTTP/1 connection on the server: socket events, dispatch, response order."""
 
     __slots__ = (
-        "closing",
-        "headers_done",
+        "error_reply",
         "idle_armed",
-        "in_request",
-        "parser",
+        "outgoing_pending",
+        "paused",
+        "proto",
         "req",
         "request_start",
-        "requests_seen",
-        "responses",
         "server",
         "socket",
     )
@@ -73,21 +82,20 @@ class _Connection:
         self.server = server
         self.socket = socket
         self.req: IncomingMessage | None = None
-        self.responses: deque[ServerResponse] = deque()
-        # Node's parser is "active" from the connection on: a peer that sends nothing
-        # is subject to headers_timeout too (and is not idle for close_idle_connections).
-        self.in_request = True
-        self.headers_done = False
-        self.request_start = socket._loop.time()
-        self.requests_seen = 0
-        self.closing = False
-        self.idle_armed = False
-        self.parser = RequestParser(
-            self,
+        self.proto: ServerConnection[ServerResponse] = ServerConnection(
             max_header_size=server.max_header_size,
+            max_header_pairs=server._max_header_pairs(),
             insecure=server.insecure_http_parser,
             upgrade_wanted=self._upgrade_wanted,
+            require_host=server.require_host_header,
+            max_requests=server.max_requests_per_socket,
+            keep_alive_timeout=server.keep_alive_timeout,
         )
+        self.request_start = socket._loop.time()
+        self.idle_armed = False
+        self.paused = False  # reading stopped: the output is above its high-water mark
+        self.outgoing_pending = 0  # bytes of pipelined responses waiting for their turn
+        self.error_reply: bytes | None = None  # a failure's answer, behind the responses
         for event, fn in self._socket_listeners():
             socket.on(event, fn)
         if server.timeout:
@@ -105,120 +113,159 @@ class _Connection:
 
     # -- socket events -------------------------------------------------------------------
     def on_data(self, data: bytes) -> None:
-        if self.closing:
+        proto = self.proto
+        if proto.closing:
             return
         if self.idle_armed:  # a new request: back to the server's own timeout
             self.idle_armed = False
             self.socket.set_timeout(self.server.timeout)
-        self.parser.feed(data)
+        if not proto.in_request:  # Node's clock starts when a message begins
+            self.request_start = self.socket._loop.time()
+        # ``server.max_headers_count`` may change between requests; it applies to the next
+        proto.parser.max_header_pairs = self.server._max_header_pairs()
+        proto.receive_data(data)
+        self.dispatch()
 
     def on_end(self) -> None:
-        self.parser.feed_eof()
-        if self.req is not None and not self.req.complete:
-            self.req.aborted = True
+        self.proto.receive_eof()
+        self.dispatch()
+        req = self.req
+        if req is not None and not req.complete:
+            req.aborted = True
 
     def on_close(self, _had_error: bool = False) -> None:
         self.server._connections_http.discard(self)
         req = self.req
         if req is not None and not req.complete and not req.destroyed:
             req.destroy()  # 'aborted' first
-        for res in self.responses:
+        responses = self.proto.responses
+        for res in responses:
             if not res.writable_finished:
                 res.destroyed = True
                 res.emit("close")
-        self.responses.clear()
+        responses.clear()
 
     def on_socket_error(self, err: BaseException) -> None:
         self.client_error(err)
 
     def on_drain(self) -> None:
-        if self.responses:
-            self.responses[0]._on_socket_drain()
+        responses = self.proto.responses
+        if responses:
+            responses[0]._on_socket_drain()
+        self.output_changed()
 
     def on_timeout(self) -> None:
         """Node's ``socketOnTimeout``: ``'timeout'`` on the unfinished request, the response
         in line and the server; destroyed only if none of them listens. An idle keep-alive
         connection takes the same path (Node emits the server's ``'timeout'`` for it too)."""
         handled = False
-        if self.req is not None and not self.req.complete and self.req.listener_count("timeout"):
-            handled = self.req.emit("timeout", self.socket) or handled
-        if self.responses and self.responses[0].listener_count("timeout"):
-            handled = self.responses[0].emit("timeout", self.socket) or handled
+        req = self.req
+        if req is not None and not req.complete and req.listener_count("timeout"):
+            handled = req.emit("timeout", self.socket) or handled
+        responses = self.proto.responses
+        if responses and responses[0].listener_count("timeout"):
+            handled = responses[0].emit("timeout", self.socket) or handled
         if self.server.listener_count("timeout"):
             handled = self.server.emit("timeout", self.socket) or handled
         if not handled:
             self.socket.destroy()
 
-    # -- parser callbacks ----------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        """Node's parser ``on_message_begin``: a request's clock starts (each pipelined
-        one too), for ``headers_timeout`` and ``request_timeout``."""
-        self.in_request = True
-        self.headers_done = False
-        self.request_start = self.socket._loop.time()
+    # -- dispatch ------------------------------------------------------------------------
+    def output_blocked(self) -> bool:
+        """Node's test before it takes a new request: unsent output at the mark."""
+        sock = self.socket
+        return sock.writable_need_drain or self.outgoing_pending >= sock.writable_high_water_mark
+
+    def dispatch(self) -> None:
+        """Hand the protocol's events to the messages, until it holds one back."""
+        proto = self.proto
+        while True:
+            event = proto.next_event(self.output_blocked())
+            if event is None:
+                break
+            if not self._handle(event):
+                return
+        if proto.held and not self.paused:  # Node's socket.pause() in parserOnIncoming
+            self.paused = True
+            self.socket._pause_source()
+        elif self.paused and not proto.held:
+            self.paused = False
+            self.socket._resume_source()
+
+    def _handle(self, event: Event) -> bool:
+        """One event; False once the connection is no longer HTTP's."""
+        kind = type(event)
+        if kind is Body:
+            req = self.req
+            if req is not None:
+                req.push(event.data)  # type: ignore[union-attr]
+        elif kind is RequestHead:
+            self.on_request_head(event)  # type: ignore[arg-type]
+        elif kind is End:
+            self.on_request_complete(event.raw_trailers)  # type: ignore[union-attr]
+        elif kind is Upgrade:
+            self.on_upgrade(event.rest)  # type: ignore[union-attr]
+            return False
+        else:
+            self.on_failure(event.error)  # type: ignore[union-attr]
+            return False
+        return True
+
+    def output_changed(self) -> None:
+        """The unsent output shrank: take the requests that waited (Node's socketOnDrain)."""
+        if self.paused and not self.output_blocked():
+            self.dispatch()
 
     def _upgrade_wanted(self, method: str) -> bool:
         event = "connect" if method == "CONNECT" else "upgrade"
         return self.server.listener_count(event) > 0
 
-    def on_request_head(self, head: Any) -> None:
+    # -- requests ------------------------------------------------------------------------
+    def on_request_head(self, head: RequestHead) -> None:
         server = self.server
         sock = self.socket
-        if head.host_count > 1:  # SPEC §9: RFC 9112 says 400; Node accepts
-            self.parser.dead = True
-            self.on_parse_error(parse_error("HPE_INVALID_HEADER_TOKEN", "Duplicate Host header"))
-            return
         if self.idle_armed:  # Node's resetSocketTimeout: a pipelined request ends idleness
             self.idle_armed = False
             sock.set_timeout(server.timeout)
-        self.headers_done = True
         req: IncomingMessage = server.IncomingMessage(sock)
         req.method = head.method
         req.url = head.url
-        req._set_head(head, server.max_headers_count)
-        req.upgrade = head.upgrade
+        req._set_head(head)
         self.req = req
-        if head.upgrade:
-            return  # on_upgrade follows with the bytes after the head
+        if head.verdict == Verdict.UPGRADE:
+            req.upgrade = True
+            return  # an Upgrade event follows with the bytes after the head
         res: ServerResponse = server.ServerResponse(req, self)
-        res.should_keep_alive = head.should_keep_alive and bool(server.listening)
-        res._keep_alive_timeout = server.keep_alive_timeout
-        limit = server.max_requests_per_socket
-        if limit:
-            res._max_requests_per_socket = limit
-        self.responses.append(res)
-        if len(self.responses) == 1:
+        res._request_head = head
+        res.should_keep_alive = head.should_keep_alive and bool(server.listening) and not head.last
+        responses = self.proto.responses
+        responses.append(res)
+        if len(responses) == 1:
             res._attach()
-        # As Node, the Host rule, the request limit and Expect apply to HTTP/1.1 only.
-        http11 = head.http_major == 1 and head.http_minor == 1
-        if http11 and server.require_host_header and not head.host_count:
+        verdict = head.verdict
+        if verdict == Verdict.NO_HOST:
             res.write_head(400, ["Connection", "close"])  # Node's answer, via a response
             res.end()
             return
-        if http11 and limit:
-            self.requests_seen += 1
-            res._max_requests_reached = self.requests_seen >= limit
-            if self.requests_seen > limit:
-                server.emit("dropRequest", req, sock)
-                res.write_head(503)  # "Connection: close": the limit is reached
-                res.end()
-                return
-        expect = head.expect if http11 else None
+        if verdict == Verdict.OVER_LIMIT:
+            server.emit("dropRequest", req, sock)
+            res.write_head(503)  # "Connection: close": the limit is reached
+            res.end()
+            return
         try:
-            if expect is not None:
-                if _CONTINUE.search(expect):
-                    res._expect_continue = True
-                    if server.listener_count("checkContinue"):
-                        server.emit("checkContinue", req, res)
-                        return
-                    res.write_continue()
-                elif server.listener_count("checkExpectation"):
+            if head.expect_continue:
+                res._expect_continue = True
+                if server.listener_count("checkContinue"):
+                    server.emit("checkContinue", req, res)
+                    return
+                res.write_continue()
+            elif head.expect_failed:
+                if server.listener_count("checkExpectation"):
                     server.emit("checkExpectation", req, res)
                     return
-                else:
-                    res.write_head(417)
-                    res.end()
-                    return
+                res.write_head(417)
+                res.end()
+                return
             server.emit("request", req, res)
         except Exception as exc:
             self.handler_failed(res, exc)
@@ -232,13 +279,7 @@ class _Connection:
         else:
             self.socket.destroy()
 
-    def on_body(self, chunk: bytes) -> None:
-        req = self.req
-        if req is not None:
-            req.push(chunk)
-
     def on_request_complete(self, raw_trailers: list[str]) -> None:
-        self.in_request = False
         req = self.req
         if req is None:
             return
@@ -254,11 +295,13 @@ class _Connection:
         req = self.req
         sock = self.socket
         assert req is not None
-        self.closing = True
-        self.in_request = False
+        self.proto.closing = True
         self.server._connections_http.discard(self)
         for event, fn in self._socket_listeners():
             sock.remove_listener(event, fn)
+        if self.paused:
+            self.paused = False
+            sock._resume_source()
         req.complete = True
         req.push_eof()
         event = "connect" if req.method == "CONNECT" else "upgrade"
@@ -271,14 +314,24 @@ class _Connection:
             log.error("Exception in the '%s' listener", event, exc_info=exc)
             sock.destroy()
 
-    def on_parse_error(self, err: errors.NodeError) -> None:
-        self.closing = True
+    # -- bad input -----------------------------------------------------------------------
+    def on_failure(self, err: errors.NodeError) -> None:
+        """A parse failure. After complete requests (garbage behind a valid request, SPEC
+        §9) their answers go first; inside one, Node's ``socketOnError`` at once."""
+        req = self.req
+        if self.proto.responses and (req is None or req.complete) and not self._listened():
+            self.error_reply = client_error_reply(err)  # sent once the responses are done
+            return
         self.client_error(err)
+
+    def _listened(self) -> bool:
+        return bool(self.server.listener_count("clientError"))
 
     def client_error(self, err: BaseException) -> None:
         """Node's ``socketOnError``: ``'clientError'``, or the default answer and close."""
         server = self.server
         socket = self.socket
+        self.proto.closing = True
         if server.listener_count("clientError"):
             try:
                 server.emit("clientError", err, socket)
@@ -288,7 +341,8 @@ class _Connection:
         if socket.destroyed:
             return
         code = getattr(err, "code", None)
-        headers_sent = bool(self.responses and self.responses[0].headers_sent)
+        responses = self.proto.responses
+        headers_sent = bool(responses and responses[0].headers_sent)
         if (
             code not in ("ECONNRESET", "EPIPE")
             and isinstance(err, errors.NodeError)
@@ -302,61 +356,67 @@ class _Connection:
 
     # -- responses -----------------------------------------------------------------------
     def response_done(self, res: ServerResponse) -> None:
-        """``res`` handed its last byte to the socket: close, or move to the next one."""
-        if self.responses and self.responses[0] is res:
-            self.responses.popleft()
+        """``res`` handed its last byte to the socket: the protocol says what follows."""
         req = res.req
         if req.complete:
             req._dump()
         else:
             req._dump_on_complete = True
-        if res._max_requests_reached:
+        head = res._request_head
+        last_allowed = head is not None and head.last
+        step = self.proto.response_done(res, res.should_keep_alive and not res._last, last_allowed)
+        if step == Next.CLOSE_AFTER_TICK:
             # Node decides once the write is done: requests pipelined past the limit in
             # the same read are answered 503 behind this last allowed response first.
             self.socket._loop.call_soon(self._after_last_allowed)
-            return
-        if res._last or not res.should_keep_alive:
-            self.closing = True
+        elif step == Next.CLOSE:
             self.socket.destroy_soon()
-            return
-        if self.responses:
-            self.responses[0]._attach()
+        elif step == Next.ATTACH:
+            self.proto.responses[0]._attach()
+            self.output_changed()
+        elif self.error_reply is not None:
+            self._send_error_reply()
         else:
             self._maybe_idle()
+            self.output_changed()
+
+    def _send_error_reply(self) -> None:
+        reply, self.error_reply = self.error_reply, None
+        self.proto.closing = True
+        sock = self.socket
+        if reply is not None and not sock.destroyed and sock.writable:
+            sock.write(reply)
+        sock.destroy_soon()
 
     def _after_last_allowed(self) -> None:
-        if self.responses and not self.socket.destroyed:
-            self.responses[0]._attach()  # a 503 (it says Connection: close itself)
-        elif not self.closing:
-            self.closing = True
+        responses = self.proto.responses
+        if responses and not self.socket.destroyed:
+            responses[0]._attach()  # a 503 (it says Connection: close itself)
+        elif not self.socket.destroyed:
+            self.proto.closing = True
             self.socket.destroy_soon()
 
     def _maybe_idle(self) -> None:
         """Nothing in flight: Node's keep-alive timeout (plus its one-second grace) runs."""
-        if (
-            not self.in_request
-            and not self.responses
-            and not self.closing
-            and self.server.keep_alive_timeout
-        ):
+        proto = self.proto
+        if proto.idle and not proto.closing and self.server.keep_alive_timeout:
             self.idle_armed = True
             self.socket.set_timeout(self.server.keep_alive_timeout + 1000)
 
     @property
     def idle(self) -> bool:
-        return not self.in_request and not self.responses
+        return self.proto.idle
 
     def check_timeouts(self, now: float) -> None:
-        if not self.in_request or self.closing:
+        proto = self.proto
+        if not proto.in_request or proto.closing:
             return
         server = self.server
         elapsed = (now - self.request_start) * 1000
         if (
-            not self.headers_done and server.headers_timeout and elapsed > server.headers_timeout
+            not proto.headers_done and server.headers_timeout and elapsed > server.headers_timeout
         ) or (server.request_timeout and elapsed > server.request_timeout):
-            self.closing = True
-            err = errors.ERR_HTTP_REQUEST_TIMEOUT()
-            self.client_error(err)
+            self.client_error(errors.ERR_HTTP_REQUEST_TIMEOUT())
 
 
 class _HttpServer(EventEmitter):
@@ -417,6 +477,11 @@ class _HttpServer(EventEmitter):
         if request_listener is not None:
             self.on("request", request_listener)
         self.on("listening", self._start_checking)
+
+    def _max_header_pairs(self) -> int:
+        """Node's ``parser.maxHeaderPairs``: ``maxHeadersCount << 1``, or its default."""
+        count = self.max_headers_count
+        return DEFAULT_MAX_HEADER_PAIRS if count is None else 2 * count
 
     def _connection_listener(self, socket: net.Socket) -> None:
         self._connections_http.add(_Connection(self, socket))
