@@ -311,7 +311,7 @@ class _Parser:
         if isinstance(exc, httptools.HttpParserCallbackError) and context is not None:
             raise context  # a bug of ours inside a callback: not a client error
         reason = str(exc.args[0]) if exc.args else str(exc)
-        return parse_error(error_name(reason, data), reason, self._fed, data)
+        return parse_error(error_name(reason, self._tail + data), reason, self._fed, data)
 
     # -- chunk extensions ---------------------------------------------------------------
     def _count_extensions(

@@ -68,6 +68,7 @@ class ServerConnection(Generic[R]):
 
     __slots__ = (
         "_events",
+        "_failed",
         "_fresh",
         "_last_complete",
         "_max_requests",
@@ -96,6 +97,7 @@ class ServerConnection(Generic[R]):
         self.keep_alive_timeout = keep_alive_timeout
         self._events: deque[Event] = deque()
         self._last_complete = True  # no request in progress (the next bytes start one)
+        self._failed = False
         self.responses: deque[R] = deque()
         self.requests_seen = 0
         self.closing = False
@@ -119,29 +121,31 @@ class ServerConnection(Generic[R]):
             self._queue(event)
 
     def _queue(self, event: Event) -> None:
-        if type(event) is RequestHead:
-            self._judge(event)
-        elif type(event) is End:
-            self._last_complete = True
-        elif type(event) is Failure:
-            if self._ignorable(event):
+        if self._failed:
+            return  # the connection failed: nothing after that counts
+        kind = type(event)
+        if kind is RequestHead:
+            if not self._judge(event):  # type: ignore[arg-type]
                 return
-            self.closing = True
+        elif kind is End:
+            self._last_complete = True
+        elif kind is Failure:
+            if self._ignorable(event):  # type: ignore[arg-type]
+                return
+            self._failed = self.closing = True
         self._events.append(event)
 
     def _ignorable(self, failure: Failure) -> bool:
         """Bytes after a request that ended the conversation are ignored (SPEC §9)."""
         return failure.error.code == "HPE_CLOSED_CONNECTION" and self._last_complete
 
-    def _judge(self, head: RequestHead) -> None:
+    def _judge(self, head: RequestHead) -> bool:
+        """Decide about ``head``; False if it fails the connection instead."""
         self._last_complete = False
         if head.host_count > 1:  # SPEC §9: RFC 9112 says 400; Node accepts it
             self.parser.dead = True
-            self._events.append(
-                Failure(parse_error("HPE_INVALID_HEADER_TOKEN", "Duplicate Host header"))
-            )
-            self.closing = True
-            return
+            self._queue(Failure(parse_error("HPE_INVALID_HEADER_TOKEN", "Duplicate Host header")))
+            return False
         http11 = head.http_major == 1 and head.http_minor == 1
         if head.upgrade:
             head.verdict = Verdict.UPGRADE
@@ -155,6 +159,7 @@ class ServerConnection(Generic[R]):
         if http11 and head.expect is not None:
             head.expect_continue = bool(_CONTINUE.search(head.expect))
             head.expect_failed = not head.expect_continue
+        return True
 
     # -- output to the caller ---------------------------------------------------------------
     def next_event(self, output_blocked: bool = False) -> Event | None:

@@ -5,11 +5,12 @@ recovered from the reason text. The table is llhttp's own (every ``state->reason
 the llhttp 9.4 that httptools bundles, with its ``HPE_*`` errno), not a guess by
 keywords. One reason is shared by two errnos: ``Expected CRLF after version`` is
 ``HPE_STRICT`` when the version is followed by a CR that is not followed by LF, and
-``HPE_INVALID_VERSION`` otherwise; the raw bytes tell which.
+``HPE_INVALID_VERSION`` otherwise; the bytes around the failure tell which.
 """
 
 from __future__ import annotations
 
+# Generated from llhttp's src/llhttp.c (9.4.3): each ``state->reason`` with its errno.
 __all__ = ["REASON_CODES", "error_name"]
 
 REASON_CODES: dict[str, str] = {
@@ -72,6 +73,8 @@ REASON_CODES: dict[str, str] = {
     "Invalid quoted-pair in chunk extensions quoted value": "HPE_STRICT",
     "Duplicate Content-Length": "HPE_UNEXPECTED_CONTENT_LENGTH",
     "Unexpected space after start line": "HPE_UNEXPECTED_SPACE",
+    # llhttp pauses on an HTTP/2 preface; Node reports the pause as the error.
+    "Pause on PRI/Upgrade": "HPE_PAUSED_H2_UPGRADE",
     # Set outside the generated parser (llhttp's api.c): llhttp_finish() mid-message.
     "Invalid EOF state": "HPE_INVALID_EOF_STATE",
 }
@@ -90,8 +93,11 @@ def error_name(reason: str, data: bytes = b"") -> str:
 
 
 def _bare_cr_after_version(data: bytes) -> bool:
-    at = data.find(b"HTTP/")
-    if at == -1:
-        return False
-    cr = at + 8  # "HTTP/1.1" is eight bytes
-    return data[cr : cr + 1] == b"\r" and data[cr + 1 : cr + 2] not in (b"\n", b"")
+    """Whether the request line ends in a CR that no LF follows (``data``: the bytes
+    around the failure)."""
+    cr = data.find(b"\r")
+    while cr != -1 and cr + 1 < len(data):
+        if data[cr + 1] != 0x0A:
+            return True
+        cr = data.find(b"\r", cr + 1)
+    return False

@@ -29,6 +29,11 @@ from ..events import EventEmitter
 
 __all__ = ["OutgoingMessage"]
 
+# Up to this size a body is joined with its head (or chunk frame) into one write;
+# beyond it, the bytes are handed on as they are (a copy would double the memory of a
+# big response waiting for a slow reader).
+_JOIN_LIMIT = 16384
+
 
 def to_bytes(chunk: Any, encoding: str | None = None) -> bytes:
     """A body chunk as bytes: the stream's rules, with http's words for the types."""
@@ -196,13 +201,23 @@ class OutgoingMessage(EventEmitter):
         self._written += len(data)
         if self.strict_content_length:
             self._check_length(self._written, final=False)
+        head = self._head or b""
+        self._head = None
+        if len(data) > _JOIN_LIMIT:  # a big body is written as it is, never copied
+            if self.chunked_encoding:
+                return self._write_parts(head + b"%x\r\n" % len(data), data, b"\r\n")
+            return self._write_parts(head, data)
         if self.chunked_encoding:
             data = chunk_frame(data)
-        head = self._head
-        if head is not None:
-            self._head = None
-            data = head + data
-        return self._write_out(data)
+        return self._write_out(head + data if head else data)
+
+    def _write_parts(self, *parts: bytes) -> bool:
+        """Write ``parts`` in order, each on its own (empty ones skipped)."""
+        ok = True
+        for part in parts:
+            if part:
+                ok = self._write_out(part)
+        return ok
 
     def _flush_head(self) -> bool:
         head = self._head
@@ -264,7 +279,11 @@ class OutgoingMessage(EventEmitter):
         if self.strict_content_length:
             self._check_length(self._written + len(data), final=True)
         if self.chunked_encoding and self._shape.has_body:
-            tail = (chunk_frame(data) if data else b"") + LAST_CHUNK + self._trailer + b"\r\n"
+            end = LAST_CHUNK + self._trailer + b"\r\n"
+            if len(data) > _JOIN_LIMIT:
+                self._send_body(data)
+                data = b""
+            tail = (chunk_frame(data) if data else b"") + end
             self._written += len(data)
             head = self._head or b""
             self._head = None

@@ -129,15 +129,12 @@ class _Connection:
     def on_end(self) -> None:
         self.proto.receive_eof()
         self.dispatch()
-        req = self.req
-        if req is not None and not req.complete:
-            req.aborted = True
 
     def on_close(self, _had_error: bool = False) -> None:
         self.server._connections_http.discard(self)
         req = self.req
         if req is not None and not req.complete and not req.destroyed:
-            req.destroy()  # 'aborted' first
+            req.destroy(errors.conn_reset("aborted"))  # Node's abortIncoming: 'aborted' first
         responses = self.proto.responses
         for res in responses:
             if not res.writable_finished:
