@@ -33,7 +33,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-__all__ = ["get_loop", "guarded", "ref", "report_uncaught", "run", "unref"]
+__all__ = ["get_loop", "guarded", "in_user_loop", "ref", "report_uncaught", "run", "unref"]
 
 T = TypeVar("T")
 
@@ -107,6 +107,13 @@ def get_loop() -> asyncio.AbstractEventLoop:
     except RuntimeError:
         pass
     return _get_script().loop
+
+
+def in_user_loop() -> bool:
+    """Whether the caller runs in a loop of the user's (``asyncio.run``, an application),
+    not in script mode (the script loop, or no loop running yet)."""
+    running = asyncio.events._get_running_loop()
+    return running is not None and (_script is None or running is not _script.loop)
 
 
 def _get_script() -> _ScriptLoop:

@@ -216,6 +216,7 @@ class _Parser:
 
     __slots__ = (
         "_body_left",
+        "_body_quiet",
         "_chunk_marks",
         "_counter",
         "_events",
@@ -223,6 +224,7 @@ class _Parser:
         "_framings",
         "_head_marks",
         "_head_quiet",
+        "_head_seen",
         "_header_bytes",
         "_insecure",
         "_max_header_size",
@@ -246,6 +248,8 @@ class _Parser:
         self._trailers: list[str] = []
         self._header_bytes = 0
         self._head_quiet = 0  # bytes of the current head since its last callback
+        self._head_seen = False  # a head callback came during this run of llhttp
+        self._body_quiet = 0  # lenient mode: body bytes that brought no callback
         self._progress = False
         self._fed = 0
         self._body_left = 0  # Content-Length bytes still to come
@@ -291,12 +295,19 @@ class _Parser:
     def _run(self, data: bytes) -> None:
         raise NotImplementedError
 
-    def _guard_head(self, data: bytes) -> None:
-        """Bound the bytes of a head that bring no callback (httptools buffers them)."""
+    def _begin_run(self) -> None:
+        self._progress = False
+        self._head_seen = False
+
+    def _after_run(self, n: int) -> None:
+        """Bound what llhttp took without a word: a head that never ends (httptools
+        keeps an unfinished header line), and, in lenient mode, chunk extensions."""
         if self.in_head or not self.in_message:
-            self._head_quiet += len(data)
+            self._head_quiet = 0 if self._head_seen else self._head_quiet + n
             if self._head_quiet > self._max_header_size + 4096:
-                raise _overflow()
+                self._fail(_overflow().error)
+        elif self._insecure:
+            self._quiet_body(n)
 
     def _fail(self, error: errors.NodeError) -> None:
         self.dead = True
@@ -339,12 +350,11 @@ class _Parser:
         )
 
     def _quiet_body(self, n: int) -> None:
-        """Lenient mode: body bytes that gave llhttp nothing to report (extensions)."""
-        if self._progress or self.in_head or not self.in_message:
-            self._head_quiet = 0
+        if self._progress:
+            self._body_quiet = 0
             return
-        self._head_quiet += n
-        if self._head_quiet > MAX_CHUNK_EXTENSIONS:
+        self._body_quiet += n
+        if self._body_quiet > MAX_CHUNK_EXTENSIONS:
             self._fail(parse_error("HPE_CHUNK_EXTENSIONS_OVERFLOW", "Chunk extensions overflow"))
 
     # -- llhttp callbacks shared by both sides --------------------------------------------
@@ -354,7 +364,7 @@ class _Parser:
             raise _overflow()
 
     def on_message_begin(self) -> None:
-        self._progress = True
+        self._progress = self._head_seen = True
         self._raw = []
         self._trailers = []
         self.in_head = True
@@ -363,8 +373,7 @@ class _Parser:
         self._head_quiet = 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._progress = True
-        self._head_quiet = 0
+        self._progress = self._head_seen = True
         self._count(len(name) + len(value))
         target = self._raw if self.in_head else self._trailers
         target.append(name.decode("latin-1"))
@@ -463,11 +472,9 @@ class RequestParser(_Parser):
     def _run_once(self, data: bytes) -> bytes | None:
         """One llhttp run; the bytes to parse afresh after an unwanted upgrade."""
         try:
-            self._guard_head(data)
-            self._progress = False
+            self._begin_run()
             self._parser.feed_data(data)
-            if self._insecure:
-                self._quiet_body(len(data))
+            self._after_run(len(data))
             return None
         except httptools.HttpParserUpgrade as exc:
             rest = data[int(exc.args[0]) :]
@@ -499,8 +506,7 @@ class RequestParser(_Parser):
         self._url = []
 
     def on_url(self, piece: bytes) -> None:
-        self._progress = True
-        self._head_quiet = 0
+        self._progress = self._head_seen = True
         self._count(len(piece))
         self._url.append(piece)
 
@@ -565,11 +571,9 @@ class ResponseParser(_Parser):
         if self.in_head or not self.in_message:
             self._buffer += data
         try:
-            self._guard_head(data)
-            self._progress = False
+            self._begin_run()
             self._parser.feed_data(data)
-            if self._insecure:
-                self._quiet_body(len(data))
+            self._after_run(len(data))
             return None
         except httptools.HttpParserUpgrade as exc:
             self.dead = True
@@ -614,8 +618,7 @@ class ResponseParser(_Parser):
         self._head = ResponseHead()
 
     def on_status(self, piece: bytes) -> None:
-        self._progress = True
-        self._head_quiet = 0
+        self._progress = self._head_seen = True
         self._count(len(piece))
         self._status.append(piece)
 

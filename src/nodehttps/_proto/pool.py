@@ -4,17 +4,18 @@ Theory of operation
 -------------------
 The pool knows names (the agent's keys), opaque sockets and opaque requests, and
 decides; the Agent carries the decisions out. Per name a socket is *busy* (``sockets``,
-serving a request), *free* (``free_sockets``, idle keep-alive), *pending* (decided, being
-created) or *evicted* (a free socket given up for another name, closing). Requests that
-cannot be served wait in ``requests``. Empty lists are deleted, as Node deletes them.
+serving a request), *free* (``free_sockets``, idle keep-alive) or *pending* (decided,
+being created). Requests that cannot be served wait in ``requests``. Empty lists are
+deleted, as Node deletes them.
 
 Every slot counts from the decision that takes it until ``socket_closed`` (or
 ``creation_failed``) returns it, so these hold after every step (property-tested):
-per name busy + free + pending + evicted <= ``max_sockets``; all of them together <=
+per name busy + free + pending <= ``max_sockets``; all of them together <=
 ``max_total_sockets``; free per name <= ``max_free_sockets``; no socket in two places;
-and no request waits while it could be served: a free socket of its name is reused, a
-slot is created, or - when only the total limit stops it - an idle socket of another
-name is evicted for it (Node would let it wait for that socket's idle timeout).
+and no request waits while it could be served: a free socket of its name is reused, or
+a slot is created. As in Node, a request that only ``max_total_sockets`` stops waits
+for a slot to come back, even while idle sockets of other names hold the slots (until
+their idle timeout closes them).
 """
 
 from __future__ import annotations
@@ -44,9 +45,7 @@ class Create:
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """The request waits; ``evict`` (if set) is an idle socket to destroy for it."""
-
-    evict: Any = None
+    """The request waits for a socket."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,6 @@ class Pool:
         self.free_sockets: dict[str, list[Hashable]] = {}
         self.requests: dict[str, list[Any]] = {}
         self.pending: dict[str, int] = {}
-        self.evicted: dict[int, tuple[str, Hashable]] = {}  # id(sock) -> (name, sock)
 
     @property
     def total_socket_count(self) -> int:
@@ -106,7 +104,6 @@ class Pool:
             sum(map(len, self.sockets.values()))
             + sum(map(len, self.free_sockets.values()))
             + sum(self.pending.values())
-            + len(self.evicted)
         )
 
     def count(self, name: str) -> int:
@@ -115,7 +112,6 @@ class Pool:
             len(self.sockets.get(name, ()))
             + len(self.free_sockets.get(name, ()))
             + self.pending.get(name, 0)
-            + sum(1 for n, _ in self.evicted.values() if n == name)
         )
 
     def _can_create(self, name: str) -> bool:
@@ -140,22 +136,7 @@ class Pool:
         if self._can_create(name):
             return self._create(name, request)
         self.requests.setdefault(name, []).append(request)
-        if self.count(name) < self.max_sockets:  # only the total limit stops it
-            return Queue(self._evict_for(name))
         return Queue()
-
-    def _evict_for(self, name: str) -> Any:
-        waiting = sum(len(r) for r in self.requests.values())
-        if len(self.evicted) >= waiting:
-            return None  # slots already on their way back cover the waiting requests
-        for other, socks in self.free_sockets.items():
-            if other != name and socks:
-                sock = socks.pop(0)
-                if not socks:
-                    del self.free_sockets[other]
-                self.evicted[id(sock)] = (other, sock)
-                return sock
-        return None
 
     def remove_request(self, name: str, request: Any) -> None:
         """A queued request went away (aborted)."""
@@ -186,11 +167,7 @@ class Pool:
             return Assign(request)
         if not keep_alive or sock not in self.sockets.get(name, ()):
             return Destroy()
-        # (``requests`` is empty unless something waits: the O(names) count comes last)
-        others_wait = (
-            any(self.requests.values()) and self.total_socket_count >= self.max_total_sockets
-        )
-        if len(self.free_sockets.get(name, ())) >= self.max_free_sockets or others_wait:
+        if len(self.free_sockets.get(name, ())) >= self.max_free_sockets:
             return Destroy()
         _remove(self.sockets, name, sock)
         self.free_sockets.setdefault(name, []).append(sock)
@@ -198,8 +175,7 @@ class Pool:
 
     def socket_closed(self, name: str, sock: Hashable) -> list[Create]:
         """A socket is gone: forget it; the freed slot may serve queued requests."""
-        if self.evicted.pop(id(sock), None) is None:
-            _remove(self.sockets, name, sock) or _remove(self.free_sockets, name, sock)
+        _remove(self.sockets, name, sock) or _remove(self.free_sockets, name, sock)
         return self._fill(name)
 
     def _fill(self, first: str) -> list[Create]:

@@ -6,8 +6,12 @@ Every decision (reuse a free socket, create one, queue the request; pool, hand o
 destroy a socket that finished a request; which queued request gets a freed slot) is
 made by the pure :class:`~nodehttps._proto.pool.Pool`, keyed by :meth:`Agent.get_name`.
 This module only carries the decisions out with real sockets, as Node's
-``_http_agent.js`` does: it never touches the HTTP parser (the request owns it) and it
-learns that a socket is done from the socket's ``'free'`` event.
+``_http_agent.js`` does. It never touches the HTTP parser (the request owns it), and
+agent and request talk through a few named methods: the request asks with
+:meth:`Agent.add_request`, withdraws with :meth:`Agent.cancel_request` and hands its
+socket back with :meth:`Agent.release` (Node's ``'free'``); the agent answers through
+the :class:`PoolClient` methods ``on_socket`` and ``on_socket_error``. What the agent
+keeps about a request or a socket, it keeps in its own tables.
 
 Free sockets are ``unref()``'d, so idle keep-alive sockets do not keep a script alive;
 their idle timeout is the agent's ``timeout`` lowered to the server's
@@ -22,17 +26,32 @@ import re
 import sys
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from .. import net
-from .._loop import get_loop
 from .._options import normalize, validate_number, validate_one_of
 from .._proto import pool as _pool
 from ..events import EventEmitter
 
-__all__ = ["Agent", "global_agent"]
+__all__ = ["Agent", "PoolClient", "global_agent"]
 
 _HINT = re.compile(r"^timeout=(\d+)")
+
+
+class PoolClient(Protocol):
+    """What the agent needs of a request (Node's ``ClientRequest`` as the agent uses it)."""
+
+    port: Any
+    timeout: float | None
+    reused_socket: bool
+
+    def get_header(self, name: str) -> Any: ...
+
+    def on_socket(self, sock: Any, reused: bool = False) -> None:
+        """The agent assigned ``sock`` (Node's ``req.onSocket(socket)``)."""
+
+    def on_socket_error(self, err: BaseException) -> None:
+        """No socket could be made (Node's ``req.onSocket(null, err)``)."""
 
 
 class Agent(EventEmitter):
@@ -69,7 +88,10 @@ class Agent(EventEmitter):
             max_total_sockets=self.max_total_sockets,
             scheduling=self.scheduling,
         )
-        self._socket_options: dict[int, dict[str, Any]] = {}
+        self._waiting: dict[PoolClient, tuple[str, dict[str, Any]]] = {}  # name, options
+        self._names: dict[Any, str] = {}  # each socket's pool name
+        self._free_error: dict[Any, Callable[[BaseException], None]] = {}  # idle sockets
+        self._hints: dict[Any, str] = {}  # a released socket's Keep-Alive header
 
     # -- Node's views --------------------------------------------------------------------
     @property
@@ -108,7 +130,7 @@ class Agent(EventEmitter):
         return name
 
     # -- requests ----------------------------------------------------------------------
-    def add_request(self, req: Any, options: dict[str, Any]) -> None:
+    def add_request(self, req: PoolClient, options: dict[str, Any]) -> None:
         """Node's ``agent.addRequest(req, options)``: reuse, create, or queue."""
         opts = {**options, **{k: v for k, v in self.options.items() if v is not None}}
         opts.pop("signal", None)
@@ -119,8 +141,6 @@ class Agent(EventEmitter):
             opts["port"] = getattr(req, "port", None) or self.default_port
         self._prepare_socket_options(opts, req)
         name = self.get_name(opts)
-        req._agent_name = name
-        req._agent_options = opts
         decision = self._pool.add_request(name, req)
         while isinstance(decision, _pool.Reuse) and getattr(decision.socket, "destroyed", False):
             # Node's addRequest skips free sockets already destroyed (their 'close' is
@@ -134,21 +154,15 @@ class Agent(EventEmitter):
             self._set_request_socket(req, sock, reused=True)
         elif isinstance(decision, _pool.Create):
             self._create_for(req, name, opts)
-        elif decision.evict is not None:
-            decision.evict.destroy()
+        else:
+            self._waiting[req] = (name, opts)
 
-    def _create_for(self, req: Any, name: str, opts: dict[str, Any]) -> None:
-        def fail(err: BaseException) -> None:
-            req._emit_error(err)
-            req._emit_close()
-
+    def _create_for(self, req: PoolClient, name: str, opts: dict[str, Any]) -> None:
         def on_created(err: BaseException | None, sock: Any) -> None:
             if err is not None:
                 for action in self._pool.creation_failed(name):
                     self._carry_out(action)
-                # Node's req.onSocket(null, err): the error comes on the next tick, so a
-                # request made in this tick can still be given its listeners.
-                get_loop().call_soon(fail, err)
+                req.on_socket_error(err)
                 return
             self._pool.socket_created(name, sock)
             self._install_listeners(sock, name)
@@ -156,12 +170,13 @@ class Agent(EventEmitter):
 
         self.create_socket(req, opts, on_created)
 
-    def _remove_request(self, req: Any) -> None:
-        name = getattr(req, "_agent_name", None)
-        if name is not None:
-            self._pool.remove_request(name, req)
+    def cancel_request(self, req: PoolClient) -> None:
+        """A request that waits for a socket went away (aborted, destroyed)."""
+        entry = self._waiting.pop(req, None)
+        if entry is not None:
+            self._pool.remove_request(entry[0], req)
 
-    def _set_request_socket(self, req: Any, sock: Any, reused: bool = False) -> None:
+    def _set_request_socket(self, req: PoolClient, sock: Any, reused: bool = False) -> None:
         req.on_socket(sock, reused)
         agent_timeout = self.options.get("timeout") or 0
         if req.timeout is not None and req.timeout != agent_timeout:
@@ -202,8 +217,7 @@ class Agent(EventEmitter):
         return sock
 
     def _install_listeners(self, sock: Any, name: str) -> None:
-        def on_free() -> None:
-            self._on_free(sock, name)
+        self._names[sock] = name
 
         def on_close(*_: Any) -> None:
             self._socket_gone(sock, name)
@@ -215,51 +229,62 @@ class Agent(EventEmitter):
         def on_remove() -> None:
             self._socket_gone(sock, name)
             sock.remove_listener("close", on_close)
-            sock.remove_listener("free", on_free)
             sock.remove_listener("timeout", on_timeout)
             sock.remove_listener("agentRemove", on_remove)
 
-        sock.on("free", on_free)
         sock.on("close", on_close)
         sock.on("timeout", on_timeout)
         sock.on("agentRemove", on_remove)
 
     def _socket_gone(self, sock: Any, name: str) -> None:
+        self._names.pop(sock, None)
+        self._free_error.pop(sock, None)
         for action in self._pool.socket_closed(name, sock):
             self._carry_out(action)
 
     def _carry_out(self, action: _pool.Create) -> None:
         req = action.request
-        self._create_for(req, action.name, req._agent_options)
+        _name, opts = self._waiting.pop(req)
+        self._create_for(req, action.name, opts)
 
     # -- sockets coming back -------------------------------------------------------------
-    def _on_free(self, sock: Any, name: str) -> None:
-        """A socket finished its request: Node's ``'free'`` handler, then ``'free'``."""
-        self._pool_or_pass_on(sock, name)
+    def release(self, sock: Any, reusable: bool, keep_alive_hint: str | None = None) -> None:
+        """A request is done with ``sock`` (Node's ``'free'``): pool it, hand it to a
+        waiting request, or destroy it; then the agent's ``'free'`` event.
+
+        ``reusable``: the request and its response let the connection live on;
+        ``keep_alive_hint``: the response's ``Keep-Alive`` header, if any."""
+        name = self._names.get(sock)
+        if name is None:  # not one of this agent's sockets (or already gone)
+            sock.destroy()
+            return
+        if keep_alive_hint:
+            self._hints[sock] = keep_alive_hint
+        try:
+            self._pool_or_pass_on(sock, name, reusable)
+        finally:
+            self._hints.pop(sock, None)
         self.emit("free", sock, {"_agent_key": name})
 
-    def _pool_or_pass_on(self, sock: Any, name: str) -> None:
+    def _pool_or_pass_on(self, sock: Any, name: str, reusable: bool) -> None:
         if sock.destroyed or not sock.writable:
             sock.destroy()
             return
-        req = getattr(sock, "_http_message", None)
-        keep = bool(req is not None and req.should_keep_alive and self.keep_alive)
-        outcome = self._pool.socket_free(name, sock, keep)
+        outcome = self._pool.socket_free(name, sock, reusable and self.keep_alive)
         if isinstance(outcome, _pool.Assign):
             nxt = outcome.request
-            sock._http_message = None
+            self._waiting.pop(nxt, None)
             self.reuse_socket(sock, nxt)
             self._set_request_socket(nxt, sock, reused=True)
             return
         if isinstance(outcome, _pool.Pooled):
-            alive = self.keep_socket_alive(sock)
-            sock._http_message = None
-            if not alive:
+            if not self.keep_socket_alive(sock):
                 sock.destroy()  # 'close' takes it out of the pool
                 return
-            sock.once("error", _free_socket_error_listener(sock))
+            listener = _free_socket_error_listener(sock, self._free_error)
+            self._free_error[sock] = listener
+            sock.once("error", listener)
             return
-        sock._http_message = None
         sock.destroy()
 
     def keep_socket_alive(self, sock: Any) -> bool:
@@ -268,9 +293,7 @@ class Agent(EventEmitter):
         sock.unref()
         agent_timeout = self.options.get("timeout") or 0
         keep = True
-        req = getattr(sock, "_http_message", None)
-        res = getattr(req, "res", None)
-        hint = res.headers.get("keep-alive") if res is not None else None
+        hint = self._hints.get(sock)
         if hint:
             match = _HINT.match(hint)
             if match:
@@ -283,12 +306,11 @@ class Agent(EventEmitter):
             sock.set_timeout(agent_timeout)
         return keep
 
-    def reuse_socket(self, sock: Any, req: Any) -> None:
+    def reuse_socket(self, sock: Any, req: PoolClient) -> None:
         """Node's ``agent.reuseSocket(socket, req)``."""
-        listener = getattr(sock, "_agent_free_error", None)
+        listener = self._free_error.pop(sock, None)
         if listener is not None:
             sock.remove_listener("error", listener)
-            sock._agent_free_error = None
         req.reused_socket = True
         sock.ref()
 
@@ -300,16 +322,17 @@ class Agent(EventEmitter):
                     sock.destroy()
 
 
-def _free_socket_error_listener(sock: Any) -> Callable[[BaseException], None]:
+def _free_socket_error_listener(
+    sock: Any, table: dict[Any, Callable[[BaseException], None]]
+) -> Callable[[BaseException], None]:
     """Node's ``freeSocketErrorListener`` for ``sock``: an error on an idle socket destroys
     it and takes it out of the pool at once (``'agentRemove'``); nothing is reported."""
 
     def on_error(_err: BaseException) -> None:
-        sock._agent_free_error = None
+        table.pop(sock, None)
         sock.destroy()
         sock.emit("agentRemove")
 
-    sock._agent_free_error = on_error
     return on_error
 
 

@@ -40,6 +40,8 @@ from .._proto.h1parse import (
 )
 from .._proto.headers import headers_from_raw
 from .._url import URL, url_to_http_options
+from ._agent import Agent
+from ._awaiting import Hold, report_unretrieved
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
 
@@ -164,6 +166,13 @@ class ClientRequest(OutgoingMessage):
         )
         self._timeout_fired = False
         self._closed = False
+        # SPEC §4: made in the user's own loop, it may be awaited later: until then its
+        # response is held and its error kept (see _awaiting.py).
+        self._may_await = _loop.in_user_loop()
+        self._awaited = False
+        self._hold: Hold | None = None
+        self._kept_error: BaseException | None = None
+        self._error_report: Any = None
         self._parser: ResponseParser | None = None
         self._upgrade_head: ResponseHead | None = None
         self._shape.chunked_by_default = method not in _NO_BODY_METHODS
@@ -256,6 +265,18 @@ class ClientRequest(OutgoingMessage):
             self._loop.call_soon(self.emit, "finish")
 
     # -- the socket ----------------------------------------------------------------------
+    def on_socket_error(self, err: BaseException) -> None:
+        """No socket could be made (Node's ``req.onSocket(null, err)``): ``'error'`` and
+        ``'close'`` on the next tick, so a request made in this tick can still be given
+        its listeners."""
+        self._loop.call_soon(_loop.guarded(self._socket_failed, self._loop), err)
+
+    def _socket_failed(self, err: BaseException) -> None:
+        try:
+            self._emit_error(err)
+        finally:
+            self._emit_close()
+
     def on_socket(self, sock: Any, reused: bool = False) -> None:
         """The agent assigned ``sock`` (Node's ``onSocket``): the request takes it on the
         next tick, so ``req.socket`` is still None when ``request()`` returns, as in Node."""
@@ -267,7 +288,6 @@ class ClientRequest(OutgoingMessage):
             return
         self.socket = sock
         self.reused_socket = reused
-        sock._http_message = self
         mhc = self.max_headers_count
         self._parser = ResponseParser(
             max_header_size=self.max_header_size or 16384,
@@ -285,14 +305,7 @@ class ClientRequest(OutgoingMessage):
             self._mark_finished()
 
     def _socket_listeners(self) -> tuple[tuple[str, Callable[..., None]], ...]:
-        return (
-            ("data", self._on_socket_data),
-            ("end", self._on_socket_end),
-            ("close", self._on_socket_close),
-            ("error", self._on_socket_error),
-            ("drain", self._on_socket_drain),
-            ("timeout", self._on_socket_timeout),
-        )
+        return tuple((event, getattr(self, method)) for event, method in _SOCKET_EVENTS)
 
     def _detach(self, sock: Any) -> None:
         for event, listener in self._socket_listeners():
@@ -369,6 +382,10 @@ class ClientRequest(OutgoingMessage):
             return
         self._error_emitted = True
         self.destroyed = True
+        if self._may_await and not self._awaited and not self.listener_count("error"):
+            self._kept_error = err  # for the await (SPEC §4)
+            self._error_report = report_unretrieved(self, err, self._loop)
+            return
         self.emit("error", err)
 
     def _emit_close(self) -> None:
@@ -388,8 +405,17 @@ class ClientRequest(OutgoingMessage):
             self.should_keep_alive = False
         if self.listener_count("response"):
             self.emit("response", res)
+        elif self._may_await and not self._awaited:
+            self._hold_response()
         else:
             res._dump()
+
+    def _hold_response(self) -> None:
+        """Keep the response for a later await; the socket refers to us weakly meanwhile."""
+        sock = self.socket
+        if sock is not None:
+            self._detach(sock)
+            self._hold = Hold(self, sock, _SOCKET_EVENTS)
 
     def _new_response(self, head: ResponseHead) -> IncomingMessage:
         res = IncomingMessage(self.socket)
@@ -426,7 +452,10 @@ class ClientRequest(OutgoingMessage):
             res.raw_trailers = raw_trailers
         res.complete = True
         self._parser = None
-        self._detach(sock)
+        if self._hold is not None:
+            self._hold.detach_listeners()
+        else:
+            self._detach(sock)
         res.push_eof()
         if self.should_keep_alive and self.finished and not sock.destroyed:
             res.prepend_once_listener("end", self._response_ended)
@@ -451,9 +480,16 @@ class ClientRequest(OutgoingMessage):
         res.once("close", self._emit_close)
 
     def _free_socket(self, sock: Any) -> None:
+        """Node's ``responseKeepAlive``: the socket goes back to the agent."""
         self._emit_close()
-        if not sock.destroyed:
-            sock.emit("free")
+        if sock.destroyed:
+            return
+        agent = self.agent
+        if isinstance(agent, Agent):
+            res = self.res
+            hint = res.headers.get("keep-alive") if res is not None else None
+            agent.release(sock, self.should_keep_alive, hint)
+        sock.emit("free")  # Node's socket 'free', for whoever else listens
 
     def on_upgrade(self, rest: bytes) -> None:
         sock = self.socket
@@ -527,8 +563,8 @@ class ClientRequest(OutgoingMessage):
                 self._emit_error(error or errors.conn_reset("socket hang up"))
             sock.destroy()
         else:
-            if self.agent is not None and hasattr(self.agent, "_remove_request"):
-                self.agent._remove_request(self)
+            if isinstance(self.agent, Agent):
+                self.agent.cancel_request(self)
             self._loop.call_soon(self._destroy_unassigned, error)
         return self
 
@@ -550,6 +586,16 @@ class ClientRequest(OutgoingMessage):
         return self._response().__await__()
 
     async def _response(self) -> IncomingMessage:
+        self._awaited = True
+        hold, self._hold = self._hold, None
+        if hold is not None:  # the held response: we own the socket in full again
+            hold.release()
+            if self._parser is not None and self.socket is not None:
+                for event, listener in self._socket_listeners():
+                    self.socket.on(event, listener)
+        if self._kept_error is not None:
+            self._error_report.detach()
+            raise self._kept_error
         if self.res is not None:
             return self.res
         fut = self._loop.create_future()
@@ -573,6 +619,17 @@ class ClientRequest(OutgoingMessage):
         finally:
             self.remove_listener("response", on_response)
             self.remove_listener("error", on_error)
+
+
+# The socket's events and the request's listeners for them.
+_SOCKET_EVENTS = (
+    ("data", "_on_socket_data"),
+    ("end", "_on_socket_end"),
+    ("close", "_on_socket_close"),
+    ("error", "_on_socket_error"),
+    ("drain", "_on_socket_drain"),
+    ("timeout", "_on_socket_timeout"),
+)
 
 
 def _set_socket_timeout(sock: Any, msecs: float) -> None:
