@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._proto.h1parse import _Head
+from .._proto.h1events import Head
 from .._proto.headers import headers_distinct_from_raw, headers_from_raw
 from .._stream import Readable
 
@@ -46,7 +46,7 @@ class IncomingMessage(Readable):
         # (False, error) when the response is destroyed before that.
         self._release_socket: Callable[[bool, BaseException | None], None] | None = None
 
-    def _set_head(self, head: _Head) -> None:
+    def _set_head(self, head: Head) -> None:
         """The parsed head's fields (a request or response head from ``_proto``)."""
         self.http_version = head.http_version
         self.http_version_major, self.http_version_minor = head.http_major, head.http_minor

@@ -12,8 +12,8 @@ from ._outgoing import OutgoingMessage
 
 if TYPE_CHECKING:
     from .._proto.h1parse import RequestHead
+    from ._connection import Connection
     from ._incoming import IncomingMessage
-    from ._server import _Connection
 
 __all__ = ["ServerResponse"]
 
@@ -35,7 +35,7 @@ class ServerResponse(OutgoingMessage):
     _expect_continue = False  # the request said "Expect: 100-continue"
     _sent100 = False
 
-    def __init__(self, req: IncomingMessage, conn: _Connection | None = None) -> None:
+    def __init__(self, req: IncomingMessage, conn: Connection | None = None) -> None:
         super().__init__()
         self.req = req
         self._conn = conn
