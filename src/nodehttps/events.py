@@ -12,6 +12,8 @@ import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .errors import ERR_UNHANDLED_ERROR, invalid_arg_type, out_of_range
 
 __all__ = ["EventEmitter", "MaxListenersExceededWarning", "error_monitor", "once"]
@@ -25,6 +27,7 @@ error_monitor = "events.errorMonitor"
 default_max_listeners = 10
 
 
+@mypyc_attr(native_class=False)
 class MaxListenersExceededWarning(RuntimeWarning):
     """Node's ``MaxListenersExceededWarning``."""
 
@@ -48,12 +51,14 @@ class _Once:
         return self.listener(*args)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class EventEmitter:
     """Node's ``EventEmitter`` (``on``, ``once``, ``off``, ``emit``, ``prepend_listener``...)."""
 
     # ``_events`` is made lazily so subclasses need not call ``__init__`` first.
     _events: dict[str, tuple[Listener, ...]]
-    _max_listeners: int | float | None = None
+    _max_listeners: float | None = None
+    _warned_events: set[str] | None = None  # events already warned about (MaxListeners)
 
     def __init__(self) -> None:
         self._events = {}
@@ -76,7 +81,9 @@ class EventEmitter:
         events[event] = (listener, *current) if prepend else (*current, listener)
         limit = self.get_max_listeners()
         if limit > 0 and len(current) + 1 > limit:
-            warned = self.__dict__.setdefault("_warned_events", set())
+            warned = self._warned_events
+            if warned is None:
+                warned = self._warned_events = set()
             if event not in warned:
                 warned.add(event)
                 warnings.warn(
@@ -92,7 +99,10 @@ class EventEmitter:
         self._add(event, listener, False)
         return self
 
-    add_listener = on
+    def add_listener(self, event: str, listener: Listener) -> EventEmitter:
+        """Node's ``emitter.addListener()``: ``on``."""
+        self._add(event, listener, False)
+        return self
 
     def prepend_listener(self, event: str, listener: Listener) -> EventEmitter:
         """Node's ``emitter.prependListener()``."""
@@ -138,7 +148,9 @@ class EventEmitter:
                 break
         return self
 
-    off = remove_listener
+    def off(self, event: str, listener: Listener) -> EventEmitter:
+        """Node's ``emitter.off()``: ``remove_listener``."""
+        return self.remove_listener(event, listener)
 
     def remove_all_listeners(self, event: str | None = None) -> EventEmitter:
         """Node's ``emitter.removeAllListeners([event])``."""
@@ -216,16 +228,16 @@ class EventEmitter:
         """Node's ``emitter.eventNames()``."""
         return list(self._listeners_map())
 
-    def set_max_listeners(self, n: int | float) -> EventEmitter:
+    def set_max_listeners(self, n: object) -> EventEmitter:
         """Node's ``emitter.setMaxListeners(n)``; 0 or ``math.inf`` means unlimited."""
         if isinstance(n, bool) or not isinstance(n, int | float):
             raise invalid_arg_type("n", "number", n)
         if n < 0 or n != n:
             raise out_of_range("n", "a non-negative number", n)
-        self._max_listeners = n
+        self._max_listeners = float(n)
         return self
 
-    def get_max_listeners(self) -> int | float:
+    def get_max_listeners(self) -> float:
         """Node's ``emitter.getMaxListeners()``."""
         n = self._max_listeners
         return default_max_listeners if n is None else n
