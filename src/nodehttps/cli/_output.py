@@ -90,7 +90,8 @@ def human_size(n: int) -> str:
 
 
 class Progress:
-    """A progress bar on a terminal, redrawn only when what it shows changes."""
+    """A progress bar on a terminal, redrawn only when its percentage (or, with no
+    known length, its size to a tenth of a unit) changes: at most ~100 redraws."""
 
     WIDTH = 30
 
@@ -98,7 +99,10 @@ class Progress:
         self.stream = stream
         self.total = total
         self.done = 0
-        self.shown = ""
+        self.shown: object = None
+
+    def _step(self) -> object:
+        return 100 * self.done // self.total if self.total else human_size(self.done)
 
     def render(self) -> str:
         if not self.total:
@@ -110,13 +114,13 @@ class Progress:
 
     def add(self, n: int) -> None:
         self.done += n
-        text = self.render()
-        if text != self.shown:
-            self.stream.write(f"\r{text}\x1b[K")
+        step = self._step()
+        if step != self.shown:
+            self.stream.write(f"\r{self.render()}\x1b[K")
             self.stream.flush()
-            self.shown = text
+            self.shown = step
 
     def finish(self) -> None:
-        if self.shown:
+        if self.shown is not None:
             self.stream.write("\n")
             self.stream.flush()
