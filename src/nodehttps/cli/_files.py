@@ -97,12 +97,11 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
         n = int(last)
         return UNSATISFIABLE if n == 0 or size == 0 else (max(0, size - n), size - 1)
     start = int(first)
-    end = size - 1 if last == "" else int(last)
-    if end < start:
+    if last and int(last) < start:
         return None  # invalid: ignored
     if start >= size:
         return UNSATISFIABLE
-    return start, min(end, size - 1)
+    return start, size - 1 if last == "" else min(int(last), size - 1)
 
 
 def _listing(rel: str, folder: Path) -> bytes:
@@ -117,11 +116,6 @@ def _listing(rel: str, folder: Path) -> bytes:
         f"</head><body><h1>Index of {title}</h1><ul>{''.join(rows)}</ul></body></html>"
     )
     return body.encode()
-
-
-def _printable(text: str) -> str:
-    """A request line for the log: control characters escaped."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def _pump(fh: IO[bytes], res: Any, length: int) -> None:
@@ -160,8 +154,8 @@ class StaticFiles:
     def __call__(self, req: Any, res: Any) -> None:
         status = self.handle(req, res)
         if not self.quiet:
-            line = _printable(f"{req.method} {req.url} {status}")
-            print(line, file=sys.stderr, flush=True)
+            # llhttp lets no control character into a method or a URL: printable as is
+            print(f"{req.method} {req.url} {status}", file=sys.stderr, flush=True)
 
     def _resolve(self, path: str) -> Path | None:
         try:
@@ -176,21 +170,25 @@ class StaticFiles:
         """Answer one request; its status (for the log)."""
         if req.method not in ("GET", "HEAD"):
             return self._plain(res, 405, "Method Not Allowed\n", {"Allow": "GET, HEAD"})
-        parts = urlsplit(req.url or "/")
-        target = self._resolve(unquote(parts.path))
+        url = req.url or "/"
+        if not url.startswith("/"):  # absolute form: https://host/path
+            split = urlsplit(url)
+            url = split.path + ("?" + split.query if split.query else "")
+        path, _, query = url.partition("?")
+        target = self._resolve(unquote(path))
         if target is None:
             return self._plain(res, 404, "Not Found\n")
         if target.is_dir():
-            if not parts.path.endswith("/"):
+            if not path.endswith("/"):
                 # one leading slash: "//host/" would send the browser to another host
-                location = "/" + parts.path.lstrip("/") + "/"
-                if parts.query:
-                    location += "?" + parts.query
+                location = "/" + path.lstrip("/") + "/" + ("?" + query if query else "")
                 return self._plain(res, 301, "Moved Permanently\n", {"Location": location})
             index = target / "index.html"
             if not index.is_file():
-                return self._send_listing(res, parts.path, target)
+                return self._send_listing(res, path, target)
             target = index
+        elif not target.is_file():  # a FIFO or a device: never opened (it could block)
+            return self._plain(res, 404, "Not Found\n")
         return self._send_file(req, res, target)
 
     def _send_listing(self, res: Any, path: str, folder: Path) -> int:

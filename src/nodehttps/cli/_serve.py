@@ -88,6 +88,9 @@ async def start_server(args: argparse.Namespace) -> tuple[Any, list[str]]:
 async def run_serve(args: argparse.Namespace) -> int:
     """``serve``: start, tell the user, serve until Ctrl-C or SIGTERM."""
     server, lines = await start_server(args)
-    print("\n".join(lines), flush=True)
-    await once(server, "close")  # only a signal ends the process before this
+    try:
+        print("\n".join(lines), flush=True)
+        await once(server, "close")  # a signal ends the process before this
+    finally:
+        server.close()  # cancelled inside someone's loop: stop listening
     return Exit.OK
