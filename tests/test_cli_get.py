@@ -475,3 +475,118 @@ def test_in_process_keylog(
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     labels = {line.split(b" ")[0] for line in log.read_bytes().splitlines()}
     assert b"CLIENT_TRAFFIC_SECRET_0" in labels
+
+
+def test_in_process_stdout_closed_is_epipe(
+    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str]
+) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = os.fdopen(write_end, "w")
+
+    async def scenario() -> None:
+        server, port = await https_server(pki.leaf, lambda req, res: res.end(b"x" * 100_000))
+        saved, sys.stdout = sys.stdout, closed
+        try:
+            status = await https_get_status(["--cacert", pem_files["ca"]], port)
+        finally:
+            sys.stdout = saved
+            stop(server)
+        assert status == 3
+        one_error_line(capsys.readouterr().err, "get", "EPIPE: broken pipe")
+
+    try:
+        run(scenario())
+    finally:
+        closed.close()
+
+
+async def https_get_status(args: list[str], port: int) -> int:
+    from nodehttps.cli import amain
+
+    return await amain(["get", *args, f"https://localhost:{port}/"])
+
+
+def test_in_process_progress_without_a_length(
+    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str], tmp_path: Path
+) -> None:
+    """A chunked body: the bar shows the size so far, redrawn per tenth of a unit."""
+    master, slave = pty.openpty()
+    terminal = os.fdopen(slave, "w")
+
+    def chunked(req: Any, res: Any) -> None:
+        for _ in range(3):
+            res.write(b"z" * 100_000)
+        res.end()
+
+    async def scenario() -> None:
+        server, port = await https_server(pki.leaf, chunked)
+        saved, sys.stderr = sys.stderr, terminal
+        try:
+            status = await https_get_status(
+                ["--cacert", pem_files["ca"], "-o", str(tmp_path / "c")], port
+            )
+        finally:
+            sys.stderr = saved
+            stop(server)
+        assert status == 0
+
+    try:
+        run(scenario())
+        drawn = read_terminal(master)
+    finally:
+        terminal.close()
+        os.close(master)
+    assert (tmp_path / "c").read_bytes() == b"z" * 300_000
+    frames = drawn.removesuffix(b"\r\n").split(b"\r")[1:]
+    assert frames[-1] == b"293.0 KiB\x1b[K"
+    assert len(frames) == len(set(frames))  # nothing drawn twice
+
+
+def test_in_process_o_that_cannot_be_renamed_leaves_nothing(
+    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str], tmp_path: Path
+) -> None:
+    """The target became a folder during the download: a file error, no temporary left."""
+    target = tmp_path / "late"
+
+    async def scenario() -> None:
+        def handler(req: Any, res: Any) -> None:
+            res.write_head(200, {"Content-Length": "4"})
+            res.write(b"da")
+            target.mkdir()  # before the body ends, so before the rename
+            res.end(b"ta")
+
+        server, port = await https_server(pki.leaf, handler)
+        try:
+            status = await https_get_status(["--cacert", pem_files["ca"], "-o", str(target)], port)
+        finally:
+            stop(server)
+        assert status == 3
+        one_error_line(capsys.readouterr().err, "get", "EISDIR")
+
+    run(scenario())
+    assert [p.name for p in tmp_path.iterdir()] == ["late"]
+    assert list(target.iterdir()) == []
+
+
+def test_unexpected_errors_are_one_line_and_status_1(capsys: Any) -> None:
+    from nodehttps.cli._errors import Exit, report
+
+    assert report("get", RuntimeError("boom\nsecond line")) == Exit.INTERNAL
+    assert capsys.readouterr().err == "nodehttps get: error: RuntimeError: boom second line\n"
+    assert report("get", https.errors.make("ABORT_ERR")) == Exit.CONNECTION
+    assert capsys.readouterr().err.startswith("nodehttps get: error: ABORT_ERR: ")
+
+
+def test_human_sizes() -> None:
+    from nodehttps.cli._output import human_size
+
+    sizes = [0, 1023, 1024, 1536, 5 * 2**20, 3 * 2**30]
+    assert [human_size(n) for n in sizes] == [
+        "0 B",
+        "1023 B",
+        "1.0 KiB",
+        "1.5 KiB",
+        "5.0 MiB",
+        "3.0 GiB",
+    ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 import nodehttps as https
 from nodehttps import events
@@ -473,3 +474,126 @@ def test_big_file_streams_with_back_pressure(
         agent.destroy()
 
     run(scenario(), timeout=60)
+
+
+def test_a_file_that_shrinks_while_sent_ends_the_response_early(
+    run: Any, site: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never a body shorter than its Content-Length that looks complete: destroyed."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    shrinking = site / "shrinking.bin"
+    with open(shrinking, "wb") as fh:
+        fh.truncate(32 * 1024 * 1024)
+
+    async def scenario() -> None:
+        agent = https.Agent({"keep_alive": True})
+        async with base_url("in_process", None, site) as base:  # type: ignore[arg-type]
+            res = await https.get(
+                base + "shrinking.bin", {"reject_unauthorized": False, "agent": agent}
+            )
+            paused = asyncio.get_running_loop().create_future()
+
+            def on_data(chunk: bytes) -> None:
+                if not paused.done():
+                    res.pause()
+                    paused.set_result(None)
+
+            res.on("data", on_data)
+            failed = events.once(res, "end")
+            await paused
+            os.truncate(shrinking, 1024 * 1024)
+            res.resume()
+            with pytest.raises(ConnectionResetError):
+                await failed
+        agent.destroy()
+
+    try:
+        run(scenario(), timeout=60)
+    finally:
+        shrinking.unlink()
+
+
+def test_absolute_form_and_encrypted_key(
+    run: Any, site: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    key_pem, cert_pem = make_self_signed("localhost")
+    key = serialization.load_pem_private_key(key_pem, None)
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"sesame"),
+        )
+    )
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+
+    async def scenario() -> None:
+        keys = ["--cert", str(tmp_path / "cert.pem"), "--key", str(tmp_path / "key.pem")]
+        ns = parser().parse_args(["serve", str(site), "--port", "0", *keys, "--quiet"])
+        ns.passphrase = "sesame"
+        server, lines = await start_server(ns)
+        try:
+            base = lines[0].split(" at ")[1]
+            status, _, body = await fetch(base, path=base + "text.txt")  # absolute form
+            assert (status, body) == (200, TEXT)
+        finally:
+            server.close()
+
+    run(scenario())
+
+
+def test_builtin_certificate_is_renewed_or_made_per_run(
+    run: Any, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An expiring cached certificate is replaced; a cache that cannot be written is
+    no reason to refuse serving."""
+    cache = tmp_path / "cache"
+    (cache / "nodehttps").mkdir(parents=True)
+    old_cert = cache / "nodehttps" / "localhost-cert.pem"
+    old_key = cache / "nodehttps" / "localhost-key.pem"
+    key_pem, cert_pem = make_self_signed("localhost", days=1)  # expires within a day
+    old_cert.write_bytes(cert_pem)
+    old_key.write_bytes(key_pem)
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+
+    async def pin_with(cache_home: Path) -> str:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+        ns = parser().parse_args(["serve", str(site), "--port", "0", "--quiet"])
+        server, lines = await start_server(ns)
+        server.close()
+        return lines[2]
+
+    async def scenario() -> None:
+        renewed = await pin_with(cache)
+        assert old_cert.read_bytes() != cert_pem
+        assert renewed == f"pin-sha256: {https.tls.pin_sha256(_der(old_cert.read_bytes()))}"
+        assert await pin_with(cache) == renewed  # kept for the next run
+        assert (await pin_with(blocked)).startswith("pin-sha256: ")
+
+    run(scenario())
+
+
+def _der(pem: bytes) -> bytes:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+def test_ipv6_wildcard_url_is_bracketed(
+    run: Any, site: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+
+    async def scenario() -> None:
+        ns = parser().parse_args(["serve", str(site), "--port", "0", "--host", "::", "--quiet"])
+        try:
+            server, lines = await start_server(ns)
+        except OSError as exc:  # no IPv6 on this machine after all
+            pytest.skip(str(exc))
+        server.close()
+        assert re.fullmatch(r"Serving .* at https://\[::\]:\d+/", lines[0])
+
+    run(scenario())

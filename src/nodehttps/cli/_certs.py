@@ -123,7 +123,7 @@ def load_or_make_localhost() -> tuple[bytes, bytes]:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_file(key_path, key_pem, private=True)
         write_file(cert_path, cert_pem)
-    except CliError:
+    except (OSError, CliError):
         pass  # a read-only home: use the pair for this run only
     return key_pem, cert_pem
 
