@@ -419,9 +419,11 @@ def _echo(req: Any, res: Any) -> None:
     req.on("data", chunks.append)
 
     def done() -> None:
-        body = f"{req.method} {req.url} {req.headers.get('x-one')} ".encode() + b"".join(chunks)
+        seen = [req.method, req.url, req.headers.get("x-one"), req.headers.get("x-two")]
+        seen.append(req.headers.get("content-type"))
+        body = " | ".join(map(str, seen)).encode() + b" | " + b"".join(chunks)
         status = 404 if req.url == "/missing" else 200
-        res.write_head(status, {"Content-Type": "text/plain", "X-Seen": req.headers.get("x-two")})
+        res.write_head(status, {"Content-Type": "text/plain"})
         res.end(body)
 
     req.on("end", done)
@@ -437,15 +439,21 @@ def test_in_process_plain_http_method_headers_data_include_fail(run: Any, capsys
                 capsys, "get", "-X", "PUT", "-H", "X-One: 1", "-H", "X-Two: a", "-H", "X-Two: b",
                 "-d", "k=v", base + "/p?q",
             )  # fmt: skip
-            assert (status, out, err) == (0, "PUT /p?q 1 k=v", "")
+            form = "application/x-www-form-urlencoded"
+            assert (status, out, err) == (0, f"PUT | /p?q | 1 | a, b | {form} | k=v", "")
+            status, out, _ = await in_process(
+                capsys, "get", "-H", "content-type: text/csv", "-d", "a,b", base + "/c"
+            )
+            assert (status, out) == (0, "POST | /c | None | None | text/csv | a,b")
             status, out, _ = await in_process(capsys, "get", "-i", base + "/h")
             assert status == 0
             head, body = out.split("\r\n\r\n")
             assert head.startswith("HTTP/1.1 200 OK\r\n")
             assert "Content-Type: text/plain" in head.split("\r\n")
-            assert body == "GET /h None "
+            assert body == "GET | /h | None | None | None | "
             status, out, _ = await in_process(capsys, "get", base + "/missing")
-            assert (status, out) == (0, "GET /missing None ")  # a 404 is no error without -f
+            missing = "GET | /missing | None | None | None | "
+            assert (status, out) == (0, missing)  # a 404 is no error without -f
             status, out, err = await in_process(capsys, "get", "-f", base + "/missing")
             assert (status, out) == (7, "")
             one_error_line(err, "get", "HTTP 404 Not Found")

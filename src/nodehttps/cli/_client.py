@@ -88,8 +88,8 @@ def _plan(args: argparse.Namespace) -> _Plan:
         raise CliError(Exit.USAGE, f"--pin needs an https: URL, not {url.protocol}")
     headers = _headers(args.header)
     data = args.data.encode() if args.data is not None else None
-    if data is not None:
-        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    if data is not None and not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/x-www-form-urlencoded"  # curl's -d
     options: dict[str, Any] = {
         "headers": headers,
         "method": args.method or ("POST" if data is not None else "GET"),
