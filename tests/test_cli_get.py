@@ -250,16 +250,16 @@ def test_progress_bar_only_on_a_terminal(served: ServeProcess, cache: Path, tmp_
 
 
 def test_stdout_closed_early_is_epipe(served: ServeProcess, cache: Path) -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "nodehttps", "get", "-k", served.url + "big.bin"],
         env=cli_env(cache),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.close()
-    err = proc.stderr.read()
-    assert proc.wait(timeout=30) == 3
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=30) == 3
     one_error_line(err, "get", "EPIPE")
 
 

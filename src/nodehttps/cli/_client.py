@@ -187,7 +187,17 @@ class _Exchange:
 async def run_get(args: argparse.Namespace) -> int:
     """``get URL``: 0 once the whole body is written, else the error's exit status."""
     plan = _plan(args)
-    sink: Any = AtomicFile(plan.output) if plan.output else _Stdout()
+    try:
+        sink: Any = AtomicFile(plan.output) if plan.output else _Stdout()
+        await _fetch(plan, sink)
+    finally:
+        if plan.keylog is not None:
+            plan.keylog.close()
+    return Exit.OK
+
+
+async def _fetch(plan: _Plan, sink: Any) -> None:
+    """Run the exchange; keep the body (``commit``) only if it all arrived."""
     exchange: _Exchange | None = None
     try:
         exchange = _Exchange(plan, sink)
@@ -202,6 +212,3 @@ async def run_get(args: argparse.Namespace) -> int:
             if exchange.progress is not None:
                 exchange.progress.finish()
             exchange.req.destroy()
-        if plan.keylog is not None:
-            plan.keylog.close()
-    return Exit.OK
