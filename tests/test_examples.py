@@ -130,8 +130,8 @@ def test_pinning(server: int, certs: Path) -> None:
         timeout=30,
     )
     assert pins.returncode == 0, pins.stderr
-    leaf_fp = re.search(r"fingerprint256: (\S+)", pins.stdout)
-    leaf_pin = re.search(r"pin-sha256: (\S+)", pins.stdout)
+    leaf_fp = re.search(r"Certificate SHA256 fingerprint: (\S+)", pins.stdout)
+    leaf_pin = re.search(r"Public key ping-sha256: (\S+)", pins.stdout)
     assert leaf_fp and leaf_pin
     ok = _run(
         "pinning.py", certs, server, "--pubkey", leaf_pin.group(1), "--cert", leaf_fp.group(1)

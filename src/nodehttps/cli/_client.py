@@ -1,167 +1,214 @@
-"""``get`` and ``pin``: the client side of the command line."""
+"""``get``: fetch a URL as curl does, through ``nodehttps`` (``https:``) or its ``http``.
+
+One request on a fresh connection (an Agent without keep-alive or session cache), so
+the TLS checks of ``_trust.py`` always see a new handshake. The body goes to stdout,
+or with ``-o`` to a temporary file renamed over the target once the response has
+ended; any failure leaves the target as it was.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import sys
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import IO, Any
 
-__all__ = ["get", "pin"]
+from .. import URL, http
+from .. import Agent as HttpsAgent
+from .. import request as https_request
+from ._errors import CliError, Exit, file_error
+from ._output import AtomicFile, Progress
+from ._trust import PeerCheck, parse_pins, read_ca, url_host
 
-
-def _tls_options(args: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    if getattr(args, "cacert", None):
-        options["ca"] = Path(args.cacert).read_bytes()
-    if getattr(args, "insecure", False):
-        options["reject_unauthorized"] = False
-    if getattr(args, "servername", None):
-        options["servername"] = args.servername
-    return options
+__all__ = ["run_get"]
 
 
-def _report(err: BaseException) -> None:
-    code = getattr(err, "code", None)
-    print(f"error: {code + ': ' if code else ''}{err}", file=sys.stderr)
+class _Stdout:
+    """The body sink when there is no ``-o``: stdout's bytes."""
+
+    def write(self, data: bytes) -> None:
+        try:
+            sys.stdout.buffer.write(data)
+        except BrokenPipeError:  # `get URL | head`: stop, and keep Python quiet at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            raise CliError(Exit.FILE, "EPIPE: broken pipe, write to stdout", code="EPIPE") from None
+
+    def commit(self) -> None:
+        sys.stdout.flush()
+
+    discard = commit
 
 
-class _Progress:
-    """A progress bar on stderr while a body is written to a file."""
+@dataclass
+class _Plan:
+    """What ``get`` will do, checked before any connection is made."""
 
-    def __init__(self, total: int | None) -> None:
-        self.total = total
-        self.done = 0
+    url: URL
+    options: dict[str, Any]
+    data: bytes | None
+    check: PeerCheck | None
+    keylog: IO[bytes] | None = None
+    fail: bool = False
+    include: bool = False
+    output: str | None = None
 
-    def add(self, n: int) -> None:
-        self.done += n
-        if self.total:
-            width = 30
-            filled = int(width * self.done / self.total)
-            pct = 100 * self.done // self.total
-            sys.stderr.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {pct:3d}% "
-                f"{self.done}/{self.total} bytes"
-            )
+
+def _headers(lines: list[str]) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip():
+            raise CliError(Exit.USAGE, f"-H takes 'Name: value': {line!r}")
+        key = name.strip()
+        if key in headers:
+            old = headers[key]
+            headers[key] = [*old, value.strip()] if isinstance(old, list) else [old, value.strip()]
         else:
-            sys.stderr.write(f"\r{self.done} bytes")
-        sys.stderr.flush()
-
-    def finish(self) -> None:
-        sys.stderr.write("\n")
+            headers[key] = value.strip()
+    return headers
 
 
-def get(args: Any) -> int:
-    """Fetch a URL; Node's error code on failure (exit 1)."""
-    import nodehttps as https
+def _open_keylog(path: str) -> IO[bytes]:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:
+        raise file_error(exc, path) from None
+    return os.fdopen(fd, "ab", buffering=0)
 
-    options = _tls_options(args)
-    headers: dict[str, str] = {}
-    for line in args.header:
-        name, _, value = line.partition(":")
-        headers[name.strip()] = value.strip()
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    url = URL(args.url)  # ERR_INVALID_URL
+    plain = url.protocol == "http:"  # anything else goes to https, which refuses it
+    pins = parse_pins(args.pin)
+    if pins and plain:
+        raise CliError(Exit.USAGE, f"--pin needs an https: URL, not {url.protocol}")
+    headers = _headers(args.header)
     data = args.data.encode() if args.data is not None else None
-    if data is not None:
-        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        headers["Content-Length"] = str(len(data))
-    options["headers"] = headers
-    options["method"] = args.method or ("POST" if data is not None else "GET")
-    agent = https.Agent({"keep_alive": False, "max_cached_sessions": 0})
+    if data is not None and not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/x-www-form-urlencoded"  # curl's -d
+    options: dict[str, Any] = {
+        "headers": headers,
+        "method": args.method or ("POST" if data is not None else "GET"),
+    }
+    plan = _Plan(url, options, data, None, fail=args.fail, include=args.include)
+    plan.output = args.output
+    if plain:
+        options["agent"] = http.Agent({"keep_alive": False})
+        return plan
+    agent = HttpsAgent({"keep_alive": False, "max_cached_sessions": 0})
     options["agent"] = agent
-    if args.pin:
-        want = args.pin.removeprefix("sha256//")
-
-        def check(host: str, cert: Any) -> Any:
-            err = https.tls.check_server_identity(host, cert)
-            if err is not None:
-                return err
-            got = https.tls.pin_sha256(cert)
-            if got != want:
-                return https.errors.make(
-                    "ERR_TLS_PIN_MISMATCH", f"Public key pin mismatch: expected {want}, got {got}"
-                )
-            return None
-
-        options["check_server_identity"] = check
+    options.update(read_ca(args.cacert))
+    if args.servername:
+        options["servername"] = args.servername
+    check = PeerCheck(pins, args.insecure, "ca" in options, args.servername or url_host(url))
+    options["reject_unauthorized"] = check.reject_unauthorized
+    plan.check = check if pins else None
     if args.keylog:
-        fd = os.open(args.keylog, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        keylog = os.fdopen(fd, "ab", buffering=0)
+        keylog = plan.keylog = _open_keylog(args.keylog)
         agent.on("keylog", lambda line, _sock: keylog.write(line))
-    status = [0]
-    out = open(args.output, "wb") if args.output else None  # noqa: SIM115
+    return plan
 
-    def on_response(res: Any) -> None:
-        if args.include:
-            head = [f"HTTP/{res.http_version} {res.status_code} {res.status_message}"]
-            raw = res.raw_headers
-            head += [f"{raw[i]}: {raw[i + 1]}" for i in range(0, len(raw), 2)]
-            (sys.stderr if out else sys.stdout).write("\r\n".join(head) + "\r\n\r\n")
-        length = res.headers.get("content-length")
-        progress = _Progress(int(length) if length and length.isdigit() else None) if out else None
 
-        def on_data(chunk: bytes) -> None:
-            if out is not None:
-                out.write(chunk)
-                if progress is not None:
-                    progress.add(len(chunk))
-            else:
-                sys.stdout.buffer.write(chunk)
+def _head(res: Any) -> str:
+    raw = res.raw_headers
+    head = [f"HTTP/{res.http_version} {res.status_code} {res.status_message}"]
+    head += [f"{raw[i]}: {raw[i + 1]}" for i in range(0, len(raw), 2)]
+    return "\r\n".join(head) + "\r\n\r\n"
 
-        def on_end() -> None:
-            if out is not None:
-                out.close()
-                if progress is not None:
-                    progress.finish()
+
+class _Exchange:
+    """One request and its response, settled once: the status, or the error."""
+
+    def __init__(self, plan: _Plan, sink: Any) -> None:
+        self.plan = plan
+        self.sink = sink
+        self.done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.progress: Progress | None = None
+        module = https_request if plan.url.protocol != "http:" else http.request
+        self.req = module(plan.url, plan.options)  # ERR_INVALID_PROTOCOL, bad headers...
+        self.req.on("error", self.fail)
+        self.req.on("response", self.on_response)
+        if plan.check is None:
+            self.req.end(plan.data)
+        else:
+            self.req.on(
+                "socket", lambda sock: sock.once("secureConnect", lambda: self.secure(sock))
+            )
+
+    def secure(self, sock: Any) -> None:
+        """Check the peer before the request leaves (the pin, and the name if needed)."""
+        assert self.plan.check is not None
+        err = self.plan.check.verify(sock)
+        if err is not None:
+            self.req.destroy(err)
+        else:
+            self.req.end(self.plan.data)
+
+    def fail(self, err: BaseException) -> None:
+        if not self.done.done():
+            self.done.set_exception(err)
+
+    def on_response(self, res: Any) -> None:
+        status = res.status_code
+        if self.plan.fail and status >= 400:
+            res.resume()
+            self.fail(CliError(Exit.HTTP, f"HTTP {status} {res.status_message}"))
+            return
+        if self.plan.include:
+            sys.stdout.write(_head(res))
             sys.stdout.flush()
-            if res.status_code >= 400:
-                status[0] = 22  # curl -f's status for HTTP errors
+        length = res.headers.get("content-length")
+        if self.plan.output and sys.stderr.isatty():
+            total = int(length) if length and length.isdigit() else None
+            self.progress = Progress(sys.stderr, total)
+        res.on("data", self.on_data)
+        res.on("error", self.fail)
+        res.on("end", lambda: self.succeed(status))
 
-        res.on("data", on_data)
-        res.on("end", on_end)
+    def succeed(self, status: int) -> None:
+        if not self.done.done():
+            self.done.set_result(status)
 
-    def on_error(err: BaseException) -> None:
-        _report(err)
-        status[0] = 1
+    def on_data(self, chunk: bytes) -> None:
+        try:
+            self.sink.write(chunk)
+        except CliError as err:
+            self.fail(err)
+            self.req.destroy()
+            return
+        if self.progress is not None:
+            self.progress.add(len(chunk))
 
-    req = https.request(args.url, options, on_response)
-    req.on("error", on_error)
-    req.end(data)
-    https.run()
-    return status[0]
+
+async def run_get(args: argparse.Namespace) -> int:
+    """``get URL``: 0 once the whole body is written, else the error's exit status."""
+    plan = _plan(args)
+    try:
+        sink: Any = AtomicFile(plan.output) if plan.output else _Stdout()
+        await _fetch(plan, sink)
+    finally:
+        if plan.keylog is not None:
+            plan.keylog.close()
+    return Exit.OK
 
 
-def pin(args: Any) -> int:
-    """Print each certificate of the chain: subject CN, SHA-256 fingerprint, pin-sha256."""
-    import nodehttps as https
-
-    options = _tls_options(args)
-    options["agent"] = False
-    chain: list[Any] = []
-
-    def check(host: str, cert: Any) -> Any:
-        chain.append(cert)
-        return https.tls.check_server_identity(host, cert)
-
-    options["check_server_identity"] = check
-    status = [0]
-
-    def on_response(res: Any) -> None:
-        res.resume()
-        cert = res.socket.get_peer_certificate(True)
-        seen: set[str] = set()
-        while cert and cert.get("fingerprint256") not in seen:
-            seen.add(cert["fingerprint256"])
-            cn = (cert.get("subject") or {}).get("CN")
-            print(f"subject CN: {cn}")
-            print(f"  fingerprint256: {cert['fingerprint256']}")
-            print(f"  pin-sha256: {https.tls.pin_sha256(cert)}")
-            cert = cert.get("issuer_certificate")
-
-    def on_error(err: BaseException) -> None:
-        _report(err)
-        status[0] = 1
-
-    req = https.get(args.url, options, on_response)
-    req.on("error", on_error)
-    https.run()
-    return status[0]
+async def _fetch(plan: _Plan, sink: Any) -> None:
+    """Run the exchange; keep the body (``commit``) only if it all arrived."""
+    exchange: _Exchange | None = None
+    try:
+        exchange = _Exchange(plan, sink)
+        await exchange.done
+    except BaseException:
+        sink.discard()
+        raise
+    else:
+        sink.commit()
+    finally:
+        if exchange is not None:
+            if exchange.progress is not None:
+                exchange.progress.finish()
+            exchange.req.destroy()
