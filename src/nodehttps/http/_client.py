@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 from .. import _loop, errors
@@ -582,7 +582,8 @@ class ClientRequest(OutgoingMessage):
         self.destroy()
 
     # -- awaitable form (SPEC §4) ------------------------------------------------------------
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, IncomingMessage]:
+        """``res = await req``: the response (``'response'``), or what ``'error'`` emits."""
         return self._response().__await__()
 
     async def _response(self) -> IncomingMessage:
