@@ -397,7 +397,7 @@ class ClientRequest(OutgoingMessage):
     # -- parser callbacks ----------------------------------------------------------------
     def on_response_head(self, head: ResponseHead) -> None:
         res = self._new_response(head)
-        res.req = self  # type: ignore[attr-defined]
+        res.req = self
         if "high_water_mark" in self._options and self._options["high_water_mark"] is not None:
             res.readable_high_water_mark = int(self._options["high_water_mark"])
         self.res = res
