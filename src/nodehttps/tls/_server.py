@@ -24,6 +24,7 @@ from typing import Any
 
 from .. import _loop, errors, net
 from .._options import normalize, validate_function, validate_number
+from ..net._server import _AcceptedProtocol
 from . import _hooks
 from ._hello import ClientHello, parse_client_hello
 from ._socket import HANDSHAKE_TIMEOUT_MS, TLSSocket
@@ -257,7 +258,7 @@ class Server(net.Server):
             _hooks.want_callbacks(sock)
         self._connections += 1
         sock.once("close", lambda *_: self._connection_closed())
-        return net._AcceptedProtocol(sock, self)
+        return _AcceptedProtocol(sock, self)
 
     def _peek_hello(self, sock: TLSSocket) -> None:
         """Once the whole ClientHello is in: ``'resumeSession'``, then an async SNICallback
