@@ -26,7 +26,7 @@ from ..events import EventEmitter
 from ._address import family_name, strerror, validate_port
 from ._bind import bind_pipe, bind_tcp
 from ._refable import Refable
-from ._socket import Socket, _SocketProtocol, settle
+from ._socket import Socket, settle
 
 __all__ = ["Server", "create_server"]
 
@@ -135,15 +135,22 @@ class Server(Refable, EventEmitter):
         except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
 
-    def _protocol_factory(self) -> asyncio.Protocol:
-        sock = Socket(allow_half_open=self.allow_half_open)
+    def _new_socket(self) -> Socket:
+        """The socket of an accepted connection (``tls.Server``: a server-side TLSSocket)."""
+        return Socket(allow_half_open=self.allow_half_open)
+
+    def _protocol_factory(self) -> asyncio.BaseProtocol:
+        """asyncio's factory for each accepted connection: a socket counted as open until
+        its ``'close'``, told to report to :meth:`_on_accept` once attached."""
+        sock = self._new_socket()
         sock.server = self
+        sock._acceptor = self._on_accept
         self._connections += 1
         sock.once("close", lambda *_: self._connection_closed())
-        return _AcceptedProtocol(sock, self)
+        return sock._protocol()
 
     def _on_accept(self, sock: Socket) -> None:
-        """A connection was accepted (tls.Server overrides this to wrap it)."""
+        """A connection was accepted: Node's ``maxConnections`` check, ``'connection'``."""
         if self.max_connections is not None and self._connections > self.max_connections:
             local = sock.address()  # Node's data, taken before the socket is closed
             data = {
@@ -234,21 +241,6 @@ class Server(Refable, EventEmitter):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-
-class _AcceptedProtocol(_SocketProtocol):
-    __slots__ = ("server",)
-
-    def __init__(self, sock: Socket, server: Server) -> None:
-        super().__init__(sock)
-        self.server = server
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        try:
-            self.sock._attach(transport)  # type: ignore[arg-type]
-            self.server._on_accept(self.sock)
-        except Exception as exc:
-            _loop.report_uncaught(exc, self.sock._loop)
 
 
 def create_server(

@@ -1,22 +1,23 @@
-"""Node's ``net.Socket``: a duplex TCP stream with Node's events, over an asyncio transport.
+"""Node's ``net.Socket``: a duplex TCP stream with Node's events, over a transport.
 
 Theory of operation
 -------------------
-A :class:`Socket` owns one ``asyncio`` transport through :class:`_SocketProtocol`, a
-slotted protocol that forwards each callback to the socket and turns an exception
-escaping a listener into Node's uncaught exception (asyncio would otherwise log it and
-close the transport).
+A :class:`Socket` is the asyncio protocol of its transport (the :class:`TransportUser`
+of ``_transport.py``): the loop calls ``data_received`` on the socket itself, which
+pushes the bytes to its readable side, so TCP costs one Python call per chunk. Each of
+those callbacks turns an exception escaping a listener into Node's uncaught exception
+(asyncio would otherwise log it and close the transport). Below, the socket drives its
+:class:`Transport` (an asyncio transport, or a TLS engine encrypting into one).
 
-Bytes flow through four overridable steps, so that ``tls.TLSSocket`` can sit in the
-middle: ``_on_data(raw)`` (transport -> stream: here ``push``), ``_send(data)`` (stream
--> transport: here ``transport.write``), ``_shutdown()`` (after ``end()``: here
-``write_eof``) and ``_on_eof()``.
+Writes wait in a queue until the socket *releases* them: a TCP socket at once when
+its transport is attached, a TLS socket when its handshake is done (``_release_writes``).
+The queued bytes go out in one write, then an ``end()`` made meanwhile is carried out.
 
-Lifecycle, as Node: ``connect()`` resolves and connects in a task (writes made while
-connecting are queued); ``'connect'`` and ``'ready'`` follow. The peer's FIN gives
-``'end'``; unless ``allow_half_open``, the socket then ends its side too. ``'close'`` is
-emitted exactly once, after the transport is gone, with ``had_error``. ``destroy(err)``
-aborts at once: ``'error'`` (if ``err``) then ``'close'`` on a later turn.
+Lifecycle, as Node: ``connect()`` resolves and connects in a task (``_connect.py``);
+``'connect'`` and ``'ready'`` follow. The peer's FIN gives ``'end'``; unless
+``allow_half_open``, the socket then ends its side too. ``'close'`` is emitted exactly
+once, after the transport is gone, with ``had_error``. ``destroy(err)`` aborts at once:
+``'error'`` (if ``err``) then ``'close'`` on a later turn.
 
 Each open socket keeps a script-mode loop alive (``_loop.ref``) until it closes or is
 ``unref()``'d. Idle timeouts (``set_timeout``) are one timer re-armed lazily: activity
@@ -29,7 +30,7 @@ import asyncio
 import contextlib
 import socket as _socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .. import _loop, errors
 from .._abort import destroy_on_abort
@@ -38,53 +39,11 @@ from .._stream import Readable, to_bytes
 from . import _connect
 from ._address import connect_args, validate_port
 from ._refable import Refable
+from ._transport import Transport, TransportUser
 
 __all__ = ["WRITE_HIGH_WATER_MARK", "Socket", "connect", "settle"]
 
 WRITE_HIGH_WATER_MARK = 16384  # Node's default writableHighWaterMark for sockets
-
-
-class _SocketProtocol(asyncio.Protocol):
-    """asyncio's side of a :class:`Socket`; every callback forwards to it."""
-
-    __slots__ = ("sock",)
-
-    def __init__(self, sock: Socket) -> None:
-        self.sock = sock
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        try:
-            self.sock._attach(transport)  # type: ignore[arg-type]
-        except Exception as exc:
-            _loop.report_uncaught(exc, self.sock._loop)
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            self.sock._on_data(data)
-        except Exception as exc:
-            _loop.report_uncaught(exc, self.sock._loop)
-
-    def eof_received(self) -> bool:
-        try:
-            self.sock._on_eof()
-        except Exception as exc:
-            _loop.report_uncaught(exc, self.sock._loop)
-        return True
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        try:
-            self.sock._on_lost(exc)
-        except Exception as err:
-            _loop.report_uncaught(err, self.sock._loop)
-
-    def pause_writing(self) -> None:
-        self.sock._write_paused = True
-
-    def resume_writing(self) -> None:
-        try:
-            self.sock._on_writable()
-        except Exception as exc:
-            _loop.report_uncaught(exc, self.sock._loop)
 
 
 class Socket(Refable, Readable):
@@ -94,10 +53,12 @@ class Socket(Refable, Readable):
         super().__init__()
         opts = normalize(options, kwargs)
         self.allow_half_open: bool = bool(opts.get("allow_half_open", False))
-        self._transport: asyncio.Transport | None = None
+        self._transport: Transport | None = None
+        self._sink: Transport | None = None  # the transport, once writes are released
+        self._queue: list[bytes] | None = None  # writes made before that
+        self._queued = 0
         self.connecting = False
         self.pending = True
-        self._pending_writes: list[bytes] | None = None
         self._write_paused = False
         self._need_drain = False
         self._write_ended = False  # end() called
@@ -114,9 +75,10 @@ class Socket(Refable, Readable):
         self.remote_address: str | None = None
         self.remote_port: int | None = None
         self.remote_family: str | None = None
-        self._local: tuple[str, int, str] | None = None
         self.writable_high_water_mark = WRITE_HIGH_WATER_MARK
         self.server: Any = None
+        # net.Server's accept step, told once the accepted transport is attached
+        self._acceptor: Callable[[Socket], None] | None = None
         self._connect_task: asyncio.Task[None] | None = None
         signal = opts.get("signal")
         if signal is not None:
@@ -159,12 +121,82 @@ class Socket(Refable, Readable):
         )
         return self
 
-    def _protocol(self) -> asyncio.Protocol:
-        """The asyncio protocol for a transport made for this socket."""
-        return _SocketProtocol(self)
+    def _transport_user(self) -> TransportUser:
+        """What a transport made for this socket drives: the socket itself (a TLS socket:
+        its engine, which drives the socket in turn)."""
+        return self
 
-    def _attach(self, transport: asyncio.Transport) -> None:
+    def _protocol(self) -> asyncio.BaseProtocol:
+        """:meth:`_transport_user` as asyncio's factories type it (asyncio duck-types)."""
+        return cast(asyncio.BaseProtocol, self._transport_user())
+
+    # -- TransportUser: what the transport reports --------------------------------------------
+    def connection_made(self, transport: Any) -> None:
         """The transport is connected (client) or accepted (server)."""
+        try:
+            self._attach(transport)
+            self._release_writes()
+            self._accepted()
+        except Exception as exc:
+            _loop.report_uncaught(exc, self._loop)
+
+    def data_received(self, data: bytes) -> None:
+        """Bytes from the peer: to the readable side."""
+        try:
+            self.bytes_read += len(data)
+            if self._timeout_ms:
+                self._active()
+            self.push(data)
+        except Exception as exc:
+            _loop.report_uncaught(exc, self._loop)
+
+    def eof_received(self) -> bool:
+        """The peer's FIN (or TLS's ``close_notify``): the readable side ends."""
+        try:
+            self._peer_ended = True
+            self.push_eof()
+            if not self._buffer:
+                # Node reads 0 bytes here: a FIN with nothing left to read ends the socket
+                # even when nobody consumes it (else a never-read socket would never close).
+                self._read_drained = True
+                self._schedule_flush()
+        except Exception as exc:
+            _loop.report_uncaught(exc, self._loop)
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The transport is gone: ``'close'`` (with Node's error when it failed)."""
+        try:
+            if self._closed or self.destroyed:
+                return  # destroy() has scheduled _emit_close
+            self.destroyed = True
+            self._clear_timer()
+            err: BaseException | None = None
+            if exc is not None:
+                err = errors.from_oserror(exc, "read")
+            else:
+                self._peer_ended = True
+            self._emit_close(err)
+        except Exception as error:
+            _loop.report_uncaught(error, self._loop)
+
+    def pause_writing(self) -> None:
+        """The transport's buffer is past the high-water mark: ``write()`` says False."""
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        """The transport's buffer drained: ``'drain'`` if a ``write()`` said False."""
+        try:
+            self._write_paused = False
+            if self._need_drain:
+                self._need_drain = False
+                self.emit("drain")
+        except Exception as exc:
+            _loop.report_uncaught(exc, self._loop)
+
+    # -- attaching -------------------------------------------------------------------------
+    def _attach(self, transport: Transport) -> None:
+        """The transport is connected: addresses, ``'connect'``; writes stay queued."""
         if self.destroyed:
             transport.abort()
             return
@@ -182,52 +214,53 @@ class Socket(Refable, Readable):
             self._touch()
         if self._flowing is False:
             self._pause_source()
-        self._connected()
         if was_connecting:
             self.emit("connect")
             self.emit("ready")
-        pending, self._pending_writes = self._pending_writes, None
-        if pending:
-            for chunk in pending:
-                self._send(chunk)
-        if self._write_ended and not self._shutdown_done:
-            self._shutdown()
 
-    def _connected(self) -> None:
-        """Hook: the transport is attached (TLS starts its handshake here)."""
+    def _release_writes(self) -> None:
+        """From now on writes go to the transport: the queued ones first (in one write),
+        then an ``end()`` made meanwhile; ``'drain'`` if a ``write()`` said False."""
+        transport = self._transport
+        if transport is None or self.destroyed or self._sink is not None:
+            return
+        self._sink = transport
+        queued, self._queue = self._queue, None
+        self._queued = 0
+        if queued:
+            transport.write(queued[0] if len(queued) == 1 else b"".join(queued))
+        if self._write_ended and not self._shutdown_done and not self.destroyed:
+            self._shutdown()
+        if self._need_drain:
+            self._loop.call_soon(self._drain_after_release)
+
+    def _drain_after_release(self) -> None:
+        if self._need_drain and not self._write_paused and not self.destroyed:
+            self.resume_writing()
+
+    def _accepted(self) -> None:
+        """Tell the server that accepted this socket (Node's ``onconnection``)."""
+        acceptor, self._acceptor = self._acceptor, None
+        if acceptor is not None:
+            acceptor(self)
 
     # -- reading -------------------------------------------------------------------------
-    def _on_data(self, data: bytes) -> None:
-        self.bytes_read += len(data)
-        if self._timeout_ms:
-            self._active()
-        self.push(data)
-
-    def _on_eof(self) -> None:
-        self._peer_ended = True
-        self.push_eof()
-        if not self._buffer:
-            # Node reads 0 bytes here: a FIN with nothing left to read ends the socket
-            # even when nobody consumes it (else a never-read socket would never close).
-            self._read_drained = True
-            self._schedule_flush()
-
     def _after_end(self) -> None:
         if not self.allow_half_open and not self._write_ended:
             self.end()
         self._maybe_close()
 
     def _pause_source(self) -> None:
-        if self._transport is not None and not self._reading_paused:
+        transport = self._transport
+        if transport is not None and not self._reading_paused:
             self._reading_paused = True
-            with contextlib.suppress(RuntimeError, AttributeError):
-                self._transport.pause_reading()
+            transport.pause_reading()  # a no-op on a closing transport (see Transport)
 
     def _resume_source(self) -> None:
-        if self._reading_paused and self._transport is not None and not self._peer_ended:
+        transport = self._transport
+        if self._reading_paused and transport is not None and not self._peer_ended:
             self._reading_paused = False
-            with contextlib.suppress(RuntimeError, AttributeError):
-                self._transport.resume_reading()
+            transport.resume_reading()
 
     # -- writing -------------------------------------------------------------------------
     def write(
@@ -246,20 +279,19 @@ class Socket(Refable, Readable):
             self._loop.call_soon(self._emit_write_error, err, callback)
             return False
         self.bytes_written += len(chunk)
-        if self._transport is None:
-            if self._pending_writes is None:
-                self._pending_writes = []
-            self._pending_writes.append(chunk)
-        else:
+        sink = self._sink
+        if sink is not None:
             if self._timeout_ms:
                 self._active()
-            self._send(chunk)
+            sink.write(chunk)
+        else:
+            if self._queue is None:
+                self._queue = []
+            self._queue.append(chunk)
+            self._queued += len(chunk)
         if callback is not None:
             self._loop.call_soon(_loop.guarded(callback, self._loop), None)
-        if self._write_paused or (
-            self._transport is None
-            and sum(map(len, self._pending_writes or ())) >= self.writable_high_water_mark
-        ):
+        if self._write_paused or (sink is None and self._queued >= self.writable_high_water_mark):
             self._need_drain = True
             return False
         return True
@@ -273,17 +305,6 @@ class Socket(Refable, Readable):
         except Exception as exc:
             _loop.report_uncaught(exc, self._loop)
         self.destroy(err)
-
-    def _send(self, data: bytes) -> None:
-        """Hand bytes to the transport (TLS: encrypt first)."""
-        assert self._transport is not None
-        self._transport.write(data)
-
-    def _on_writable(self) -> None:
-        self._write_paused = False
-        if self._need_drain:
-            self._need_drain = False
-            self.emit("drain")
 
     def end(
         self,
@@ -303,12 +324,12 @@ class Socket(Refable, Readable):
         self._write_ended = True
         if callback is not None:
             self.once("finish", callback)
-        if self._transport is not None and not self.destroyed:
+        if self._sink is not None and not self.destroyed:
             self._shutdown()
         return self
 
     def _shutdown(self) -> None:
-        """Send FIN once the buffer is flushed (TLS: close_notify first)."""
+        """Send FIN once the buffer is flushed (TLS: the engine sends close_notify first)."""
         self._shutdown_done = True
         transport = self._transport
         assert transport is not None
@@ -363,21 +384,7 @@ class Socket(Refable, Readable):
         self._loop.call_soon(self._emit_close, error)
         return self
 
-    def _on_lost(self, exc: Exception | None) -> None:
-        if self._closed:
-            return
-        if self.destroyed:
-            return  # _emit_close is already scheduled
-        self.destroyed = True
-        self._clear_timer()
-        err: BaseException | None = None
-        if exc is not None:
-            err = errors.from_oserror(exc, "read")
-        elif not self._peer_ended:
-            self._peer_ended = True
-        self._emit_close(err, from_lost=True)
-
-    def _emit_close(self, error: BaseException | None, from_lost: bool = False) -> None:
+    def _emit_close(self, error: BaseException | None) -> None:
         if self._closed:
             return
         self._closed = True
@@ -391,7 +398,7 @@ class Socket(Refable, Readable):
             _loop.report_uncaught(exc, self._loop)
 
     def _before_close(self, error: BaseException | None) -> None:
-        """Hook run just before ``'error'``/``'close'`` are emitted."""
+        """Run just before ``'error'``/``'close'`` are emitted (TLS: its server's report)."""
 
     @property
     def closed(self) -> bool:
@@ -418,10 +425,10 @@ class Socket(Refable, Readable):
 
     @property
     def writable_length(self) -> int:
-        """Node's ``socket.writableLength``: bytes queued in the transport."""
-        if self._transport is None:
-            return sum(map(len, self._pending_writes or ()))
-        return self._transport.get_write_buffer_size()
+        """Node's ``socket.writableLength``: bytes queued, in the transport or before it."""
+        if self._sink is None:
+            return self._queued
+        return self._sink.get_write_buffer_size()
 
     @property
     def writable_need_drain(self) -> bool:
