@@ -24,7 +24,6 @@ class ContextState:
 
     __slots__ = (
         "alpn_protocols",
-        "alpn_selector",
         "get_session",
         "keylog",
         "keylog_file",
@@ -41,8 +40,8 @@ class ContextState:
         self.session_store = False  #: the server new-session callback is installed
         self.server_cache = False  #: OpenSSL keeps no server sessions (Node's cache mode)
         self.get_session = False  #: the get-session callback ('resumeSession') is installed
-        self.alpn_selector = False  #: our ALPN selection callback is installed
-        #: the server's ALPN protocols, wire format, for that callback (None: ALPNCallback)
+        #: a server's ALPN protocols, wire format, for the bridge's ALPN selection
+        #: callback (None: each connection asks its server's ALPNCallback)
         self.alpn_protocols: bytes | None = None
         self.permissive_verify = False  #: handshakes finish whatever the peer's chain
         self.ticket_keys: bytes | None = None  #: Node's 48 bytes, once set or asked for

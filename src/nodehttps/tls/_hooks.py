@@ -126,19 +126,19 @@ def use_alpn_protocols(ctx: ssl.SSLContext, protocols: list[str]) -> None:
     """A server's ``ALPNProtocols``, chosen as Node does: the first of the server's the
     client offered, and a client offering ALPN but none of them fails the handshake
     with a ``no_application_protocol`` alert. Without the libssl bridge, Python's own
-    choice (no ALPN on a mismatch)."""
-    ctx.set_alpn_protocols(protocols)
-    if _reports.AVAILABLE:
-        wire = b"".join(bytes([len(p.encode())]) + p.encode() for p in protocols)
-        _use_alpn_selector(ctx, wire)
+    choice (``set_alpn_protocols``: no ALPN on a mismatch)."""
+    if not _reports.AVAILABLE:
+        ctx.set_alpn_protocols(protocols)
+        return
+    wire = b"".join(bytes([len(p.encode())]) + p.encode() for p in protocols)
+    _use_alpn_selector(ctx, wire)
 
 
 def _use_alpn_selector(ctx: ssl.SSLContext, protocols: bytes | None) -> None:
-    state = state_of(ctx)
-    state.alpn_protocols = protocols
-    if not state.alpn_selector:
-        _lib.set_alpn_select_callback(ctx)
-        state.alpn_selector = True
+    # Installed every time: SSLContext.set_alpn_protocols (a context built with
+    # ALPNProtocols) replaces the selection callback with CPython's own.
+    state_of(ctx).alpn_protocols = protocols
+    _lib.set_alpn_select_callback(ctx)
 
 
 def finished(obj: ssl.SSLObject, peer: bool) -> bytes | None:

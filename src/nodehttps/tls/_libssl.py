@@ -263,18 +263,22 @@ def set_ciphersuites(ctx: ssl.SSLContext, suites: str) -> None:
     """TLS 1.3 cipher suites (``SSL_CTX_set_ciphersuites``)."""
     ptr = _ctx(ctx)
     if not _lib.SSL_CTX_set_ciphersuites(ptr, suites.encode()):
+        _lib.ERR_clear_error()
         raise errors.make("ERR_SSL_NO_CIPHER_MATCH", "error:0A0000B9:SSL routines::no cipher match")
 
 
 def set_groups(ctx: ssl.SSLContext, groups: str) -> None:
-    """Key-exchange groups, e.g. ``'P-256:X25519'`` (Node's ``ecdhCurve``)."""
+    """Key-exchange groups, e.g. ``'P-256:X25519'`` (Node's ``ecdhCurve``), through
+    ``SSL_CTX_set1_groups_list`` as Node does."""
     if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_GROUPS_LIST, 0, ctypes.c_char_p(groups.encode())) != 1:
+        _lib.ERR_clear_error()  # leave nothing for the next handshake's error report
         raise errors.make("ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve")
 
 
 def set_sigalgs(ctx: ssl.SSLContext, sigalgs: str) -> None:
     """Signature algorithms (Node's ``sigalgs``)."""
     if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_SIGALGS_LIST, 0, ctypes.c_char_p(sigalgs.encode())) != 1:
+        _lib.ERR_clear_error()
         raise errors.make("ERR_OSSL_UNKNOWN", "error:00000000:lib(0)::reason(0)")
 
 
@@ -287,6 +291,7 @@ def set_session_id_context(ctx: ssl.SSLContext, sid: bytes) -> None:
     """Session id context (Node's ``sessionIdContext``), at most 32 bytes as OpenSSL wants."""
     data = hashlib.sha1(sid).hexdigest()[:32].encode() if len(sid) > 32 else sid
     if _lib.SSL_CTX_set_session_id_context(_ctx(ctx), data, len(data)) != 1:
+        _lib.ERR_clear_error()
         raise _failed("sessionIdContext")
 
 
@@ -307,6 +312,7 @@ def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
         raise errors.invalid_arg_value("keys", keys, "must be exactly 48 bytes")
     buf = ctypes.create_string_buffer(_expand_ticket_keys(bytes(keys)), _TICKET_KEY_LENGTH)
     if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_TLSEXT_TICKET_KEYS, _TICKET_KEY_LENGTH, buf) != 1:
+        _lib.ERR_clear_error()
         raise _failed("ticketKeys")
 
 
