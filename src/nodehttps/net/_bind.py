@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket as _socket
 
 __all__ = ["BindError", "bind_pipe", "bind_tcp", "bound_socket"]
@@ -35,8 +37,14 @@ def bound_socket(family: int, local: str | None, local_port: int | None) -> _soc
     return raw
 
 
-def bind_tcp(host: str | None, port: int, backlog: int, ipv6_only: bool) -> list[_socket.socket]:
-    """Bind and listen on ``host:port`` (``::`` dual-stack, else ``0.0.0.0``, when no host)."""
+def bind_tcp(
+    host: str | None, port: int, backlog: int, *, ipv6_only: bool, reuse_port: bool
+) -> list[_socket.socket]:
+    """Bind and listen on ``host:port`` (``::`` dual-stack, else ``0.0.0.0``, when no
+    host), with ``SO_REUSEADDR`` as libuv, and ``SO_REUSEPORT`` when asked (libuv's
+    ``UV_TCP_REUSEPORT``; ``ENOTSUP`` where the platform has none)."""
+    if reuse_port and not hasattr(_socket, "SO_REUSEPORT"):
+        raise OSError(errno.ENOTSUP, os.strerror(errno.ENOTSUP))
     if host is None or host in ("", "::"):
         if _socket.has_ipv6:
             try:
@@ -44,7 +52,7 @@ def bind_tcp(host: str | None, port: int, backlog: int, ipv6_only: bool) -> list
                     ("::", port),
                     family=_socket.AF_INET6,
                     backlog=backlog,
-                    reuse_port=False,
+                    reuse_port=reuse_port,
                     dualstack_ipv6=not ipv6_only,
                 )
                 return [_listening(sock)]
@@ -54,7 +62,8 @@ def bind_tcp(host: str | None, port: int, backlog: int, ipv6_only: bool) -> list
         host = "0.0.0.0"
     infos = _socket.getaddrinfo(host, port, type=_socket.SOCK_STREAM, flags=_socket.AI_PASSIVE)
     family, _, _, _, addr = infos[0]
-    return [_listening(_socket.create_server(addr, family=family, backlog=backlog))]
+    sock = _socket.create_server(addr, family=family, backlog=backlog, reuse_port=reuse_port)
+    return [_listening(sock)]
 
 
 def bind_pipe(path: str, backlog: int) -> _socket.socket:

@@ -63,7 +63,11 @@ class Server(Refable, EventEmitter):
         / ``listen(path, cb)`` (a Unix domain socket, also ``options['path']``).
 
         The socket is bound before this returns, so ``address()`` works at once;
-        ``'listening'`` follows on a later loop turn.
+        ``'listening'`` follows on a later loop turn. Options as Node v23's: ``port``,
+        ``host``, ``backlog``, ``path``, ``ipv6_only``, and ``reuse_port``: ``True``
+        (only ``True``, as Node's ``reusePort === true``) sets ``SO_REUSEPORT``, so
+        several servers (processes) can listen on one port and the OS shares the
+        connections out; where the platform lacks it, ``'error'`` is ``ENOTSUP``.
         """
         rest = list(args)
         callback = rest.pop() if rest and callable(rest[-1]) else None
@@ -84,30 +88,45 @@ class Server(Refable, EventEmitter):
         backlog = int(opts.get("backlog") or 511)
         if callback is not None:
             self.once("listening", callback)
-        if path is not None:
-            try:
-                self._sockets = [bind_pipe(str(path), backlog)]
-            except OSError as exc:
-                err = errors.from_oserror(exc, "listen", str(path))
-                err.message = f"listen {err.code}: {strerror(exc)} {path}"
-                self._loop.call_soon(self._emit_safe, "error", err)
-                return self
-            self._pipe_path = str(path)
-        else:
-            port = validate_port(port_arg or 0)
-            host = opts.get("host")
-            try:
-                self._sockets = bind_tcp(host, port, backlog, bool(opts.get("ipv6_only")))
-            except OSError as exc:
-                err = errors.from_oserror(exc, "listen", host or "::", port)
-                err.message = f"listen {err.code}: {strerror(exc)} {host or '::'}:{port}"
-                self._loop.call_soon(self._emit_safe, "error", err)
-                return self
-        self.listening = True
-        self._closing = False
-        self._do_ref()
-        self._start_task = self._loop.create_task(self._serve())
+        bound = (
+            self._bind_pipe(str(path), backlog)
+            if path is not None
+            else self._bind_tcp(validate_port(port_arg or 0), backlog, opts)
+        )
+        if bound:
+            self.listening = True
+            self._closing = False
+            self._do_ref()
+            self._start_task = self._loop.create_task(self._serve())
         return self
+
+    def _bind_pipe(self, path: str, backlog: int) -> bool:
+        try:
+            self._sockets = [bind_pipe(path, backlog)]
+        except OSError as exc:
+            err = errors.from_oserror(exc, "listen", path)
+            err.message = f"listen {err.code}: {strerror(exc)} {path}"
+            self._loop.call_soon(self._emit_safe, "error", err)
+            return False
+        self._pipe_path = path
+        return True
+
+    def _bind_tcp(self, port: int, backlog: int, opts: dict[str, Any]) -> bool:
+        host = opts.get("host")
+        try:
+            self._sockets = bind_tcp(
+                host,
+                port,
+                backlog,
+                ipv6_only=bool(opts.get("ipv6_only")),
+                reuse_port=opts.get("reuse_port") is True,
+            )
+        except OSError as exc:
+            err = errors.from_oserror(exc, "listen", host or "::", port)
+            err.message = f"listen {err.code}: {strerror(exc)} {host or '::'}:{port}"
+            self._loop.call_soon(self._emit_safe, "error", err)
+            return False
+        return True
 
     async def _serve(self) -> None:
         loop = self._loop
