@@ -13,6 +13,11 @@ Writes wait in a queue until the socket *releases* them: a TCP socket at once wh
 its transport is attached, a TLS socket when its handshake is done (``_release_writes``).
 The queued bytes go out in one write, then an ``end()`` made meanwhile is carried out.
 
+A layer over the socket (``tls.TLSSocket``) is a subclass that gives the transport
+another :class:`TransportUser` (``_transport_user``: its engine), attaches
+(``_attach``, ``_accepted``) and releases the writes (``_release_writes``) at its own
+moments, and adds to the end (``_before_close``); the byte path itself is not overridden.
+
 Lifecycle, as Node: ``connect()`` resolves and connects in a task (``_connect.py``);
 ``'connect'`` and ``'ready'`` follow. The peer's FIN gives ``'end'``; unless
 ``allow_half_open``, the socket then ends its side too. ``'close'`` is emitted exactly
@@ -512,15 +517,18 @@ class Socket(Refable, Readable):
         return self
 
     def _sockopt(self, level: int, opt: int, value: int) -> None:
-        raw = self._raw_socket()
+        raw = self.get_extra_info("socket")
         if raw is not None:
             with contextlib.suppress(OSError):
                 raw.setsockopt(level, opt, value)
 
-    def _raw_socket(self) -> Any:
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """The transport's ``'peername'``, ``'sockname'``, ``'socket'``... (a Python
+        convenience, as asyncio's streams); ``default`` before the socket is connected.
+        A TLS socket over another socket answers from the socket under it."""
         if self._transport is None:
-            return None
-        return self._transport.get_extra_info("socket")
+            return default
+        return self._transport.get_extra_info(name, default)
 
     def address(self) -> dict[str, Any]:
         """Node's ``socket.address()``: ``{'address', 'family', 'port'}`` (``{}`` before

@@ -18,6 +18,7 @@ removes it when the handshake is over.
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -52,12 +53,15 @@ HelloAnswered = Callable[[BaseException | None, HelloAnswer | None], None]
 
 
 class ServerPolicy:
-    """One ``tls.Server``'s rules and events, as its sockets need them."""
+    """One ``tls.Server``'s rules and events, as its sockets need them; ``configure``
+    readies a context the server did not build itself (an SNI callback's choice)."""
 
-    __slots__ = ("_server",)
+    __slots__ = ("_configure", "_server", "_sni_contexts")
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, configure: Callable[[ssl.SSLContext], None]) -> None:
         self._server = server
+        self._configure = configure
+        self._sni_contexts: list[tuple[re.Pattern[str], Any]] = []
 
     @property
     def server(self) -> Server:
@@ -120,18 +124,28 @@ class ServerPolicy:
             if context is not None and not hasattr(context, "context"):
                 context = _hooks.create_secure_context(normalize(context), is_server=True)
             if context is not None:
-                self._server._configure(context.context)
+                self._configure(context.context)
             answered(None, HelloAnswer(context, session))
 
         callback(name, _node_callback(chosen, waiting))
 
+    def add_sni_context(self, servername: str, context: Any) -> None:
+        """Node's ``addContext``: ``context`` for names matching ``servername`` (``*`` is
+        one label part; the last matching entry wins)."""
+        escaped = re.sub(r"([.^$+?\-\\\[\]{}])", r"\\\1", servername)
+        pattern = re.compile("^" + escaped.replace("*", "[^.]*") + "$")
+        self._sni_contexts.append((pattern, context))
+
     def context_for(self, servername: str) -> Any:
         """The ``add_context`` context for a server name OpenSSL saw (only without an
         async ``SNICallback``, which chose before OpenSSL saw the hello); None: keep."""
-        server = self._server
-        if server.sni_callback is not None or not server._contexts:
+        if self._server.sni_callback is not None:
             return None
-        return server._context_for(servername)
+        chosen = None
+        for pattern, context in self._sni_contexts:
+            if pattern.match(servername):
+                chosen = context
+        return chosen
 
     # -- ALPN ------------------------------------------------------------------------------
     def has_alpn_callback(self) -> bool:
@@ -217,9 +231,8 @@ def policy_for(opts: dict[str, Any]) -> ServerPolicy | None:
     if policy is not None:
         return policy  # type: ignore[no-any-return]
     server = opts.get("server")
-    if server is not None and hasattr(server, "sni_callback"):  # a tls.Server
-        return ServerPolicy(server)
-    return None
+    found = getattr(server, "_policy", None)  # a tls.Server's own
+    return found if isinstance(found, ServerPolicy) else None
 
 
 # -- server names ------------------------------------------------------------------------------

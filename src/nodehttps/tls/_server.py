@@ -19,7 +19,6 @@ socket holds the ClientHello (``_hello.py``) until ``cb(err, secure_context)`` i
 
 from __future__ import annotations
 
-import re
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -73,11 +72,6 @@ def _alpn_list(protocols: Any) -> list[str] | None:
     return [p if isinstance(p, str) else bytes(p).decode() for p in protocols]
 
 
-def _hostname_pattern(hostname: str) -> re.Pattern[str]:
-    escaped = re.sub(r"([.^$+?\-\\\[\]{}])", r"\\\1", hostname)
-    return re.compile("^" + escaped.replace("*", "[^.]*") + "$")
-
-
 class Server(net.Server):
     """Node's ``tls.Server``: ``'secureConnection'``, ``'tlsClientError'``, ``'keylog'``.
 
@@ -121,9 +115,8 @@ class Server(net.Server):
             self.alpn_callback = validate_function(choose, "options.ALPNCallback")
             if self.alpn_protocols is not None:
                 raise errors.ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS()
-        self._contexts: list[tuple[re.Pattern[str], Any]] = []
         self._options = opts
-        self._policy = ServerPolicy(self)
+        self._policy = ServerPolicy(self, self._configure)
         self._secure_context = self._make_context(opts)
         if secure_connection_listener is not None:
             self.on("secureConnection", secure_connection_listener)
@@ -166,14 +159,7 @@ class Server(net.Server):
         if not hasattr(context, "context"):
             context = _hooks.create_secure_context(normalize(context), is_server=True)
         self._configure(context.context)
-        self._contexts.append((_hostname_pattern(servername), context))
-
-    def _context_for(self, servername: str) -> Any:
-        chosen = None
-        for pattern, context in self._contexts:
-            if pattern.match(servername):
-                chosen = context
-        return chosen
+        self._policy.add_sni_context(servername, context)
 
     def set_secure_context(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
         """Node's ``server.setSecureContext(options)``: new connections use the new one.

@@ -143,7 +143,7 @@ class TLSSocket(TLSInfo, net.Socket):
         if lower is self:
             raise errors.invalid_arg_value("options.socket", lower)
         self.remote_address = lower.remote_address
-        if lower.connecting or (getattr(lower, "pending", False) and lower._transport is None):
+        if lower.connecting or lower.pending:  # not connected yet
             self.connecting = True
             self._do_ref()
             lower.once("connect", lambda *_: self._attach_lower(lower))

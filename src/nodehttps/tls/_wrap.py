@@ -98,14 +98,4 @@ class SocketTransport:
         return int(self._lower.writable_length)
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        lower = self._lower
-        if name == "peername":
-            if lower.remote_address is None:
-                return default
-            return (lower.remote_address, lower.remote_port)
-        if name == "sockname":
-            addr = lower.address()
-            return (addr["address"], addr["port"]) if addr else default
-        if name == "socket":
-            return lower._raw_socket()
-        return default
+        return self._lower.get_extra_info(name, default)
