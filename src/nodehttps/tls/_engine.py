@@ -329,7 +329,10 @@ class TLSEngine:
             if not owner.destroyed:
                 owner.destroy(from_ssl_error(exc, as_write=True))
             return
-        self.flush()
+        # flush(), inline on the hot path: the records just made are pending
+        lower = self._lower
+        if lower is not None and not self._out_held and self.state is not CLOSED:
+            lower.write(self._out.read())
 
     def write_eof(self) -> None:
         """``close_notify``, then the transport's FIN."""

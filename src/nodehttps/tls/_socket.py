@@ -208,18 +208,23 @@ class TLSSocket(TLSInfo, net.Socket):
         if self._engine.handshake_finished:
             return super().eof_received()  # with or without close_notify, as Node
         if not self.destroyed:
-            self.destroy(None if self._is_server else disconnected(self._connect_opts))
+            self._abort_early(None if self._is_server else disconnected(self._connect_opts))
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The transport is gone; a client whose handshake was not done fails with
         Node's ``ECONNRESET`` (or the error of the socket it ran over)."""
-        if not self._engine.handshake_finished and not self._is_server:
-            if not self.destroyed:
-                lower_error = exc if isinstance(exc, errors.NodeError) else None
-                self.destroy(lower_error or disconnected(self._connect_opts))
-            return
-        super().connection_lost(exc)
+        if self._engine.handshake_finished or self._is_server:
+            super().connection_lost(exc)
+        elif not self.destroyed:
+            lower_error = exc if isinstance(exc, errors.NodeError) else None
+            self._abort_early(lower_error or disconnected(self._connect_opts))
+
+    def _abort_early(self, err: BaseException | None) -> None:
+        try:
+            self.destroy(err)
+        except Exception as exc:  # from a transport callback: asyncio would log it
+            _loop.report_uncaught(exc, self._loop)
 
     # -- the handshake ----------------------------------------------------------------------
     def _start_engine(self, ctx: ssl.SSLContext, held: bytes = b"") -> None:
