@@ -64,11 +64,6 @@ class ServerPolicy:
         self._sni_contexts: list[tuple[re.Pattern[str], Any]] = []
 
     @property
-    def server(self) -> Server:
-        """The server (Node's ``tlsSocket.server``)."""
-        return self._server
-
-    @property
     def handshake_timeout(self) -> float:
         """Node's ``handshakeTimeout`` (ms; 0 or less: none)."""
         return self._server.handshake_timeout

@@ -111,18 +111,16 @@ class TLSSocket(TLSInfo, net.Socket):
         if session is not None:
             self.set_session(session)
         if self._is_server:
-            self._server_setup(opts)
+            self._server_setup()
         if socket is not None:
             self._wrap(socket)
 
     # -- setup ----------------------------------------------------------------------------
-    def _server_setup(self, opts: dict[str, Any]) -> None:
+    def _server_setup(self) -> None:
         self.on("error", self._on_server_error)
         policy = self._policy
         if policy is None:
             return
-        if opts.get("server") is not None:
-            self.server = opts["server"]
         if policy.relays_keylog():
             self._keylog_relay = True
             self._want_keylog()
@@ -275,7 +273,7 @@ class TLSSocket(TLSInfo, net.Socket):
             self._hello_answered(None, HelloAnswer(None, None))
             return
         engine.await_answer()
-        if hello.servername and policy.server.sni_callback is not None:
+        if hello.servername:  # the name OpenSSL will report too, known while asking
             self._sni_name = hello.servername
         policy.answer_hello(hello, self._hello_answered, lambda: not self.destroyed)
 
