@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from . import _keylogfile
 from . import _libssl as _lib
-from ._ctxstate import state_of
+from ._ctxstate import peek, state_of
 
 __all__ = ["AVAILABLE", "SESSION_CALLBACK", "Watch", "install", "serve_offered_sessions"]
 
@@ -161,7 +161,8 @@ def _on_select_alpn(conn: int, context: ssl.SSLContext, offered: bytes) -> int |
     w = _watches.get(conn)
     if w is not None and w.choose_alpn is not None:
         return w.choose_alpn(offered)
-    protocols = state_of(context).alpn_protocols
+    state = peek(context)
+    protocols = state.alpn_protocols if state is not None else None
     if not protocols:
         return -1
     return select_alpn(protocols, offered)
