@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import _https, consumers, errors, events, http, net, tls
 from ._abort import AbortController, AbortSignal
+from ._globalagent import reassignable_global_agent
 from ._https import Agent, Server, create_server, get, request
 from ._loop import run
 from ._url import URL
@@ -35,4 +36,4 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-http._agent.reassignable_global_agent(__name__, _https)
+reassignable_global_agent(__name__, _https)

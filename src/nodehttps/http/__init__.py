@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nodehttps._globalagent import reassignable_global_agent
+
 from .._proto.headers import METHODS, STATUS_CODES, validate_header_name, validate_header_value
 from . import _agent
 from ._agent import Agent
@@ -36,7 +38,7 @@ __all__ = [
 max_header_size = 16384
 
 
-_agent.reassignable_global_agent(__name__, _agent)
+reassignable_global_agent(__name__, _agent)
 
 
 def request(

@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .. import _loop, errors
 from .._abort import destroy_on_abort
 from .._options import normalize, validate_boolean, validate_integer, validate_number
@@ -84,6 +86,7 @@ def _is_agent_like(agent: Any) -> bool:
     return callable(getattr(agent, "add_request", None))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ClientRequest(OutgoingMessage):
     """Node's ``http.ClientRequest``: ``write``/``end``, ``'response'``, ``'error'``..."""
 
@@ -641,6 +644,7 @@ def _set_socket_timeout(sock: Any, msecs: float) -> None:
         sock.set_timeout(msecs)
 
 
+@mypyc_attr(native_class=False)
 class _Info(dict[str, Any]):
     """The ``'information'`` event's argument: Node's keys and snake_case attributes."""
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from mypy_extensions import mypyc_attr, trait
+
 from .. import _loop
 
 __all__ = ["Refable"]
 
 
+@trait
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Refable:
     """Node's ``ref()``/``unref()``: whether this handle keeps a script's loop alive."""
 

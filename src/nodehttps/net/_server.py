@@ -20,6 +20,8 @@ import socket as _socket
 from collections.abc import Callable
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .. import _loop, errors
 from .._options import normalize
 from ..events import EventEmitter
@@ -31,7 +33,8 @@ from ._socket import Socket, settle
 __all__ = ["Server", "create_server"]
 
 
-class Server(Refable, EventEmitter):
+@mypyc_attr(allow_interpreted_subclasses=True)
+class Server(EventEmitter, Refable):
     """Node's ``net.Server``: listens, emits ``'connection'`` with a :class:`Socket`."""
 
     def __init__(

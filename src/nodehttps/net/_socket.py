@@ -37,6 +37,8 @@ import socket as _socket
 from collections.abc import Callable
 from typing import Any, cast
 
+from mypy_extensions import mypyc_attr
+
 from .. import _loop, errors
 from .._abort import destroy_on_abort
 from .._options import normalize, validate_number
@@ -51,7 +53,8 @@ __all__ = ["WRITE_HIGH_WATER_MARK", "Socket", "connect", "settle"]
 WRITE_HIGH_WATER_MARK = 16384  # Node's default writableHighWaterMark for sockets
 
 
-class Socket(Refable, Readable):
+@mypyc_attr(allow_interpreted_subclasses=True)
+class Socket(Readable, Refable):
     """Node's ``net.Socket``: a duplex TCP stream with Node's events and methods."""
 
     def __init__(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -509,11 +512,12 @@ class Socket(Refable, Readable):
         self._sockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1 if no_delay else 0)
         return self
 
-    def set_keep_alive(self, enable: bool = False, initial_delay: int = 0) -> Socket:
-        """Node's ``socket.setKeepAlive([enable][, initialDelay])``."""
+    def set_keep_alive(self, enable: object = False, initial_delay: float = 0) -> Socket:
+        """Node's ``socket.setKeepAlive([enable][, initialDelay])`` (``initialDelay`` in ms)."""
         self._sockopt(_socket.SOL_SOCKET, _socket.SO_KEEPALIVE, 1 if enable else 0)
         if enable and initial_delay and hasattr(_socket, "TCP_KEEPIDLE"):
-            self._sockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPIDLE, max(1, initial_delay // 1000))
+            seconds = max(1, int(initial_delay // 1000))
+            self._sockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPIDLE, seconds)
         return self
 
     def _sockopt(self, level: int, opt: int, value: int) -> None:

@@ -12,6 +12,8 @@ import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr, trait
+
 from .. import errors
 from .._options import validate_integer, validate_string
 from . import _hooks
@@ -35,6 +37,8 @@ _GROUPS = {
 }
 
 
+@trait
+@mypyc_attr(allow_interpreted_subclasses=True)
 class TLSInfo:
     """Node's TLSSocket getters; mixed into :class:`TLSSocket` (which holds the slots)."""
 
@@ -184,6 +188,7 @@ class TLSInfo:
         return False
 
 
+@mypyc_attr(native_class=False)
 class _Cipher(dict):  # type: ignore[type-arg]
     """``get_cipher()``'s value: snake_case keys, Node's keys by item access too."""
 

@@ -38,6 +38,8 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .. import _loop, errors, net
 from .._options import normalize, validate_string
 from ..net._transport import TransportUser
@@ -57,7 +59,8 @@ HANDSHAKE_TIMEOUT_MS = 120000
 _SESSION_POLLS = 4  # without the new-session callback: reads to look for a ticket
 
 
-class TLSSocket(TLSInfo, net.Socket):
+@mypyc_attr(allow_interpreted_subclasses=True)
+class TLSSocket(net.Socket, TLSInfo):
     """Node's ``tls.TLSSocket``: TLS client or server over TCP or over another socket.
 
     ``TLSSocket(socket=None, options)``: ``options`` as Node's (``is_server``,
