@@ -160,7 +160,8 @@ HTTP_REQUEST_ROWS = (
            Elsewhere("ERR_INVALID_PROTOCOL", "the agent's protocol"), runtime=_HTTP),
     Option("defaultPort", "default_port", "int", Described("the agent's (443)"),
            "the port when ``port`` is not given"),
-    Option("port", "port", "int | str", Described("``default_port``"), "the server's port",
+    Option("port", "port", "int | str", Described("``default_port``"),
+           "the server's port, 0 to 65535",
            Elsewhere("ERR_SOCKET_BAD_PORT", "0 to 65535"), runtime=_NET),
     Option("hostname", "hostname", "str", NO_DEFAULT,
            "the server's name or address (preferred to ``host``)", _HOST, runtime=_HTTP),
@@ -180,7 +181,7 @@ HTTP_REQUEST_ROWS = (
            Integer(0), arg="maxHeaderSize", runtime=_HTTP),
     Option("insecureHTTPParser", "insecure_http_parser", "bool", False,
            "accept invalid HTTP (llhttp's lenient flags)", Boolean(), runtime=_HTTP),
-    Option("path", "path", "str", "/", "the request target, with the query string",
+    Option("path", "path", "str", "/", "the request target, with the query string; no spaces or control characters",
            Elsewhere("ERR_UNESCAPED_CHARACTERS", "no spaces or control characters"),
            runtime=_HTTP),
     Option("headers", "headers", "Headers", NO_DEFAULT,
@@ -201,7 +202,7 @@ HTTP_REQUEST_ROWS = (
 # -- tls.createSecureContext(): in Node's order of checks ---------------------------------
 SECURE_CONTEXT_ROWS = (
     Option("secureProtocol", "secure_protocol", "str", NO_DEFAULT,
-           "an OpenSSL method name such as ``'TLSv1_2_method'`` (legacy)",
+           "an OpenSSL method name such as ``'TLSv1_2_method'`` (legacy; not with the versions)",
            Elsewhere("ERR_TLS_INVALID_PROTOCOL_METHOD", "an OpenSSL method name"),
            runtime=_CONTEXT),
     Option("minVersion", "min_version", _TLS_VERSIONS, "TLSv1.2", "the lowest TLS version",
