@@ -250,6 +250,7 @@ KNOWN_RUNTIME_DIFFERENCES = {
     ("HttpsRequestOptions", "ca"),
     ("HttpsRequestOptions", "cert"),
     ("HttpsRequestOptions", "key"),
+    ("HttpsRequestOptions", "crl"),
 }
 # Checks that Node v23 makes and the v20 on some machines does not.
 NODE_20_LACKS = {("HttpsServerOptions", "ALPNCallback")}

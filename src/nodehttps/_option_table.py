@@ -219,7 +219,7 @@ SECURE_CONTEXT_ROWS = (
            "trusted CA certificates (PEM); replace the default roots",
            Material(), runtime=_CONTEXT),
     Option("crl", "crl", "Materials", NO_DEFAULT, "certificate revocation lists (PEM)",
-           Material()),
+           Material(), runtime=_CONTEXT),
     Option("cert", "cert", "Materials", NO_DEFAULT, "certificate chains (PEM), one per key",
            Material(), runtime=_CONTEXT),
     Option("key", "key", "KeyMaterials", NO_DEFAULT,
