@@ -103,12 +103,6 @@ class Bag:
         )
         object.__setattr__(self, "checks", rows)
 
-    def __getitem__(self, snake: str) -> Option:
-        for option in self.options:
-            if option.snake == snake:
-                return option
-        raise KeyError(snake)
-
 
 def _unchecked(rows: tuple[Option, ...]) -> tuple[Option, ...]:
     """The rows without their checks: Node checks these later (when a connection is made)."""
