@@ -386,8 +386,12 @@ class ClientRequest(OutgoingMessage):
         self._error_emitted = True
         self.destroyed = True
         if self._may_await and not self._awaited and not self.listener_count("error"):
+            try:
+                self._error_report = report_unretrieved(self, err, self._loop)
+            except TypeError:  # not weakly referenceable: Node's rule
+                self.emit("error", err)
+                return
             self._kept_error = err  # for the await (SPEC §4)
-            self._error_report = report_unretrieved(self, err, self._loop)
             return
         self.emit("error", err)
 
@@ -414,11 +418,18 @@ class ClientRequest(OutgoingMessage):
             res._dump()
 
     def _hold_response(self) -> None:
-        """Keep the response for a later await; the socket refers to us weakly meanwhile."""
+        """Keep the response for a later await; the socket refers to us weakly meanwhile
+        (a request that cannot be weakly referenced keeps Node's rule instead)."""
         sock = self.socket
-        if sock is not None:
-            self._detach(sock)
+        res = self.res
+        if sock is None or res is None:
+            return
+        try:
             self._hold = Hold(self, sock, _SOCKET_EVENTS)
+        except TypeError:
+            res._dump()
+            return
+        self._detach(sock)
 
     def _new_response(self, head: ResponseHead) -> IncomingMessage:
         res = IncomingMessage(self.socket)
