@@ -26,6 +26,7 @@ COMPILED = [
     "src/nodehttps/http/_response.py",
     "src/nodehttps/http/_connection.py",
     "src/nodehttps/http/_client.py",
+    "src/nodehttps/http/_request_args.py",
     "src/nodehttps/http/_agent.py",
     "src/nodehttps/net/_socket.py",
     "src/nodehttps/net/_server.py",
