@@ -16,11 +16,17 @@ from tls_pki import PKI
 
 
 @pytest.fixture(scope="session")
-def node_verdicts() -> dict[str, Any]:
-    """``node_verdicts.json``: Node's verdict per vector and transport."""
+def node_verdicts_doc() -> dict[str, Any]:
+    """``node_verdicts.json``: Node's verdicts on the request and response vectors."""
     if not VERDICTS.exists():
         pytest.fail("node_verdicts.json is missing: run tests/hostile/regen_node_verdicts.py")
-    verdicts: dict[str, Any] = load()["vectors"]
+    return load()
+
+
+@pytest.fixture(scope="session")
+def node_verdicts(node_verdicts_doc: dict[str, Any]) -> dict[str, Any]:
+    """Node's verdict per request vector and transport."""
+    verdicts: dict[str, Any] = node_verdicts_doc["vectors"]
     return verdicts
 
 

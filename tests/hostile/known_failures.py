@@ -121,3 +121,71 @@ def all_reasons() -> set[str]:
         for name in {*_OTHER, *_URL_CUT_BYTES, *_URL_CUT_BYTES_AND_SPLIT}
         for _, r in _entries(name)
     }
+
+
+# -- the client, on response vectors -------------------------------------------------------
+STATUS_SPLIT = "issue 8 item 1, client side: a status text split across reads arrives cut"
+LLHTTP_CODES = "issue 8 item 7: llhttp's own error code for this reason string"
+CHUNK_EXT_CLIENT = (
+    "issue 8 item 4: client, chunk extensions past 16 KiB: HPE_CHUNK_EXTENSIONS_OVERFLOW"
+)
+CLIENT_HEADERS_COUNT = "issue 8 item 3, client side: Node's default header count cuts rawHeaders"
+CLOSE_ORDER = "new: the request's 'close' comes before the response's (Node: res, then req)"
+AFTER_RESPONSE = (
+    "new: bytes after a complete response on a connection that is not reused: Node parses "
+    "them and emits 'error' HPE_INVALID_CONSTANT; nodehttps ignores them"
+)
+DATA_BEFORE_ERROR = (
+    "new: a chunk's 'data' is emitted before the parse 'error' (Node emits the error "
+    "first and the data on the next tick)"
+)
+RESET_AFTER_ABORT = (
+    "new: a reset after a partial body adds a request 'error' ECONNRESET after 'aborted' "
+    "that Node does not emit"
+)
+TE_NOT_CHUNKED = (
+    "new: a response whose Transfer-Encoding does not end in chunked is read until close "
+    "(Node: 'end'); nodehttps reports 'aborted'"
+)
+
+_RESPONSE: dict[str, list[tuple[str, str]]] = {
+    "bare_lf_after_status": [("*", LLHTTP_CODES)],
+    "te_and_cl": [("*", LLHTTP_CODES)],
+    "version_http2": [("*", LLHTTP_CODES)],
+    "chunk_ext_over_16k": [("bytes", STATUS_SPLIT), ("*", CHUNK_EXT_CLIENT)],
+    "headers_2100": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER), ("*", CLIENT_HEADERS_COUNT)],
+    "header_ows": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER), ("*", OWS)],
+    "body_then_extra_bytes": [("bytes", STATUS_SPLIT), ("*", AFTER_RESPONSE)],
+    "chunk_missing_crlf": [("bytes", STATUS_SPLIT), ("*", DATA_BEFORE_ERROR)],
+    "cl_body_short_then_reset": [("bytes", STATUS_SPLIT), ("*", RESET_AFTER_ABORT)],
+    "te_chunked_not_last": [("bytes", STATUS_SPLIT), ("*", TE_NOT_CHUNKED)],
+    "te_gzip_close_delimited": [("bytes", STATUS_SPLIT), ("*", TE_NOT_CHUNKED)],
+    "chunk_size_letters": [("bytes", STATUS_SPLIT)],
+    "chunk_size_overflow": [("bytes", STATUS_SPLIT)],
+    "chunked_no_last_chunk_then_close": [("bytes", STATUS_SPLIT)],
+    "chunked_cut_then_close": [("bytes split", STATUS_SPLIT)],
+    "cl_body_short_then_close": [("bytes split", STATUS_SPLIT)],
+    "chunked": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "chunked_ext_small": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "chunked_trailers": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "cl": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "early_hints_then_200": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "status_304_with_cl": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "cl_keep_open": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "close_delimited": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "continue_then_200": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "dup_headers": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "head_with_cl": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "http10_close_delimited": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "reason_odd": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "status_204": [("bytes split", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "processing_x1000_then_200": [("*", CLOSE_ORDER)],
+    "reason_empty": [("*", CLOSE_ORDER)],
+    "reason_missing": [("*", CLOSE_ORDER)],
+}
+
+
+def response_failure(name: str, mode: str) -> str | None:
+    """Why the client gets this response vector wrong today in this mode, or None."""
+    reasons = [r for where, r in _RESPONSE.get(name, []) if _matches(where, mode, "tcp")]
+    return " + ".join(reasons) or None

@@ -28,6 +28,8 @@ if __package__ in (None, ""):  # run as a script: make ``hostile`` and ``tls_pki
 
 from hostile.recorder import NODE, NodeRecorder, Recorder
 from hostile.request_vectors import VECTORS, Vector
+from hostile.response_peers import RawResponder, job_path, node_fetch_all
+from hostile.response_vectors import RESPONSES
 from hostile.wire import exchange, mask_date, status_lines
 from tls_pki import PKI
 
@@ -104,7 +106,23 @@ async def collect(pki: PKI | None = None) -> dict[str, Any]:
     for (vector, transport), (port, client, data, closed) in zip(jobs, results, strict=True):
         entry = out.setdefault(vector.name, {"sha256": digest(vector.data)})
         entry[transport] = verdict(data, closed, rec.requests(port, client))
-    return {"node": node_version(), "vectors": out}
+    return {"node": node_version(), "vectors": out, "responses": await collect_client()}
+
+
+async def collect_client() -> dict[str, Any]:
+    """Node's client on every response vector, sent whole."""
+    async with RawResponder(in_process=False) as responder:
+        jobs = [
+            {
+                "id": v.name,
+                "port": responder.port,
+                "path": job_path(v.name, "whole", 0),
+                "method": v.method,
+            }
+            for v in RESPONSES
+        ]
+        seen = await node_fetch_all(jobs)
+    return {v.name: {"sha256": digest(v.data), **seen[v.name]} for v in RESPONSES}
 
 
 def node_version() -> str:
@@ -128,11 +146,12 @@ def main(argv: list[str]) -> int:
     doc = asyncio.run(collect())
     if "--check" in argv:
         old = load()
-        same = old["vectors"] == doc["vectors"]
+        same = (old["vectors"], old["responses"]) == (doc["vectors"], doc["responses"])
         print("Node's verdicts are unchanged" if same else "Node's verdicts differ")
         return 0 if same else 1
     VERDICTS.write_text(dump(doc))
-    print(f"wrote {len(doc['vectors'])} verdicts from node {doc['node']} to {VERDICTS.name}")
+    counts = f"{len(doc['vectors'])} request and {len(doc['responses'])} response verdicts"
+    print(f"wrote {counts} from node {doc['node']} to {VERDICTS.name}")
     return 0
 
 
