@@ -65,8 +65,8 @@ rl.once('line', async (line) => {
   for (const [name, options] of Object.entries(spec.servers)) {
     const plain = http.createServer(options, handler);
     const secure = https.createServer({...options, key: spec.key, cert: spec.cert}, handler);
-    if ('maxHeadersCount' in options) {  // a property, not a createServer option
-      plain.maxHeadersCount = secure.maxHeadersCount = options.maxHeadersCount;
+    for (const key of ['maxHeadersCount', 'keepAliveTimeout']) {  // properties
+      if (key in options) plain[key] = secure[key] = options[key];
     }
     await new Promise((ok) => plain.listen(0, '127.0.0.1', ok));
     await new Promise((ok) => secure.listen(0, '127.0.0.1', ok));

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Outcome",
+    "Pause",
     "Response",
     "exchange",
     "mask_date",
@@ -48,10 +49,14 @@ class Outcome:
     closed: bool
     reset: bool = False
     client_port: int = 0
+    #: seconds from the first byte sent to the server's close (None: not closed)
+    closed_after: float | None = None
 
 
 class _Conn:
     """One client connection, plain or TLS (memory BIOs), with piecewise writes."""
+
+    closed_at: float | None = None
 
     def __init__(
         self,
@@ -140,6 +145,7 @@ class _Conn:
         except (ConnectionError, OSError):
             self.reset = True
         self.eof = True
+        self.closed_at = asyncio.get_running_loop().time()
         self.progress.set()
 
     def _decrypt(self) -> bool:
@@ -172,9 +178,16 @@ async def _settle(in_process: bool) -> None:
         await asyncio.sleep(0.003)
 
 
+@dataclass(frozen=True)
+class Pause:
+    """In a list of pieces: wait this long (less if the server closes) before the next."""
+
+    seconds: float
+
+
 async def exchange(
     port: int,
-    pieces: Sequence[bytes],
+    pieces: Sequence[bytes | Pause],
     *,
     context: ssl.SSLContext | None = None,
     half_close: bool = False,
@@ -201,10 +214,14 @@ async def exchange(
     if ready is not None:
         await ready(client_port)
     reading = loop.create_task(conn.read_loop())
+    started = loop.time()
     try:
         for i, piece in enumerate(pieces):
             if conn.eof:
                 break
+            if isinstance(piece, Pause):
+                await asyncio.wait([reading], timeout=piece.seconds)
+                continue
             await conn.send(piece)
             if i + 1 < len(pieces):
                 await _settle(in_process)
@@ -230,7 +247,8 @@ async def exchange(
         conn.close()
     else:
         hold.append(conn.writer)
-    return Outcome(bytes(conn.received), closed, conn.reset, client_port)
+    closed_after = None if conn.closed_at is None else conn.closed_at - started
+    return Outcome(bytes(conn.received), closed, conn.reset, client_port, closed_after)
 
 
 # -- how a vector is cut ---------------------------------------------------------------------
