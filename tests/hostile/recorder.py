@@ -94,6 +94,12 @@ class Recorder:
         found = self._records.get((server_port, client_port), [])
         return sorted(found, key=lambda r: int(r["index"]))
 
+    def take(self, server_port: int, client_port: int) -> list[dict[str, Any]]:
+        """As :meth:`requests`, and forget them (the client port may come again)."""
+        found = self.requests(server_port, client_port)
+        self._records.pop((server_port, client_port), None)
+        return found
+
 
 class NodeRecorder(Recorder):
     """Node's http and https recording servers, one per option set, in a ``node`` process."""

@@ -197,13 +197,15 @@ async def exchange(
     limit: float = 15.0,
     hold: list[asyncio.StreamWriter] | None = None,
     ready: Callable[[int], Awaitable[None]] | None = None,
+    linger: float | None = None,
 ) -> Outcome:
     """Send ``pieces`` (one write each) and read until close, or quiet.
 
     With ``hold``, the connection is not closed but its writer appended there, for the
     caller to close later (its port stays taken until then). ``ready(client_port)``, if
     given, is awaited before the first piece: an in-process server says there that it has
-    accepted the connection (bytes sent before that would be read as one).
+    accepted the connection (bytes sent before that would be read as one). ``linger`` is
+    how long to wait for more once ``expect_len`` bytes came (default: ``quiet / 5``).
 
     ``quiet`` is how long silence means "nothing more is coming"; once ``expect_len``
     bytes have arrived, a fifth of it is enough (the rest only catches extra bytes).
@@ -234,7 +236,10 @@ async def exchange(
         enough = expect_len is not None and len(conn.received) >= expect_len
         conn.progress.clear()
         try:
-            await asyncio.wait_for(conn.progress.wait(), quiet / 5 if enough else quiet)
+            if enough and linger == 0:
+                break
+            after = quiet / 5 if linger is None else linger
+            await asyncio.wait_for(conn.progress.wait(), after if enough else quiet)
         except TimeoutError:
             break
     closed = conn.eof
