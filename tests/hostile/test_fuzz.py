@@ -33,6 +33,9 @@ from hostile.serve import ServerProcess
 from hostile.wire import exchange, parse_responses
 from tls_pki import PKI
 
+#: Each property runs its whole budget of examples inside one test.
+pytestmark = pytest.mark.timeout(240)
+
 SCALE = int(os.environ.get("HOSTILE_FUZZ_SCALE", "1"))
 
 

@@ -38,6 +38,9 @@ from hostile.request_vectors import SPEC9_SECTION, VECTORS, Vector, by_name
 from hostile.wire import Outcome, exchange, mask_date, parse_responses, pieces_for, status_lines
 from tls_pki import PKI
 
+#: One shared run in a module fixture: its setup counts against the first test.
+pytestmark = pytest.mark.timeout(240)
+
 MODES = ("whole", "eager", "bytes", "split")
 PIECEWISE = ("bytes", "split")
 #: "split" sends each vector this many times, each cut at its own seeded random points.

@@ -21,6 +21,9 @@ from hostile.regen_node_verdicts import digest
 from hostile.response_peers import RawResponder, job_path, nodehttps_fetch
 from hostile.response_vectors import RESPONSES, responses_by_name
 
+#: One shared run in a module fixture: its setup counts against the first test.
+pytestmark = pytest.mark.timeout(120)
+
 MODES = ("whole", "bytes", "split")
 SPLIT_SEEDS = 3
 

@@ -29,6 +29,9 @@ from hostile.recorder import NodehttpsRecorder, NodeRecorder, Recorder
 from hostile.wire import Outcome, Pause, exchange
 from tls_pki import PKI
 
+#: One shared run in a module fixture: its setup counts against the first test.
+pytestmark = pytest.mark.timeout(120)
+
 HEADERS_TIMEOUT = 1.0
 REQUEST_TIMEOUT = 2.0
 INTERVAL = 0.25

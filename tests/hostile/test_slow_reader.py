@@ -29,6 +29,9 @@ from conftest import NODE
 from hostile.serve import BIG_SIZE, ServerProcess
 from tls_pki import PKI
 
+#: One shared run in a module fixture: its setup counts against the first test.
+pytestmark = pytest.mark.timeout(120)
+
 CONNECTIONS = 20
 PIPELINED = 10
 REQUEST = b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -30,6 +30,9 @@ import pytest
 from hostile.serve import ServerProcess
 from tls_pki import PKI
 
+#: One shared run in a module fixture: its setup counts against the first test.
+pytestmark = pytest.mark.timeout(200)
+
 REQUESTS = 20_000
 DROPS = 2_000
 KEEP_ALIVE_CONNECTIONS = 16

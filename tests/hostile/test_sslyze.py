@@ -36,6 +36,9 @@ from conftest import NODE
 from hostile.serve import ServerProcess
 from tls_pki import PKI
 
+#: One shared run in a module fixture: its setup counts against the first test.
+pytestmark = pytest.mark.timeout(900)
+
 SPEC9_RENEGOTIATION = "SPEC §9: client-initiated TLS renegotiation is refused outright"
 OLD_PROTOCOLS = ("ssl_2_0", "ssl_3_0", "tls_1_0", "tls_1_1")
 SCANS = ["--sslv2", "--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "--tlsv1_3", "--reneg"]
