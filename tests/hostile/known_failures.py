@@ -9,7 +9,9 @@ optionally narrowed to a transport (``eager/tls``).
 from __future__ import annotations
 
 URL_SPLIT = "issue 8 item 1: a URL split across reads reaches the handler cut"
-HEADER_431 = "issue 8 item 3: Node's header-size boundary (URL + names + values >= 16384 is 431)"
+HEADER_431 = (
+    "issue 8 item 3: Node's header-size boundary (URL, names and values: 16384 bytes is 431)"
+)
 HEADERS_COUNT = "issue 8 item 3: max_headers_count cuts rawHeaders/headers as Node does"
 TRAILER_431 = "issue 8 item 3: trailers count against max_header_size (Node: 431)"
 CHUNK_EXT = "issue 8 item 4: chunk-extension bytes counted as Node counts them (413 past 16 KiB)"

@@ -206,9 +206,13 @@ async def nodehttps_fetch(port: int, path: str, method: str) -> dict[str, Any]:
         res.on("end", on_end)
         res.on("close", lambda *_: log.append("res close"))
 
+    def finish() -> None:
+        if not done.done():
+            done.set_result(None)
+
     def on_close(*_: Any) -> None:
         log.append("req close")
-        loop.call_later(GRACE_MS / 1000, lambda: done.done() or done.set_result(None))
+        loop.call_later(GRACE_MS / 1000, finish)
 
     req = http.request(
         {"host": "127.0.0.1", "port": port, "path": path, "method": method, "agent": False}
