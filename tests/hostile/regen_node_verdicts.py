@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script: make ``hostile`` and ``tls_pki
 
 from hostile.recorder import NODE, NodeRecorder, Recorder
 from hostile.request_vectors import VECTORS, Vector
-from hostile.response_peers import RawResponder, job_path, node_fetch_all
+from hostile.response_peers import RawResponder, comparable, job_path, node_fetch_all
 from hostile.response_vectors import RESPONSES
 from hostile.wire import exchange, mask_date, status_lines
 from tls_pki import PKI
@@ -125,6 +125,28 @@ async def collect_client() -> dict[str, Any]:
     return {v.name: {"sha256": digest(v.data), **seen[v.name]} for v in RESPONSES}
 
 
+def changed_verdicts(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Which verdicts differ between two documents (for the client: in what is held to
+    Node's, messages included, see ``response_peers.comparable``)."""
+    changed = [
+        f"vectors:{v.name}"
+        for v in VECTORS
+        if old["vectors"].get(v.name) != new["vectors"].get(v.name)
+    ]
+    for vector in RESPONSES:
+        before, after = (doc["responses"].get(vector.name) for doc in (old, new))
+        if (
+            before is None
+            or after is None
+            or (
+                comparable(vector, before, messages=True)
+                != comparable(vector, after, messages=True)
+            )
+        ):
+            changed.append(f"responses:{vector.name}")
+    return changed
+
+
 def node_version() -> str:
     assert NODE is not None
     return subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout.strip()
@@ -145,10 +167,9 @@ def main(argv: list[str]) -> int:
         return 2
     doc = asyncio.run(collect())
     if "--check" in argv:
-        old = load()
-        same = (old["vectors"], old["responses"]) == (doc["vectors"], doc["responses"])
-        print("Node's verdicts are unchanged" if same else "Node's verdicts differ")
-        return 0 if same else 1
+        changed = changed_verdicts(load(), doc)
+        print(f"Node's verdicts differ: {changed}" if changed else "Node's verdicts are unchanged")
+        return 1 if changed else 0
     VERDICTS.write_text(dump(doc))
     counts = f"{len(doc['vectors'])} request and {len(doc['responses'])} response verdicts"
     print(f"wrote {counts} from node {doc['node']} to {VERDICTS.name}")

@@ -33,7 +33,14 @@ import pytest
 from conftest import needs_node
 from hostile.known_failures import vector_failure
 from hostile.recorder import NodehttpsRecorder
-from hostile.regen_node_verdicts import TRANSPORTS, collect, digest, judged_by, server_sets
+from hostile.regen_node_verdicts import (
+    TRANSPORTS,
+    changed_verdicts,
+    collect,
+    digest,
+    judged_by,
+    server_sets,
+)
 from hostile.request_vectors import SPEC9_SECTION, VECTORS, Vector, by_name
 from hostile.wire import Outcome, exchange, mask_date, parse_responses, pieces_for, status_lines
 from tls_pki import PKI
@@ -174,10 +181,5 @@ def test_node_verdicts_are_current(run: Any, pki: PKI, node_verdicts_doc: dict[s
     """The installed node, asked again, gives the committed verdicts, server and client
     side (else: regenerate with ``tests/hostile/regen_node_verdicts.py``, review the diff)."""
     fresh = run(collect(pki), timeout=90)
-    changed = [
-        f"{part}:{name}"
-        for part in ("vectors", "responses")
-        for name, old in node_verdicts_doc[part].items()
-        if fresh[part].get(name) != old
-    ]
+    changed = changed_verdicts(node_verdicts_doc, fresh)
     assert not changed, f"Node now answers these differently: {changed}"

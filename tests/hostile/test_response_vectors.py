@@ -18,7 +18,7 @@ import pytest
 
 from hostile.known_failures import response_failure
 from hostile.regen_node_verdicts import digest
-from hostile.response_peers import RawResponder, job_path, nodehttps_fetch
+from hostile.response_peers import RawResponder, comparable, job_path, nodehttps_fetch
 from hostile.response_vectors import RESPONSES, responses_by_name
 
 #: One shared run in a module fixture: its setup counts against the first test.
@@ -86,8 +86,10 @@ def test_response_vector(
     client_results: dict[Key, list[dict[str, Any]]],
     node_verdicts_doc: dict[str, Any],
 ) -> None:
-    node = node_verdicts_doc["responses"][name]
-    for seen in client_results[name, mode]:
+    vector = responses_by_name()[name]
+    node = comparable(vector, node_verdicts_doc["responses"][name])
+    for record in client_results[name, mode]:
+        seen = comparable(vector, record)
         assert seen["log"] == node["log"], "events (and error codes) differ from Node's"
         assert seen["response"] == node["response"]
         assert seen["body"] == node["body"]

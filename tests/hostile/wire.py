@@ -231,17 +231,7 @@ async def exchange(
             await conn.half_close()
     except (ConnectionError, OSError, ssl.SSLError):
         conn.reset = True
-    deadline = loop.time() + limit
-    while not conn.eof and loop.time() < deadline:
-        enough = expect_len is not None and len(conn.received) >= expect_len
-        conn.progress.clear()
-        try:
-            if enough and linger == 0:
-                break
-            after = quiet / 5 if linger is None else linger
-            await asyncio.wait_for(conn.progress.wait(), after if enough else quiet)
-        except TimeoutError:
-            break
+    await _wait_for_answer(conn, loop.time() + limit, expect_len, quiet, linger)
     closed = conn.eof
     reading.cancel()
     try:
@@ -254,6 +244,31 @@ async def exchange(
         hold.append(conn.writer)
     closed_after = None if conn.closed_at is None else conn.closed_at - started
     return Outcome(bytes(conn.received), closed, conn.reset, client_port, closed_after)
+
+
+async def _wait_for_answer(
+    conn: _Conn, deadline: float, expect_len: int | None, quiet: float, linger: float | None
+) -> None:
+    """Until the server closes, or has said all it will: ``expect_len`` bytes and then
+    ``linger`` of silence, or ``quiet`` of silence. While an answer is expected and no
+    byte of it came yet, silence does not count (a busy server may accept late)."""
+    loop = asyncio.get_running_loop()
+    while not conn.eof and loop.time() < deadline:
+        got = len(conn.received)
+        enough = expect_len is not None and got >= expect_len
+        if enough and linger == 0:
+            return
+        if enough:
+            wait = quiet / 5 if linger is None else linger
+        elif expect_len and not got:
+            wait = deadline - loop.time()
+        else:
+            wait = quiet
+        conn.progress.clear()
+        try:
+            await asyncio.wait_for(conn.progress.wait(), wait)
+        except TimeoutError:
+            return
 
 
 # -- how a vector is cut ---------------------------------------------------------------------
