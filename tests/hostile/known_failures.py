@@ -187,3 +187,33 @@ def response_failure(name: str, mode: str) -> str | None:
     """Why the client gets this response vector wrong today in this mode, or None."""
     reasons = [r for where, r in _RESPONSE.get(name, []) if _matches(where, mode, "tcp")]
     return " + ".join(reasons) or None
+
+
+# -- 'clientError' codes on the server ------------------------------------------------------
+_CODES: dict[str, list[tuple[str, str]]] = {
+    **{
+        name: [("*", LLHTTP_CODES)]
+        for name in _words(
+            """
+            te_cl te_chunked_identity te_chunked_twice_list te_leading_space_line
+            te_two_headers chunk_bare_lf_after_size chunk_bare_lf_after_data chunk_ext_nul
+            chunk_ext_bare_cr bare_cr_request_line cr_cr_lf h2_preface
+            """
+        )
+    },
+    **{
+        name: [("*", EOF_400)]
+        for name in ("body_cut_by_eof", "chunked_cut_by_eof", "head_cut_by_eof")
+    },
+    "cl_body_then_extra_then_eof": [("*", EOF_400)],
+    "header_counted_16384": [("*", HEADER_431)],
+    "trailer_over_16k": [("*", TRAILER_431), ("bytes", CHUNK_EXT)],
+    "chunk_ext_over_16k": [("whole split", CHUNK_EXT)],
+    "chunk_ext_over_16k_many_params": [("bytes", CHUNK_EXT)],
+}
+
+
+def code_failure(name: str, mode: str) -> str | None:
+    """Why the server's 'clientError' code for this vector is wrong today, or None."""
+    reasons = [r for where, r in _CODES.get(name, []) if _matches(where, mode, "tcp")]
+    return " + ".join(reasons) or None

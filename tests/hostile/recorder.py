@@ -10,8 +10,10 @@ and ordered by the request's place on its connection, so one server can take man
 vectors at once; a client keeps its connection open until the records are read, so
 that its port is not reused meanwhile.
 
-Each server set is a plain http server and an https server per option set; Node's run
-in one ``node`` process that prints its ports, then one JSON line per request.
+Each server set is, per option set, a plain http server, an https server, and a third
+http server (``codes``) whose ``'clientError'`` listener records ``err.code`` and
+destroys the socket (instead of the default answer). Node's run in one ``node``
+process that prints its ports, then one JSON line per request or client error.
 """
 
 from __future__ import annotations
@@ -65,12 +67,19 @@ rl.once('line', async (line) => {
   for (const [name, options] of Object.entries(spec.servers)) {
     const plain = http.createServer(options, handler);
     const secure = https.createServer({...options, key: spec.key, cert: spec.cert}, handler);
+    const codes = http.createServer(options, handler);
     for (const key of ['maxHeadersCount', 'keepAliveTimeout']) {  // properties
-      if (key in options) plain[key] = secure[key] = options[key];
+      if (key in options) plain[key] = secure[key] = codes[key] = options[key];
     }
-    await new Promise((ok) => plain.listen(0, '127.0.0.1', ok));
-    await new Promise((ok) => secure.listen(0, '127.0.0.1', ok));
-    ports[name] = {tcp: plain.address().port, tls: secure.address().port};
+    codes.on('clientError', (err, socket) => {
+      out({server: socket.localPort, port: socket.remotePort, clientError: err.code || null});
+      socket.destroy();
+    });
+    for (const server of [plain, secure, codes]) {
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+    }
+    ports[name] = {tcp: plain.address().port, tls: secure.address().port,
+                   codes: codes.address().port};
   }
   out({ports});
 });
@@ -84,10 +93,18 @@ class Recorder:
     def __init__(self) -> None:
         self.ports: dict[str, dict[str, int]] = {}
         self._records: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+        self._errors: dict[tuple[int, int], list[str | None]] = defaultdict(list)
 
     def add(self, record: dict[str, Any]) -> None:
         key = (int(record.pop("server")), int(record.pop("port")))
-        self._records[key].append(record)
+        if "clientError" in record:
+            self._errors[key].append(record["clientError"])
+        else:
+            self._records[key].append(record)
+
+    def client_errors(self, server_port: int, client_port: int) -> list[str | None]:
+        """The codes of the ``'clientError'`` events of this connection, in order."""
+        return list(self._errors.get((server_port, client_port), []))
 
     def requests(self, server_port: int, client_port: int) -> list[dict[str, Any]]:
         """What the handler saw on this connection, in request order."""
@@ -192,6 +209,11 @@ class NodehttpsRecorder(Recorder):
         req.on("end", end)
         req.on("close", lambda *_: emit(False))
 
+    def _client_error(self, err: BaseException, sock: Any) -> None:
+        code = getattr(err, "code", None)
+        self.add({"server": sock.local_port, "port": sock.remote_port, "clientError": code})
+        sock.destroy()
+
     def _accepted(self, sock: Any) -> None:
         self._connections.add((int(sock.local_port), int(sock.remote_port)))
         self._arrived.set()
@@ -214,12 +236,16 @@ class NodehttpsRecorder(Recorder):
             secure = https.create_server(
                 {**options, "key": self._key, "cert": self._cert}, self.handler
             )
-            if "maxHeadersCount" in options:  # a property, as in Node
-                plain.max_headers_count = secure.max_headers_count = options["maxHeadersCount"]
+            codes = http.create_server(dict(options), self.handler)
+            codes.on("clientError", self._client_error)
+            for server in (plain, secure, codes):
+                if "maxHeadersCount" in options:  # a property, as in Node
+                    server.max_headers_count = options["maxHeadersCount"]
             plain.on("connection", self._accepted)
+            codes.on("connection", self._accepted)
             secure.on("secureConnection", self._accepted)
             ports = {}
-            for transport, server in (("tcp", plain), ("tls", secure)):
+            for transport, server in (("tcp", plain), ("tls", secure), ("codes", codes)):
                 server.listen(0, "127.0.0.1")
                 await https.events.once(server, "listening")
                 ports[transport] = int(server.address()["port"])

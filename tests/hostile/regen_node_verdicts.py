@@ -9,7 +9,10 @@ Each vector of ``request_vectors.py`` is sent whole on a fresh connection to Nod
 recording http server and to its https server (see ``recorder.py``: the handler records
 what it saw and answers ``200 ok``). A verdict is the answer bytes with the ``Date``
 values masked, their status lines in order, whether Node closed the connection, and what
-the handler saw of each request. ``test_request_vectors.py`` holds nodehttps to them.
+the handler saw of each request; and, from a third server with a ``'clientError'``
+listener, the code of each parse error (``clientErrors``). Each response vector of
+``response_vectors.py`` is read by Node's client (``response_peers.py``).
+``test_request_vectors.py`` and ``test_response_vectors.py`` hold nodehttps to them.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from tls_pki import PKI
 
 VERDICTS = Path(__file__).with_name("node_verdicts.json")
 TRANSPORTS = ("tcp", "tls")
+#: The server whose 'clientError' listener records each error's code (plain TCP).
+CODES = "codes"
 #: Silence that means Node has nothing more to say on a kept-alive connection.
 QUIET = 0.6
 
@@ -99,13 +104,17 @@ async def collect(pki: PKI | None = None) -> dict[str, Any]:
     async with NodeRecorder(server_sets(), pki.leaf.key_pem, pki.leaf.chain_pem) as rec:
         # A vector judged over TLS by Node's TCP verdict has no TLS verdict (it races).
         jobs = [(v, t) for v in VECTORS for t in TRANSPORTS if t == "tcp" or not v.judge_tls_by_tcp]
+        jobs += [(v, CODES) for v in VECTORS]
         results = await asyncio.gather(*(run_vector(rec, v, t, ctx, gate, hold) for v, t in jobs))
         for writer in hold:
             writer.transport.abort()
         await asyncio.sleep(0.5)  # the 'close' records of requests that never ended
     for (vector, transport), (port, client, data, closed) in zip(jobs, results, strict=True):
         entry = out.setdefault(vector.name, {"sha256": digest(vector.data)})
-        entry[transport] = verdict(data, closed, rec.requests(port, client))
+        if transport == CODES:
+            entry["clientErrors"] = rec.client_errors(port, client)
+        else:
+            entry[transport] = verdict(data, closed, rec.requests(port, client))
     return {"node": node_version(), "vectors": out, "responses": await collect_client()}
 
 

@@ -33,6 +33,8 @@ class Spec9:
     statuses: tuple[str, ...]
     closed: bool
     handled: int
+    #: whether the 'clientError' a listener gets is still Node's (the same bad bytes)
+    same_client_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ GARBAGE_AFTER = Spec9(
     ("HTTP/1.1 200 OK", "HTTP/1.1 400 Bad Request"),
     True,
     1,
+    same_client_error=True,
 )
 TWO_HOSTS = Spec9(
     "a request with two Host headers gets 400 (RFC 9112; Node accepts it)",

@@ -31,9 +31,10 @@ from typing import Any
 import pytest
 
 from conftest import needs_node
-from hostile.known_failures import vector_failure
+from hostile.known_failures import code_failure, vector_failure
 from hostile.recorder import NodehttpsRecorder
 from hostile.regen_node_verdicts import (
+    CODES,
     TRANSPORTS,
     changed_verdicts,
     collect,
@@ -56,6 +57,9 @@ CONCURRENCY = 64
 
 Views = list[dict[str, Any]]
 Key = tuple[str, str, str]
+#: One send: what came back, what the handler saw, the codes of 'clientError' events.
+Sent = tuple[Outcome, Views, list[str | None]]
+CODE_MODES = ("whole", "bytes", "split")
 
 
 def _seeds(vector: Vector, mode: str) -> list[int]:
@@ -65,22 +69,26 @@ def _seeds(vector: Vector, mode: str) -> list[int]:
 
 async def _run_all(
     pki: PKI, ctx: ssl.SSLContext, verdicts: dict[str, Any]
-) -> dict[Key, list[tuple[Outcome, Views]]]:
+) -> dict[Key, list[Sent]]:
     gate = asyncio.Semaphore(CONCURRENCY)
     hold: list[asyncio.StreamWriter] = []
     jobs = [(v, t, m, s) for v in VECTORS for t in TRANSPORTS for m in MODES for s in _seeds(v, m)]
+    jobs += [(v, CODES, m, s) for v in VECTORS for m in CODE_MODES for s in _seeds(v, m)]
     async with NodehttpsRecorder(server_sets(), pki.leaf.key_pem, pki.leaf.chain_pem) as rec:
 
         async def one(vector: Vector, transport: str, mode: str, seed: int) -> tuple[int, Outcome]:
             port = rec.ports[vector.server_key][transport]
-            expected = verdicts[vector.name][judged_by(vector, transport)]["response"]
+            expect_len = None  # the codes server drops the connection at its first error
+            if transport != CODES:
+                answer = verdicts[vector.name][judged_by(vector, transport)]["response"]
+                expect_len = len(answer.encode("latin-1"))
             async with gate:
                 outcome = await exchange(
                     port,
                     pieces_for(vector.data, "whole" if mode == "eager" else mode, seed),
                     context=ctx if transport == "tls" else None,
                     half_close=vector.half,
-                    expect_len=len(expected.encode("latin-1")),
+                    expect_len=expect_len,
                     quiet=0.6,
                     hold=hold,
                     ready=None if mode == "eager" else lambda client: rec.ready(port, client),
@@ -91,10 +99,11 @@ async def _run_all(
         for writer in hold:
             writer.transport.abort()
         await asyncio.sleep(0.3)  # 'close' records of requests that never ended
-        results: dict[Key, list[tuple[Outcome, Views]]] = {}
+        results: dict[Key, list[Sent]] = {}
         for (vector, transport, mode, _), (port, outcome) in zip(jobs, done, strict=True):
             views = rec.requests(port, outcome.client_port)
-            results.setdefault((vector.name, transport, mode), []).append((outcome, views))
+            codes = rec.client_errors(port, outcome.client_port)
+            results.setdefault((vector.name, transport, mode), []).append((outcome, views, codes))
     return results
 
 
@@ -104,7 +113,7 @@ def results(
     pki: PKI,
     client_tls: ssl.SSLContext,
     node_verdicts: dict[str, Any],
-) -> dict[Key, list[tuple[Outcome, Views]]]:
+) -> dict[Key, list[Sent]]:
     return module_loop.run_until_complete(
         asyncio.wait_for(_run_all(pki, client_tls, node_verdicts), 240)
     )
@@ -144,13 +153,13 @@ def test_vector(
     name: str,
     mode: str,
     transport: str,
-    results: dict[Key, list[tuple[Outcome, Views]]],
+    results: dict[Key, list[Sent]],
     node_verdicts: dict[str, Any],
 ) -> None:
     vector = by_name()[name]
     node = node_verdicts[name][judged_by(vector, transport)]
     certain = _views_certain(node) if mode in PIECEWISE else len(node["requests"])
-    for outcome, views in results[name, transport, mode]:
+    for outcome, views, _ in results[name, transport, mode]:
         if vector.spec9 is not None:
             rule = vector.spec9
             got = (status_lines(outcome.data), outcome.closed, views)
@@ -163,6 +172,28 @@ def test_vector(
         assert outcome.closed == node["closed"], (
             "Node closed" if node["closed"] else "Node kept it open"
         )
+
+
+def _code_params() -> list[Any]:
+    out = []
+    for vector in VECTORS:
+        if vector.spec9 is not None and not vector.spec9.same_client_error:
+            continue  # SPEC §9 answers it otherwise than Node: no code to compare
+        for mode in CODE_MODES:
+            reason = code_failure(vector.name, mode)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(vector.name, mode, marks=marks, id=f"{vector.name}-{mode}"))
+    return out
+
+
+@pytest.mark.parametrize(("name", "mode"), _code_params())
+def test_client_error_code(
+    name: str, mode: str, results: dict[Key, list[Sent]], node_verdicts: dict[str, Any]
+) -> None:
+    """The ``'clientError'`` events a listener gets, and each error's ``code``, are
+    Node's: llhttp's own error names (whole, byte by byte, split; plain TCP)."""
+    for _, _, codes in results[name, CODES, mode]:
+        assert codes == node_verdicts[name]["clientErrors"]
 
 
 def _views_certain(node: dict[str, Any]) -> int:
