@@ -132,6 +132,10 @@ CHUNK_EXT_CLIENT = (
     "issue 8 item 4: client, chunk extensions past 16 KiB: HPE_CHUNK_EXTENSIONS_OVERFLOW"
 )
 CLIENT_HEADERS_COUNT = "issue 8 item 3, client side: Node's default header count cuts rawHeaders"
+CLIENT_HEADER_431 = (
+    "issue 8 item 3, client side: Node's header-size boundary (16384 counted bytes: "
+    "HPE_HEADER_OVERFLOW), trailers included"
+)
 CLOSE_ORDER = "new: the request's 'close' comes before the response's (Node: res, then req)"
 AFTER_RESPONSE = (
     "new: bytes after a complete response on a connection that is not reused: Node parses "
@@ -147,6 +151,14 @@ TE_NOT_CHUNKED = (
 )
 
 _RESPONSE: dict[str, list[tuple[str, str]]] = {
+    "chunk_bare_lf_after_size": [("*", LLHTTP_CODES), ("bytes split", STATUS_SPLIT)],
+    "chunk_ext_bare_cr": [("*", LLHTTP_CODES), ("bytes", STATUS_SPLIT)],
+    "chunk_ext_nul": [("*", LLHTTP_CODES), ("bytes", STATUS_SPLIT)],
+    "chunk_size_leading_space": [("bytes split", STATUS_SPLIT)],
+    "header_counted_16383": [("bytes", STATUS_SPLIT), ("*", CLOSE_ORDER)],
+    "header_counted_16384": [("*", CLIENT_HEADER_431)],
+    "trailer_bad_char": [("bytes", STATUS_SPLIT), ("*", DATA_BEFORE_ERROR)],
+    "trailer_over_16k": [("bytes", STATUS_SPLIT), ("*", CLIENT_HEADER_431)],
     "bare_lf_after_status": [("*", LLHTTP_CODES)],
     "te_and_cl": [("*", LLHTTP_CODES)],
     "version_http2": [("*", LLHTTP_CODES)],

@@ -31,6 +31,13 @@ def _res(line: bytes, *headers: bytes, body: bytes = b"") -> bytes:
     return line + b"\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n" + body
 
 
+def _counted(n: int) -> bytes:
+    """A response whose status text, header names and values (what Node counts against
+    max_header_size) total ``n`` bytes."""
+    fixed = len(b"OK") + len(b"Content-Length") + len(b"0") + len(b"X-Pad")
+    return _res(OK, b"X-Pad: " + b"a" * (n - fixed), b"Content-Length: 0")
+
+
 OK = b"HTTP/1.1 200 OK"
 CHUNKED = b"Transfer-Encoding: chunked"
 _R = ResponseVector
@@ -67,6 +74,11 @@ RESPONSES: list[ResponseVector] = [
     _R("status_no_space", _res(b"HTTP/1.1 200OK", b"Content-Length: 0")),
     _R("version_http2", _res(b"HTTP/2 200 OK", b"Content-Length: 0")),
     _R("version_missing", _res(b"200 OK", b"Content-Length: 0")),
+    _R("version_1_2", _res(b"HTTP/1.2 200 OK", b"Content-Length: 0")),
+    _R("version_lowercase", _res(b"http/1.1 200 OK", b"Content-Length: 0")),
+    _R("header_cr_cr", b"HTTP/1.1 200 OK\r\nX: a\r\rContent-Length: 0\r\n\r\n"),
+    _R("header_counted_16383", _counted(16383)),
+    _R("header_counted_16384", _counted(16384)),
     _R("icy", _res(b"ICY 200 OK", b"Content-Length: 0")),
     _R("garbage", b"garbage\r\n\r\n"),
     _R("bare_lf_after_status", b"HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"),
@@ -85,11 +97,19 @@ RESPONSES: list[ResponseVector] = [
     _R("cl_dup_differ", _res(OK, b"Content-Length: 2", b"Content-Length: 3", body=b"abc")),
     _R("cl_negative", _res(OK, b"Content-Length: -1")),
     _R("cl_letters", _res(OK, b"Content-Length: ab")),
+    _R("cl_overflow", _res(OK, b"Content-Length: 99999999999999999999999")),
+    _R("cl_dup_same", _res(OK, b"Content-Length: 2", b"Content-Length: 2", body=b"ok")),
     _R("te_chunked_not_last", _res(OK, b"Transfer-Encoding: chunked, gzip", body=b"body until close")),
     _R("chunk_size_letters", _res(OK, CHUNKED, body=b"zz\r\nabc\r\n0\r\n\r\n")),
     _R("chunk_missing_crlf", _res(OK, CHUNKED, body=b"3\r\nabc0\r\n\r\n")),
     _R("chunk_size_overflow", _res(OK, CHUNKED, body=b"fffffffffffffffff1\r\nx\r\n0\r\n\r\n")),
     _R("chunk_ext_over_16k", _res(OK, CHUNKED, body=b"1;a=" + b"x" * 17000 + b"\r\nz\r\n0\r\n\r\n")),
+    _R("chunk_ext_nul", _res(OK, CHUNKED, body=b"3;a\x00b\r\nabc\r\n0\r\n\r\n")),
+    _R("chunk_ext_bare_cr", _res(OK, CHUNKED, body=b"3;a\rb\r\nabc\r\n0\r\n\r\n")),
+    _R("chunk_bare_lf_after_size", _res(OK, CHUNKED, body=b"3\nabc\r\n0\r\n\r\n")),
+    _R("chunk_size_leading_space", _res(OK, CHUNKED, body=b" 3\r\nabc\r\n0\r\n\r\n")),
+    _R("trailer_bad_char", _res(OK, CHUNKED, body=b"1\r\na\r\n0\r\nT\x01: v\r\n\r\n")),
+    _R("trailer_over_16k", _res(OK, CHUNKED, body=b"1\r\na\r\n0\r\nT: " + b"t" * 16400 + b"\r\n\r\n")),
     # -- cut short -----------------------------------------------------------------------------
     _R("nothing_then_close", b""),
     _R("nothing_then_reset", b"", end="reset"),
