@@ -15,7 +15,8 @@ connection was closed. Where SPEC §9 makes nodehttps differ on purpose, the vec
 which of Node's handler views must be seen. When a request's answer closes the
 connection, requests behind it in the same packet may or may not reach the handler
 once the packet is cut (that depends on when the close lands), so piecewise sends only
-need a prefix of Node's views there.
+need a prefix of Node's views there. A third server per option set has a
+``'clientError'`` listener: the code of each parse error must be Node's too.
 
 All sends run at once against one set of in-process servers (a module fixture), so the
 waits for "nothing more is coming" overlap; each parameter then only compares.
