@@ -4,7 +4,7 @@
   Content-Length or chunked bodies with trailers), sent whole and then cut at random
   points, over TCP or TLS: the handler sees exactly what was sent, the same both ways.
 * Random byte edits of valid pipelines, sent to a nodehttps server in its own process
-  and followed by a half-close: the server always answers with well-formed responses
+  (a third of them over TLS) and followed by a half-close: the server always answers with well-formed responses
   (a status it may use on bad input, or a valid answer) and closes; it never hangs,
   dies, or writes to stderr (no traceback, no logged error).
 
@@ -117,14 +117,24 @@ def test_split_pipelines_reach_the_handler_as_sent(
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(
-    module_loop: asyncio.AbstractEventLoop, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServerProcess, Path]]:
-    stderr = tmp_path_factory.mktemp("fuzz") / "stderr.txt"
-    server = ServerProcess("nodehttps", {}, stderr=stderr)
-    module_loop.run_until_complete(server.__aenter__())
-    yield server, stderr
-    module_loop.run_until_complete(server.__aexit__(None, None, None))
+def fuzz_servers(
+    module_loop: asyncio.AbstractEventLoop, pki: PKI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, tuple[ServerProcess, Path]]]:
+    """A plain and a TLS nodehttps server, each in its own process, stderr to a file."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    configs = {"tcp": {}, "tls": ServerProcess.tls_config(pki, folder)}
+    servers = {
+        t: (
+            ServerProcess("nodehttps", c, stderr=folder / f"{t}-stderr.txt"),
+            folder / f"{t}-stderr.txt",
+        )
+        for t, c in configs.items()
+    }
+    for server, _ in servers.values():
+        module_loop.run_until_complete(server.__aenter__())
+    yield servers
+    for server, _ in servers.values():
+        module_loop.run_until_complete(server.__aexit__(None, None, None))
 
 
 def _check_answers(data: bytes) -> None:
@@ -136,20 +146,34 @@ def _check_answers(data: bytes) -> None:
 
 
 @fuzz(1500)
-@given(raw=mutated(), cuts=st.lists(st.integers(1, 400), max_size=2))
+@given(
+    raw=mutated(),
+    cuts=st.lists(st.integers(1, 400), max_size=2),
+    transport=st.sampled_from(["tcp", "tcp", "tls"]),
+)
 def test_mutated_requests_get_a_clear_answer(
-    fuzz_server: tuple[ServerProcess, Path],
+    fuzz_servers: dict[str, tuple[ServerProcess, Path]],
     module_loop: asyncio.AbstractEventLoop,
+    client_tls: ssl.SSLContext,
     raw: bytes,
     cuts: list[int],
+    transport: str,
 ) -> None:
     COUNTS["mutation"] += 1
-    server, stderr = fuzz_server
+    server, stderr = fuzz_servers[transport]
     points = sorted({c for c in cuts if c < len(raw)})
     pieces = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)], strict=True)]
     pieces = [p for p in pieces if p] or [b""]
     outcome = module_loop.run_until_complete(
-        exchange(server.port, pieces, half_close=True, quiet=3.0, in_process=False, limit=6)
+        exchange(
+            server.port,
+            pieces,
+            context=client_tls if transport == "tls" else None,
+            half_close=True,
+            quiet=3.0,
+            in_process=False,
+            limit=6,
+        )
     )
     assert outcome.closed, f"no answer and no close 3 s after the client's EOF: {raw!r}"
     _check_answers(outcome.data)

@@ -3,8 +3,9 @@
 Both servers run with ``headersTimeout`` 1 s, ``requestTimeout`` 2 s,
 ``connectionsCheckingInterval`` 250 ms and ``keepAliveTimeout`` 1 s, over TCP and TLS:
 
-* slowloris: header lines trickle in (one every 200 ms) and never end: Node's exact
-  ``408`` bytes, then close, between the headers timeout and one check interval later;
+* slowloris: header lines trickle in (one every 200 ms) and never end; and a client
+  that connects and sends nothing, or one byte: Node's exact ``408`` bytes, then
+  close, between the headers timeout and one check interval later;
 * a stalled body, and a body that trickles one byte every 200 ms: the same ``408`` at
   the request timeout;
 * an idle keep-alive connection: closed with no bytes about a second after
@@ -50,6 +51,8 @@ POST = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
 
 SCENARIOS: dict[str, list[bytes | Pause]] = {
     "slowloris": [HEAD, *[p for i in range(40) for p in (Pause(0.2), b"X-%d: y\r\n" % i)]],
+    "silent": [Pause(HEADERS_TIMEOUT + SLACK + 2)],
+    "one_byte": [b"G", Pause(HEADERS_TIMEOUT + SLACK + 2)],
     "stalled_body": [POST + b"123", Pause(REQUEST_TIMEOUT + SLACK + 2)],
     "trickled_body": [POST, *[p for _ in range(60) for p in (Pause(0.2), b"z")]],
     "idle_keep_alive": [HEAD + b"\r\n", Pause(KEEP_ALIVE + 1 + SLACK + 2)],
@@ -107,12 +110,13 @@ def _closed_within(outcome: Outcome, low: float, high: float) -> None:
     assert low <= outcome.closed_after <= high, f"closed after {outcome.closed_after:.2f} s"
 
 
+@pytest.mark.parametrize("scenario", ["slowloris", "silent", "one_byte"])
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("server", SERVERS)
-def test_slowloris_gets_408_at_headers_timeout(
-    server: str, transport: str, slow_results: dict[Key, Outcome]
+def test_slow_headers_get_408_at_headers_timeout(
+    server: str, transport: str, scenario: str, slow_results: dict[Key, Outcome]
 ) -> None:
-    outcome = _outcome(slow_results, (server, "slowloris", transport))
+    outcome = _outcome(slow_results, (server, scenario, transport))
     assert outcome.data == TIMEOUT_408
     _closed_within(outcome, HEADERS_TIMEOUT - 0.1, HEADERS_TIMEOUT + INTERVAL + SLACK)
 
