@@ -211,7 +211,11 @@ def _views_certain(node: dict[str, Any]) -> int:
 @needs_node
 def test_node_verdicts_are_current(run: Any, pki: PKI, node_verdicts_doc: dict[str, Any]) -> None:
     """The installed node, asked again, gives the committed verdicts, server and client
-    side (else: regenerate with ``tests/hostile/regen_node_verdicts.py``, review the diff)."""
-    fresh = run(collect(pki), timeout=90)
-    changed = changed_verdicts(node_verdicts_doc, fresh)
+    side (else: regenerate with ``tests/hostile/regen_node_verdicts.py``, review the diff).
+    A difference must show twice in a row: one run on a loaded machine can lose a race
+    that Node itself has (see ``judge_tls_by_tcp``), which is not a change of Node's."""
+    changed = changed_verdicts(node_verdicts_doc, run(collect(pki), timeout=90))
+    if changed:
+        again = changed_verdicts(node_verdicts_doc, run(collect(pki), timeout=90))
+        changed = [name for name in changed if name in again]
     assert not changed, f"Node now answers these differently: {changed}"
