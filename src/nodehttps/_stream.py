@@ -127,6 +127,10 @@ class Readable(EventEmitter):
     _end_emitted = False
     _flush_scheduled = False
     _read_drained = False  # read() emptied the buffer: 'end' may follow in paused mode
+    # Node's ReadableState.sync: until the stream's first flush, 'data' is emitted on a
+    # later loop turn, never from inside push() (messages: see IncomingMessage).
+    _sync = False
+    _end_queued = False  # push_eof() queued the turn that ends the stream
     _decoder: codecs.IncrementalDecoder | None = None
     destroyed = False
     readable_ended = False
@@ -146,7 +150,7 @@ class Readable(EventEmitter):
     # -- source side ---------------------------------------------------------------------
     def push(self, chunk: bytes) -> None:
         """A chunk from the source."""
-        if self._flowing and not self._buffer:
+        if self._flowing and not self._buffer and not self._sync:
             self._emit_data(chunk)
             return
         self._buffer.append(chunk)
@@ -162,7 +166,15 @@ class Readable(EventEmitter):
             return
         self._eof = True
         if self._flowing or self._read_drained:
-            self._schedule_flush()
+            # Node's endReadableNT is queued by the end itself: a flush queued earlier
+            # (a resume, say) must not emit 'end' ahead of what was queued since, such
+            # as the 'end' of a request that came in the same read as this end.
+            self._end_queued = True
+            self._loop.call_soon(self._end_turn)
+
+    def _end_turn(self) -> None:
+        self._end_queued = False
+        self._flush()
 
     # -- consumer side -------------------------------------------------------------------
     def _add(self, event: str, listener: Callable[..., Any], prepend: bool) -> None:
@@ -249,6 +261,7 @@ class Readable(EventEmitter):
 
     def _flush(self) -> None:
         self._flush_scheduled = False
+        self._sync = False
         try:
             while self._buffer and self._flowing and not self.destroyed:
                 chunk = self._buffer.popleft()
@@ -259,6 +272,7 @@ class Readable(EventEmitter):
                 self._resume_source()
             if (
                 self._eof
+                and not self._end_queued
                 and not self._buffer
                 and not self._end_emitted
                 and not self.destroyed

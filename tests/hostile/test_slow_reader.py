@@ -169,7 +169,7 @@ def test_node_reference_reads_everything(node_run: SlowReaderRun) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_2)
+
 def test_slow_reader_memory_within_nodes(nodehttps_run: tuple[SlowReaderRun, float | None]) -> None:
     ours, limit = nodehttps_run
     if limit is None:
@@ -179,7 +179,7 @@ def test_slow_reader_memory_within_nodes(nodehttps_run: tuple[SlowReaderRun, flo
     )
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_2)
+
 def test_slow_reader_gets_every_byte(nodehttps_run: tuple[SlowReaderRun, float | None]) -> None:
     ours, _ = nodehttps_run
     assert not ours.stopped_early, "memory passed the bound before the read"

@@ -198,7 +198,7 @@ class _Parser:
     def _after_run(self, n: int) -> None:
         """Bound what llhttp took without a word: a head that never ends (httptools
         keeps an unfinished header line), and, in lenient mode, chunk extensions."""
-        if self.in_head or not self.in_message:
+        if self.in_head:
             self._head_quiet = 0 if self._head_seen else self._head_quiet + n
             if self._head_quiet > self._max_header_size + 4096:
                 self._fail(_overflow().error)
@@ -433,7 +433,7 @@ class ResponseParser(_Parser):
     """Client side: bytes in, response events out (``head_request``: the request was
     ``HEAD``, so its response has no body)."""
 
-    __slots__ = ("_buffer", "_head", "_status", "head_request")
+    __slots__ = ("_after", "_buffer", "_head", "_status", "head_request")
 
     def __init__(
         self,
@@ -446,6 +446,7 @@ class ResponseParser(_Parser):
         self._head: ResponseHead | None = None
         self._status: list[bytes] = []
         self._buffer = b""  # the current head's bytes, to restart after a bodiless head
+        self._after = False  # parsing bytes that came after the response, in its last read
         super().__init__(max_header_size, max_header_pairs, insecure)
 
     def _new_parser(self) -> httptools.HttpResponseParser:
@@ -482,7 +483,7 @@ class ResponseParser(_Parser):
         except (httptools.HttpParserError, _Reject) as exc:
             self._fail(self._error_from(exc, data))
             return None
-        return self._restart()
+        return None if self._after else self._restart()
 
     def _restart(self) -> bytes | None:
         """A bodiless head ended its message: a fresh parser for what follows it."""
@@ -508,17 +509,28 @@ class ResponseParser(_Parser):
     # -- llhttp callbacks ---------------------------------------------------------------
     def on_message_begin(self) -> None:
         if self.dead:
-            raise _Restart  # bytes after the response are not ours to parse
+            # Bytes after the response, in the same read: as Node, llhttp judges them, so
+            # garbage is an error (a second response head is just dropped).
+            self._after = True
+            return
         super().on_message_begin()
         self._status = []
         self._head = ResponseHead()
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._after:
+            super().on_header(name, value)
+
     def on_status(self, piece: bytes) -> None:
+        if self._after:
+            return
         self._progress = self._head_seen = True
         self._count(len(piece))
         self._status.append(piece)
 
     def on_headers_complete(self) -> None:
+        if self._after:
+            raise _Restart  # a whole second head: not ours (Node destroys the socket)
         head = self._head
         assert head is not None
         parser = cast(httptools.HttpResponseParser, self._parser)

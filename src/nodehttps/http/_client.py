@@ -245,9 +245,9 @@ class ClientRequest(OutgoingMessage):
     def _dispatch(self, events: list[Event]) -> None:
         """The parser's events, after llhttp returned (listeners never run inside it)."""
         for event in events:
-            if self._parser is None:
-                return  # the response ended, or the socket was taken (upgrade)
             kind = type(event)
+            if self._parser is None and kind is not Failure:
+                return  # the response ended, or the socket was taken (upgrade)
             if kind is Body:
                 res = self.res
                 if res is not None:
@@ -394,9 +394,11 @@ class ClientRequest(OutgoingMessage):
             res._release_socket = lambda ended, err: (
                 self._free_socket(sock) if ended else self._response_destroyed(res, err)
             )
-        else:
-            sock.destroy_soon() if not sock.destroyed else None
+        elif sock.destroyed:
             self._loop.call_soon(self._emit_close)
+        else:  # Node's socketCloseListener: the request closes with its socket
+            sock.once("close", lambda *_: self._emit_close())
+            sock.destroy_soon()
 
     def _response_ended(self) -> None:
         """Node's ``responseKeepAlive``, first at the response's ``'end'``: the request is
@@ -412,16 +414,21 @@ class ClientRequest(OutgoingMessage):
         res.once("close", self._emit_close)
 
     def _free_socket(self, sock: Any) -> None:
-        """Node's ``responseKeepAlive``: the socket goes back to the agent."""
-        self._emit_close()
-        if sock.destroyed:
-            return
+        """Node's ``responseKeepAlive``: the socket goes back to the agent at once (a
+        request made right after ``'end'`` reuses it, as Node's ``nextTick`` allows);
+        the request's ``'close'`` and the socket's ``'free'`` follow on the next turn,
+        after the response's ``'close'`` (Node's ``emitFreeNT``)."""
         agent = self.agent
-        if isinstance(agent, Agent):
+        if not sock.destroyed and isinstance(agent, Agent):
             res = self.res
             hint = res.headers.get("keep-alive") if res is not None else None
             agent.release(sock, self.should_keep_alive, hint)
-        sock.emit("free")  # Node's socket 'free', for whoever else listens
+        self._loop.call_soon(self._emit_free, sock)
+
+    def _emit_free(self, sock: Any) -> None:
+        self._emit_close()
+        if not sock.destroyed:
+            sock.emit("free")  # Node's socket 'free', for whoever else listens
 
     def on_upgrade(self, rest: bytes) -> None:
         sock = self.socket

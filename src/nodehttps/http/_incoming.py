@@ -37,6 +37,9 @@ class IncomingMessage(Readable):
     _trailers: dict[str, Any] | None = None
     _consuming = False
     _dump_on_complete = False
+    # As Node's (its stream starts "sync"): the first body chunk reaches 'data' on a later
+    # loop turn, so a parse error in the same read is reported before it.
+    _sync = True
     req: Any = None  # a client's response: its ClientRequest (Node's ``res.req``)
 
     def __init__(self, socket: Any) -> None:
@@ -140,13 +143,13 @@ class IncomingMessage(Readable):
         return release
 
     def _after_end(self) -> None:
-        release = self._take_release()
-        if release is not None:
-            release(True, None)
-        # Node's autoDestroy: 'close' follows 'end'.
+        # Node's autoDestroy: 'close' follows 'end' (and comes before the request's).
         if not self.destroyed:
             self.destroyed = True
             self._loop.call_soon(self._emit_close_safe)
+        release = self._take_release()
+        if release is not None:
+            release(True, None)
 
     def _emit_close_safe(self) -> None:
         self.emit("close")

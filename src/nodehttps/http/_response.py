@@ -44,9 +44,8 @@ class ServerResponse(OutgoingMessage):
         self._conn = conn
         if req.method == "HEAD":
             self._shape.has_body = False
-        if req.http_version_major < 1 or (
-            req.http_version_major == 1 and req.http_version_minor < 1
-        ):
+        # Node's test, minor version alone included: "HTTP/2.0" is answered as 1.0 is
+        if req.http_version_major < 1 or req.http_version_minor < 1:
             te = req.headers.get("te")
             self._shape.chunked_by_default = bool(te and "chunked" in te.lower())
         if conn is not None:

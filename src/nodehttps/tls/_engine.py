@@ -34,6 +34,13 @@ records leave in one ``transport.write``. The socket may hold that output
 (:meth:`hold_output`) while the server's ``'newSession'`` callbacks are pending, as Node
 does; records are read in the meantime.
 
+A big write is encrypted as the transport drains, not all at once: plaintext past
+``WRITE_SLICE`` waits in ``_clear`` (views of the caller's bytes, no copy) and is
+encrypted a slice at a time while the transport below is under its high-water mark.
+So a slow reader costs about one slice of ciphertext, not a copy of everything written
+(``get_write_buffer_size`` counts the waiting plaintext, so the socket's back-pressure
+still sees it). ``close_notify`` and the FIN wait for the plaintext before them.
+
 Re-entrancy
 -----------
 The engine calls into OpenSSL (``do_handshake``, ``read``, ``write``, ``unwrap``) and,
@@ -61,6 +68,7 @@ from __future__ import annotations
 
 import enum
 import ssl
+from collections import deque
 from typing import Any, Protocol
 
 from .. import _loop
@@ -70,6 +78,7 @@ from ._sslerrors import from_ssl_error
 __all__ = ["HELLO", "READ_SIZE", "EngineOwner", "TLSEngine", "TLSState"]
 
 READ_SIZE = 16384  # SSL_read returns at most one record: 2**14 bytes of plaintext
+WRITE_SLICE = 65536  # plaintext encrypted per step of a big write (four records)
 
 
 class TLSState(enum.Enum):
@@ -124,12 +133,16 @@ class TLSEngine:
     :class:`Transport` of the :class:`EngineOwner` above."""
 
     __slots__ = (
+        "_clear",
+        "_clear_size",
         "_in",
         "_lower",
+        "_lower_full",
         "_obj",
         "_out",
         "_out_held",
         "_owner",
+        "_then",
         "reached",
         "report_steps",
         "state",
@@ -142,6 +155,10 @@ class TLSEngine:
         self._in = ssl.MemoryBIO()
         self._out = ssl.MemoryBIO()
         self._out_held = 0
+        self._clear: deque[memoryview] = deque()  # plaintext waiting for the transport
+        self._clear_size = 0
+        self._lower_full = False  # the transport below is above its high-water mark
+        self._then = ""  # what waits for the plaintext: "eof" or "close"
         self.state = NEW
         self.reached = NEW  #: the last state before CLOSED
         #: the owner wants ``_tls_step_done`` after read steps (keylog, session polling)
@@ -235,11 +252,16 @@ class TLSEngine:
 
     def pause_writing(self) -> None:
         """The transport below is full."""
+        self._lower_full = True
         self._owner.pause_writing()
 
     def resume_writing(self) -> None:
-        """The transport below drained."""
-        self._owner.resume_writing()
+        """The transport below drained: encrypt what waits, then tell the socket."""
+        self._lower_full = False
+        if self._clear:
+            self._pump()
+        if not self._lower_full and not self._clear:
+            self._owner.resume_writing()
 
     # -- steps -----------------------------------------------------------------------------------
     def _handshake(self) -> None:
@@ -321,7 +343,16 @@ class TLSEngine:
     # -- Transport: what the socket above drives -------------------------------------------------
     def write(self, data: bytes) -> None:
         """Encrypt ``data`` into records and send them (the socket writes only once it
-        released the engine, so the state is ``SECURE`` here)."""
+        released the engine, so the state is ``SECURE`` here); a big write in slices,
+        as the transport drains."""
+        if self._clear or len(data) > WRITE_SLICE:
+            self._clear.append(memoryview(data))
+            self._clear_size += len(data)
+            self._pump()
+            return
+        self._encrypt(data)
+
+    def _encrypt(self, data: bytes | memoryview) -> None:
         obj = self._obj
         assert obj is not None
         try:
@@ -337,8 +368,27 @@ class TLSEngine:
         if lower is not None and not self._out_held and self.state is not CLOSED:
             lower.write(self._out.read())
 
+    def _pump(self) -> None:
+        """Encrypt waiting plaintext while the transport below has room."""
+        clear = self._clear
+        while clear and not self._lower_full and self.state is not CLOSED:
+            view = clear[0]
+            piece = view[:WRITE_SLICE]
+            if len(view) > WRITE_SLICE:
+                clear[0] = view[WRITE_SLICE:]
+            else:
+                clear.popleft()
+            self._clear_size -= len(piece)
+            self._encrypt(piece)
+        if not clear and self._then:
+            then, self._then = self._then, ""
+            self.write_eof() if then == "eof" else self.close()
+
     def write_eof(self) -> None:
-        """``close_notify``, then the transport's FIN."""
+        """``close_notify``, then the transport's FIN (after the waiting plaintext)."""
+        if self._clear:
+            self._then = "eof"
+            return
         self._close_notify()
         lower = self._lower
         if lower is not None and self.state is not CLOSED:
@@ -349,7 +399,11 @@ class TLSEngine:
         return lower is not None and lower.can_write_eof()
 
     def close(self) -> None:
-        """``close_notify`` (unless sent), then close the transport once flushed."""
+        """``close_notify`` (unless sent), then close the transport once flushed (after
+        the waiting plaintext)."""
+        if self._clear and self.state is not CLOSED:
+            self._then = "close"
+            return
         self._close_notify()
         lower = self._lower
         if lower is not None:
@@ -358,6 +412,8 @@ class TLSEngine:
     def abort(self) -> None:
         """Close the transport at once, no ``close_notify`` (Node's ``destroy()``)."""
         self.state = CLOSED
+        self._clear.clear()
+        self._clear_size = 0
         lower = self._lower
         if lower is not None:
             lower.abort()
@@ -400,7 +456,7 @@ class TLSEngine:
 
     def get_write_buffer_size(self) -> int:
         lower = self._lower
-        return 0 if lower is None else lower.get_write_buffer_size()
+        return self._clear_size + (0 if lower is None else lower.get_write_buffer_size())
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         lower = self._lower
