@@ -7,7 +7,7 @@ import asyncio
 import os
 import shutil
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from harness import Run
 from tls_pki import PKI
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ def pki() -> PKI:
 
 
 @pytest.fixture
-def run() -> Iterator[Callable[[Awaitable[T]], T]]:
+def run() -> Iterator[Run]:
     """``run(coro, timeout=10)``: run a coroutine on a fresh loop, bounded in time."""
     loop = _new_loop()
     errors: list[dict[str, Any]] = []

@@ -9,19 +9,23 @@ import gc
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import nodehttps as https
-from nodehttps import consumers, events, http
+from harness import Run, closed
+from nodehttps import consumers, events, http, net
 from servers import https_server, listening
+from tls_pki import PKI
 
 BODY = "x" * 339
 
 
 def test_requests_started_together_and_awaited_in_turn_keep_their_bodies(
-    run: Any, pki: Any
+    run: Run, pki: PKI
 ) -> None:
     async def main() -> None:
         server, port = await https_server(pki.leaf, lambda req, res: res.end(BODY))
@@ -40,7 +44,7 @@ def test_requests_started_together_and_awaited_in_turn_keep_their_bodies(
     run(main())
 
 
-def test_a_held_response_is_not_read_past_its_high_water_mark(run: Any) -> None:
+def test_a_held_response_is_not_read_past_its_high_water_mark(run: Run) -> None:
     big = b"y" * (8 * 1024 * 1024)
 
     async def main() -> None:
@@ -59,30 +63,31 @@ def test_a_held_response_is_not_read_past_its_high_water_mark(run: Any) -> None:
     run(main())
 
 
-def test_a_request_dropped_unawaited_frees_its_socket(run: Any) -> None:
+def test_a_request_dropped_unawaited_frees_its_socket(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(lambda req, res: res.end(BODY))
         port = await listening(server)
         agent = http.Agent({"keep_alive": True})
         req = http.get({"port": port, "host": "127.0.0.1", "agent": agent})
         (sock,) = await events.once(req, "socket")
-        closed = asyncio.get_running_loop().create_future()
-        sock.once("close", lambda *_: closed.done() or closed.set_result(None))
+        sock_closed = closed(sock)
         for _ in range(10):
             await asyncio.sleep(0.01)
         assert req.res is not None  # held, waiting for an await that will not come
         del req
         gc.collect()
-        await asyncio.wait_for(closed, 5)
+        await sock_closed
         assert agent.total_socket_count == 0
         await server.aclose()
 
     run(main())
 
 
-def test_an_error_before_the_await_is_raised_by_the_await(run: Any) -> None:
+def test_an_error_before_the_await_is_raised_by_the_await(run: Run) -> None:
     class BrokenAgent(http.Agent):
-        def create_connection(self, options: Any, callback: Any = None) -> Any:
+        def create_connection(
+            self, options: dict[str, Any], callback: Callable[..., Any] | None = None
+        ) -> net.Socket:
             raise RuntimeError("no connection today")
 
     async def main() -> None:
@@ -97,9 +102,11 @@ def test_an_error_before_the_await_is_raised_by_the_await(run: Any) -> None:
     run(main())
 
 
-def test_an_agent_that_cannot_connect_reports_to_the_error_listener(run: Any) -> None:
+def test_an_agent_that_cannot_connect_reports_to_the_error_listener(run: Run) -> None:
     class BrokenAgent(http.Agent):
-        def create_connection(self, options: Any, callback: Any = None) -> Any:
+        def create_connection(
+            self, options: dict[str, Any], callback: Callable[..., Any] | None = None
+        ) -> net.Socket:
             raise RuntimeError("no connection today")
 
     async def main() -> None:
@@ -115,7 +122,7 @@ def test_an_agent_that_cannot_connect_reports_to_the_error_listener(run: Any) ->
     run(main())
 
 
-def test_cancelling_the_await_destroys_the_request(run: Any) -> None:
+def test_cancelling_the_await_destroys_the_request(run: Run) -> None:
     """Node's ``timeout`` only emits ``'timeout'``; a Python caller bounds the await."""
 
     async def main() -> None:
@@ -135,7 +142,7 @@ def test_cancelling_the_await_destroys_the_request(run: Any) -> None:
     run(main())
 
 
-def test_script_mode_keeps_nodes_dumping_rule(tmp_path: Any) -> None:
+def test_script_mode_keeps_nodes_dumping_rule(tmp_path: Path) -> None:
     """With no loop running, a response nobody listens for is dumped at once, so the
     script ends (as Node's does)."""
     script = tmp_path / "script.py"

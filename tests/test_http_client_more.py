@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
 
-from nodehttps import consumers, events, http, net
+from harness import Run
+from nodehttps import consumers, errors, events, http, net
 
 
-async def _raw_server(script: Any) -> tuple[net.Server, int]:
+async def _raw_server(script: Callable[[net.Socket, bytes], object]) -> tuple[net.Server, int]:
     """A TCP server whose connections are handled by ``script(sock, data)`` per request."""
     server = net.create_server(lambda sock: sock.on("data", lambda d: script(sock, d)))
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
-    return server, int(server.address()["port"])  # type: ignore[index]
+    return server, int(server.address()["port"])
 
 
-def test_information_events_then_response(run: Any) -> None:
+def test_information_events_then_response(run: Run) -> None:
     async def main() -> None:
         server, port = await _raw_server(
             lambda s, d: s.write(
@@ -24,7 +25,7 @@ def test_information_events_then_response(run: Any) -> None:
                 b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
             )
         )
-        infos: list[Any] = []
+        infos: list[tuple[int, dict[str, str]]] = []
         req = http.get({"host": "127.0.0.1", "port": port, "agent": False})
         req.on("information", lambda info: infos.append((info.status_code, info.headers)))
         res = await req
@@ -35,16 +36,16 @@ def test_information_events_then_response(run: Any) -> None:
     run(main())
 
 
-def test_head_and_204_responses_have_no_body_on_a_reused_socket(run: Any) -> None:
+def test_head_and_204_responses_have_no_body_on_a_reused_socket(run: Run) -> None:
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             if req.url == "/204":
                 res.status_code = 204
             res.end("body!")
 
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         agent = http.Agent({"keep_alive": True})
         for method, path in (("HEAD", "/"), ("GET", "/204"), ("GET", "/")):
             req = http.request(
@@ -62,9 +63,9 @@ def test_head_and_204_responses_have_no_body_on_a_reused_socket(run: Any) -> Non
     run(main())
 
 
-def test_chunked_response_with_trailers(run: Any) -> None:
+def test_chunked_response_with_trailers(run: Run) -> None:
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             res.write_head(200, {"Trailer": "X-Sum"})
             res.write("a")
             res.add_trailers({"X-Sum": "1"})
@@ -72,7 +73,7 @@ def test_chunked_response_with_trailers(run: Any) -> None:
 
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         res = await http.get({"host": "127.0.0.1", "port": port, "agent": False})
         assert await consumers.text(res) == "ab"
         assert res.trailers == {"x-sum": "1"}
@@ -81,11 +82,11 @@ def test_chunked_response_with_trailers(run: Any) -> None:
     run(main())
 
 
-def test_client_upgrade(run: Any) -> None:
+def test_client_upgrade(run: Run) -> None:
     async def main() -> None:
         server = http.create_server()
 
-        def on_upgrade(req: Any, sock: Any, head: bytes) -> None:
+        def on_upgrade(req: http.IncomingMessage, sock: net.Socket, head: bytes) -> None:
             sock.write(
                 b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
                 b"Connection: Upgrade\r\n\r\nhi"
@@ -94,8 +95,9 @@ def test_client_upgrade(run: Any) -> None:
 
         server.on("upgrade", on_upgrade)
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
-        got: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        port = server.address()["port"]
+        got: asyncio.Future[tuple[http.IncomingMessage, net.Socket, bytes]]
+        got = asyncio.get_running_loop().create_future()
         req = http.request(
             {
                 "host": "127.0.0.1",
@@ -121,15 +123,15 @@ def test_client_upgrade(run: Any) -> None:
     run(main())
 
 
-def test_expect_continue_from_the_client(run: Any) -> None:
+def test_expect_continue_from_the_client(run: Run) -> None:
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             req.resume()
             req.on("end", lambda: res.end("done"))
 
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         order: list[str] = []
         req = http.request(
             {
@@ -140,7 +142,12 @@ def test_expect_continue_from_the_client(run: Any) -> None:
                 "headers": {"Expect": "100-continue", "Content-Length": "3"},
             }
         )
-        req.on("continue", lambda: (order.append("continue"), req.end("abc")))
+
+        def on_continue() -> None:
+            order.append("continue")
+            req.end("abc")
+
+        req.on("continue", on_continue)
         req.flush_headers()
         res = await req
         assert await consumers.text(res) == "done"
@@ -150,7 +157,7 @@ def test_expect_continue_from_the_client(run: Any) -> None:
     run(main())
 
 
-def test_keep_alive_hint_of_one_second_means_no_reuse(run: Any) -> None:
+def test_keep_alive_hint_of_one_second_means_no_reuse(run: Run) -> None:
     async def main() -> None:
         server, port = await _raw_server(
             lambda s, d: s.write(
@@ -172,13 +179,13 @@ def test_keep_alive_hint_of_one_second_means_no_reuse(run: Any) -> None:
     run(main())
 
 
-def test_agent_timeout_destroys_an_idle_socket_and_free_is_emitted(run: Any) -> None:
+def test_agent_timeout_destroys_an_idle_socket_and_free_is_emitted(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(lambda req, res: res.end("x"))
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         agent = http.Agent({"keep_alive": True, "timeout": 50})
-        freed: list[Any] = []
+        freed: list[net.Socket] = []
         agent.on("free", lambda sock, opts: freed.append(sock))
         res = await http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         await consumers.text(res)
@@ -192,11 +199,11 @@ def test_agent_timeout_destroys_an_idle_socket_and_free_is_emitted(run: Any) -> 
     run(main())
 
 
-def test_server_closing_an_idle_socket_takes_it_out_of_the_pool(run: Any) -> None:
+def test_server_closing_an_idle_socket_takes_it_out_of_the_pool(run: Run) -> None:
     async def main() -> None:
         server = http.create_server({"keep_alive_timeout": 2000}, lambda req, res: res.end("x"))
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         agent = http.Agent({"keep_alive": True})
         await consumers.text(await http.get({"host": "127.0.0.1", "port": port, "agent": agent}))
         await asyncio.sleep(0.02)
@@ -208,7 +215,7 @@ def test_server_closing_an_idle_socket_takes_it_out_of_the_pool(run: Any) -> Non
     run(main())
 
 
-def test_max_headers_count_on_the_client(run: Any) -> None:
+def test_max_headers_count_on_the_client(run: Run) -> None:
     async def main() -> None:
         headers = b"".join(b"X-%d: v\r\n" % i for i in range(30))
         server, port = await _raw_server(
@@ -224,15 +231,15 @@ def test_max_headers_count_on_the_client(run: Any) -> None:
     run(main())
 
 
-def test_abort_signal_and_task_cancellation(run: Any) -> None:
+def test_abort_signal_and_task_cancellation(run: Run) -> None:
     async def main() -> None:
         from nodehttps import AbortController, AbortSignal
 
         server = http.create_server(lambda req, res: None)  # never answers
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         controller = AbortController()
-        errors_seen: list[Any] = []
+        errors_seen: list[errors.NodeError] = []
         req = http.get(
             {"host": "127.0.0.1", "port": port, "agent": False, "signal": controller.signal}
         )
@@ -240,14 +247,14 @@ def test_abort_signal_and_task_cancellation(run: Any) -> None:
         await asyncio.sleep(0.05)
         controller.abort()
         await asyncio.sleep(0.05)
-        assert [(e.code, str(e), e.name) for e in errors_seen] == [
+        assert [(e.code, str(e), getattr(e, "name", None)) for e in errors_seen] == [
             ("ABORT_ERR", "The operation was aborted", "AbortError")
         ]
         assert req.destroyed
         pre = http.get(
             {"host": "127.0.0.1", "port": port, "agent": False, "signal": AbortSignal.abort()}
         )
-        got: list[Any] = []
+        got: list[errors.NodeError] = []
         pre.on("error", got.append)
         await asyncio.sleep(0.05)
         assert [e.code for e in got] == ["ABORT_ERR"]
@@ -267,12 +274,12 @@ async def _ok_server_and_keep_alive_agent() -> tuple[http.Server, int, http.Agen
     server = http.create_server(lambda req, res: res.end("ok"))
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
-    port = int(server.address()["port"])  # type: ignore[index]
+    port = int(server.address()["port"])
     return server, port, http.Agent({"keep_alive": True}), f"127.0.0.1:{port}:"
 
 
 def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_raises(
-    run: Any,
+    run: Run,
 ) -> None:
     """The request always ends: destroying a complete response before ``'end'`` takes its
     socket down (Node's ``||`` rule) and the request closes; an ``'end'`` listener that
@@ -280,7 +287,7 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        uncaught: list[BaseException] = []
+        uncaught: list[BaseException | None] = []
         loop.set_exception_handler(lambda _l, ctx: uncaught.append(ctx.get("exception")))
         server, port, agent, name = await _ok_server_and_keep_alive_agent()
 
@@ -315,7 +322,7 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
     run(main())
 
 
-def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
+def test_destroying_a_complete_keep_alive_response(run: Run) -> None:
     """In its 'end' listener: the socket still goes back to the agent. Before 'end' with
     an error: the request reports it first, the response too, then both close (Node's
     order), and the socket leaves the agent."""
@@ -341,10 +348,15 @@ def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
         req.on("error", lambda err: order.append(f"req error {err}"))
         res.on("error", lambda err: order.append(f"res error {err}"))
         res.on("close", lambda: order.append("res close"))
-        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        req.on("close", lambda: closed.set_result(order.append("req close")))
+        req_closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_req_close() -> None:
+            order.append("req close")
+            req_closed.set_result(None)
+
+        req.on("close", on_req_close)
         res.destroy(boom)
-        await asyncio.wait_for(closed, 2)
+        await asyncio.wait_for(req_closed, 2)
         assert order == ["req error boom", "res error boom", "res close", "req close"]
         await asyncio.sleep(0.01)
         assert name not in agent.sockets and name not in agent.free_sockets
@@ -354,7 +366,7 @@ def test_destroying_a_complete_keep_alive_response(run: Any) -> None:
     run(main())
 
 
-def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Any) -> None:
+def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Run) -> None:
     """Node's addRequest skips a free socket already destroyed (its 'close' still to come):
     the next live one is reused, and with none left a new socket is made."""
 
