@@ -53,6 +53,24 @@ def closed(emitter: events.EventEmitter, timeout: float = 5) -> Coroutine[Any, A
     return asyncio.wait_for(fut, timeout)
 
 
+def emitted(
+    emitter: events.EventEmitter, event: str, count: int, timeout: float = 5
+) -> Coroutine[Any, Any, None]:
+    """``event`` emitted ``count`` times within ``timeout`` seconds, counting from the
+    call on (the listener is removed once the count is reached)."""
+    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    seen = [0]
+
+    def listener(*_: object) -> None:
+        seen[0] += 1
+        if seen[0] == count:
+            emitter.remove_listener(event, listener)
+            resolve(fut, None)
+
+    emitter.on(event, listener)
+    return asyncio.wait_for(fut, timeout)
+
+
 async def until(condition: Callable[[], object], timeout: float = 5, what: str = "") -> None:
     """Return once ``condition()`` is true; fail after ``timeout`` seconds (polls each ms)."""
     loop = asyncio.get_running_loop()

@@ -16,12 +16,17 @@ from typing import Any
 import pytest
 
 import nodehttps as https
-from harness import Run, closed
+from harness import Run, closed, until
 from nodehttps import consumers, events, http, net
 from servers import https_server, listening
 from tls_pki import PKI
 
 BODY = "x" * 339
+
+
+async def _response_held(req: http.ClientRequest) -> None:
+    """Until ``req``'s whole response has arrived and is held for its await."""
+    await until(lambda: req.res is not None and req.res.complete)
 
 
 def test_requests_started_together_and_awaited_in_turn_keep_their_bodies(
@@ -31,8 +36,8 @@ def test_requests_started_together_and_awaited_in_turn_keep_their_bodies(
         server, port = await https_server(pki.leaf, lambda req, res: res.end(BODY))
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
         requests = [https.get({"port": port, "agent": agent}) for _ in range(5)]
-        for _ in range(20):  # every response arrives before its await
-            await asyncio.sleep(0.01)
+        for req in requests:  # every response arrives before its await
+            await _response_held(req)
         got = []
         for req in requests:
             res = await req
@@ -52,8 +57,13 @@ def test_a_held_response_is_not_read_past_its_high_water_mark(run: Run) -> None:
         port = await listening(server)
         req = http.get({"port": port, "host": "127.0.0.1"})
         await events.once(req, "socket")
-        for _ in range(30):
-            await asyncio.sleep(0.01)
+        await until(
+            lambda: (
+                req.res is not None and req.res.readable_length >= req.res.readable_high_water_mark
+            ),
+            what="the held response reached its high-water mark",
+        )
+        await asyncio.sleep(0.2)  # kept: a window in which reading must stay stopped
         assert req.res is not None and not req.res.complete
         assert req.res.readable_length <= 2 * req.res.readable_high_water_mark + 262144
         res = await req
@@ -71,8 +81,7 @@ def test_a_request_dropped_unawaited_frees_its_socket(run: Run) -> None:
         req = http.get({"port": port, "host": "127.0.0.1", "agent": agent})
         (sock,) = await events.once(req, "socket")
         sock_closed = closed(sock)
-        for _ in range(10):
-            await asyncio.sleep(0.01)
+        await _response_held(req)
         assert req.res is not None  # held, waiting for an await that will not come
         del req
         gc.collect()
@@ -92,10 +101,10 @@ def test_an_error_before_the_await_is_raised_by_the_await(run: Run) -> None:
 
     async def main() -> None:
         req = http.get({"port": 9, "host": "127.0.0.1", "agent": BrokenAgent()})
-        closed: list[bool] = []
-        req.on("close", lambda: closed.append(True))
-        await asyncio.sleep(0.05)
-        assert closed == [True]  # 'close' came even though the error waits
+        close_seen: list[bool] = []
+        req.on("close", lambda: close_seen.append(True))
+        await closed(req)
+        assert close_seen == [True]  # 'close' came even though the error waits
         with pytest.raises(RuntimeError, match="no connection today"):
             await req
 
@@ -113,10 +122,11 @@ def test_an_agent_that_cannot_connect_reports_to_the_error_listener(run: Run) ->
         req = http.get({"port": 9, "host": "127.0.0.1", "agent": BrokenAgent()})
         order: list[str] = []
         req.on("close", lambda: order.append("close"))
+        close_done = closed(req)
         (err,) = await events.once(req, "error")
         order.insert(0, "error")
         assert str(err) == "no connection today"
-        await asyncio.sleep(0)
+        await close_done
         assert order == ["error", "close"]
 
     run(main())

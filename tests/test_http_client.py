@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness import Run, closed
+from harness import Run, closed, once
 from nodehttps import consumers, errors, events, http, net
 from servers import Handler
 
@@ -82,8 +82,7 @@ def test_econnrefused(run: Run) -> None:
         sock = net.Server()
         sock.listen(0, "127.0.0.1")
         port = sock.address()["port"]
-        sock.close()
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(sock.aclose(), 5)
         with pytest.raises(ConnectionRefusedError) as info:
             await http.get(f"http://127.0.0.1:{port}/")
         err = info.value
@@ -162,12 +161,12 @@ def test_keep_alive_agent_reuses_one_socket(run: Run) -> None:
         name = f"127.0.0.1:{port}:"
         reused = []
         for _ in range(10):
+            freed = once(agent, "free")  # the socket is back in the pool before the next
             req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
             res = await req
             reused.append(req.reused_socket)
             await consumers.text(res)
-            await asyncio.sleep(0)
-        await asyncio.sleep(0.01)
+            await freed
         assert len(set(ports)) == 1
         assert reused == [False] + [True] * 9
         assert len(agent.free_sockets.get(name, [])) == 1

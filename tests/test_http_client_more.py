@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from harness import Run
+from harness import Run, closed, emitted, once, resolve, until
 from nodehttps import consumers, errors, events, http, net
 
 
@@ -15,6 +15,16 @@ async def _raw_server(script: Callable[[net.Socket, bytes], object]) -> tuple[ne
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
     return server, int(server.address()["port"])
+
+
+def _back_or_gone(sock: net.Socket) -> asyncio.Future[None]:
+    """Done once ``sock`` went back to its agent (``'free'``) or away (destroyed)."""
+    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    if sock.destroyed:
+        fut.set_result(None)
+    sock.once("free", lambda: resolve(fut, None))
+    sock.once("close", lambda *_: resolve(fut, None))
+    return fut
 
 
 def test_information_events_then_response(run: Run) -> None:
@@ -53,9 +63,10 @@ def test_head_and_204_responses_have_no_body_on_a_reused_socket(run: Run) -> Non
             )
             req.end()
             res = await req
+            settled = _back_or_gone(req.socket)
             body = await consumers.text(res)
             assert body == ("body!" if (method, path) == ("GET", "/") else "")
-            await asyncio.sleep(0)
+            await asyncio.wait_for(settled, 5)
         assert req.reused_socket
         agent.destroy()
         await server.aclose()
@@ -165,10 +176,11 @@ def test_keep_alive_hint_of_one_second_means_no_reuse(run: Run) -> None:
             )
         )
         agent = http.Agent({"keep_alive": True})
+        freed = once(agent, "free")  # the agent decided: pooled or not
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         res = await req
         await consumers.text(res)
-        await asyncio.sleep(0.05)
+        await freed
         assert agent.free_sockets == {}
         req2 = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         await consumers.text(await req2)
@@ -187,12 +199,13 @@ def test_agent_timeout_destroys_an_idle_socket_and_free_is_emitted(run: Run) -> 
         agent = http.Agent({"keep_alive": True, "timeout": 50})
         freed: list[net.Socket] = []
         agent.on("free", lambda sock, opts: freed.append(sock))
+        first_free = once(agent, "free")
         res = await http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         await consumers.text(res)
-        await asyncio.sleep(0.01)
+        await first_free
         assert len(freed) == 1 and sum(map(len, agent.free_sockets.values())) == 1
         assert freed[0].timeout == 50
-        await asyncio.sleep(0.2)
+        await closed(freed[0])  # the agent's 50 ms timeout destroys the idle socket
         assert agent.free_sockets == {} and freed[0].destroyed
         await server.aclose()
 
@@ -205,10 +218,11 @@ def test_server_closing_an_idle_socket_takes_it_out_of_the_pool(run: Run) -> Non
         server.listen(0, "127.0.0.1")
         port = server.address()["port"]
         agent = http.Agent({"keep_alive": True})
+        freed = once(agent, "free")
         await consumers.text(await http.get({"host": "127.0.0.1", "port": port, "agent": agent}))
-        await asyncio.sleep(0.02)
+        (idle, _) = await freed
         assert agent.total_socket_count == 1
-        await asyncio.sleep(3.3)  # keep_alive_timeout + Node's one second of grace
+        await closed(idle, 6)  # keep_alive_timeout + Node's one second of grace
         assert agent.total_socket_count == 0 and agent.free_sockets == {}
         await server.aclose()
 
@@ -240,13 +254,15 @@ def test_abort_signal_and_task_cancellation(run: Run) -> None:
         port = server.address()["port"]
         controller = AbortController()
         errors_seen: list[errors.NodeError] = []
+        arrived = once(server, "request")
         req = http.get(
             {"host": "127.0.0.1", "port": port, "agent": False, "signal": controller.signal}
         )
         req.on("error", errors_seen.append)
-        await asyncio.sleep(0.05)
+        await arrived  # in flight: the server has it
+        req_closed = closed(req)
         controller.abort()
-        await asyncio.sleep(0.05)
+        await req_closed
         assert [(e.code, str(e), getattr(e, "name", None)) for e in errors_seen] == [
             ("ABORT_ERR", "The operation was aborted", "AbortError")
         ]
@@ -256,12 +272,13 @@ def test_abort_signal_and_task_cancellation(run: Run) -> None:
         )
         got: list[errors.NodeError] = []
         pre.on("error", got.append)
-        await asyncio.sleep(0.05)
+        await closed(pre)
         assert [e.code for e in got] == ["ABORT_ERR"]
+        arrived = once(server, "request")
         task = asyncio.ensure_future(http.get({"host": "127.0.0.1", "port": port, "agent": False}))
-        await asyncio.sleep(0.05)
+        await arrived
         task.cancel()
-        await asyncio.sleep(0.05)
+        await asyncio.wait({task}, timeout=5)
         assert task.cancelled()
         server.close_all_connections()
         await server.aclose()
@@ -294,13 +311,13 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         res = await req
         res.pause()
-        while not res.complete:
-            await asyncio.sleep(0.005)
-        closed = events.once(req, "close")
+        await until(lambda: res.complete)  # no event: 'end' waits for the paused data
+        req_close = once(req, "close", 2)
+        sock_closed = closed(req.socket)
         res.destroy()
-        await asyncio.wait_for(closed, 2)
+        await req_close
         assert res.aborted is True and req.socket.destroyed
-        await asyncio.sleep(0.01)
+        await sock_closed  # the agent lets go of a socket at its 'close'
         assert name not in agent.sockets and name not in agent.free_sockets
 
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
@@ -311,9 +328,9 @@ def test_keep_alive_socket_after_the_response_is_destroyed_or_its_end_listener_r
             raise boom
 
         res.on("end", explode)
-        closed = events.once(req, "close")
+        req_close = once(req, "close", 2)
         res.resume()
-        await asyncio.wait_for(closed, 2)
+        await req_close
         assert uncaught == [boom]
         assert len(agent.free_sockets[name]) == 1 and name not in agent.sockets
         agent.destroy()
@@ -333,17 +350,16 @@ def test_destroying_a_complete_keep_alive_response(run: Run) -> None:
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         res = await req
         res.on("end", res.destroy)
-        closed = events.once(req, "close")
+        req_close = once(req, "close", 2)
         res.resume()
-        await asyncio.wait_for(closed, 2)
+        await req_close
         assert len(agent.free_sockets[name]) == 1 and name not in agent.sockets
 
         order: list[str] = []
         req = http.get({"host": "127.0.0.1", "port": port, "agent": agent})
         res = await req
         res.pause()
-        while not res.complete:
-            await asyncio.sleep(0.005)
+        await until(lambda: res.complete)  # no event: 'end' waits for the paused data
         boom = RuntimeError("boom")
         req.on("error", lambda err: order.append(f"req error {err}"))
         res.on("error", lambda err: order.append(f"res error {err}"))
@@ -355,10 +371,11 @@ def test_destroying_a_complete_keep_alive_response(run: Run) -> None:
             req_closed.set_result(None)
 
         req.on("close", on_req_close)
+        sock_closed = closed(req.socket)
         res.destroy(boom)
         await asyncio.wait_for(req_closed, 2)
         assert order == ["req error boom", "res error boom", "res close", "req close"]
-        await asyncio.sleep(0.01)
+        await sock_closed  # the agent lets go of a socket at its 'close'
         assert name not in agent.sockets and name not in agent.free_sockets
         agent.destroy()
         await server.aclose()
@@ -373,16 +390,18 @@ def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Run
     async def main() -> None:
         server, port, agent, name = await _ok_server_and_keep_alive_agent()
         opts = {"host": "127.0.0.1", "port": port, "agent": agent}
+        both_freed = emitted(agent, "free", 2)
         first = await asyncio.gather(http.get(opts), http.get(opts))
         for res in first:
             assert await consumers.text(res) == "ok"
-        await asyncio.sleep(0.01)
+        await both_freed
         live, dead = agent.free_sockets[name]  # lifo: the pool would pick ``dead``
         dead.destroy()
+        freed = once(agent, "free")
         req = http.get(opts)
         await consumers.text(await req)
         assert req.reused_socket and req.socket is live and not live.destroyed
-        await asyncio.sleep(0.01)
+        await freed
         assert agent.free_sockets == {name: [live]}
         live.destroy()
         req = http.get(opts)
