@@ -71,6 +71,41 @@ def emitted(
     return asyncio.wait_for(fut, timeout)
 
 
+class DataCount:
+    """The bytes ``emitter``'s ``'data'`` events delivered so far (a second listener
+    beside its owner's: a server connection's parser has run when this one hears)."""
+
+    def __init__(self, emitter: events.EventEmitter) -> None:
+        self.total = 0
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        emitter.on("data", self._on_data)
+
+    def _on_data(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        for n, fut in self._waiters:
+            if self.total >= n:
+                resolve(fut, None)
+
+    async def reach(self, n: int, timeout: float = 5) -> None:
+        """Return once ``n`` bytes in all have arrived; fail after ``timeout`` seconds."""
+        if self.total >= n:
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((n, fut))
+        try:
+            await asyncio.wait_for(fut, timeout)
+        finally:
+            self._waiters.remove((n, fut))
+
+
+def next_connection(server: events.EventEmitter) -> asyncio.Future[DataCount]:
+    """The server's next connection, as a ``DataCount`` of what it received (listening
+    from now: create it before the client connects)."""
+    fut: asyncio.Future[DataCount] = asyncio.get_running_loop().create_future()
+    server.once("connection", lambda sock: resolve(fut, DataCount(sock)))
+    return fut
+
+
 async def until(condition: Callable[[], object], timeout: float = 5, what: str = "") -> None:
     """Return once ``condition()`` is true; fail after ``timeout`` seconds (polls each ms)."""
     loop = asyncio.get_running_loop()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from harness import Run
+from harness import Run, next_connection, once, resolve
 from nodehttps import errors, http, net
 from rawpeer import RawClient
 
@@ -376,17 +376,24 @@ def test_close_closes_idle_connections_but_not_busy_ones(run: Run) -> None:
         idle = await RawClient.connect(port)
         await idle.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         await idle.read_response()
+        busy_conn = next_connection(server)
         busy = await RawClient.connect(port)
         await busy.send(b"GET / HTTP/1.1\r\n")
-        await asyncio.sleep(0.05)
+        await (await asyncio.wait_for(busy_conn, 5)).reach(16)  # a request under way
         closed: list[BaseException | None] = []
-        server.close(lambda err=None: closed.append(err))
+        close_done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_close(err: BaseException | None = None) -> None:
+            closed.append(err)
+            resolve(close_done, None)
+
+        server.close(on_close)
         assert await idle.closed()
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # kept: a window in which the busy one must stay open
         assert not busy.reader.at_eof()
         server.close_all_connections()
         assert await busy.closed()
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(close_done, 5)
         assert closed == [None]
         idle.close()
         busy.close()
@@ -560,6 +567,7 @@ def test_server_timeouts_validation() -> None:
 def test_response_back_pressure_and_drain(run: Run) -> None:
     async def main() -> None:
         state = {"false": 0, "drain": 0, "sent": 0}
+        pressed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             chunk = b"x" * 65536
@@ -572,6 +580,7 @@ def test_response_back_pressure_and_drain(run: Run) -> None:
                         return
                     if not res.write(chunk):
                         state["false"] += 1
+                        resolve(pressed, None)
                         return
                 res.end()
 
@@ -586,7 +595,7 @@ def test_response_back_pressure_and_drain(run: Run) -> None:
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        await asyncio.sleep(0.2)  # let the server hit back-pressure while we do not read
+        await asyncio.wait_for(pressed, 5)  # the server hits back-pressure: we do not read
         resp = await client.read_response(timeout=10)
         assert resp.count(b"x") == 64 * 65536
         assert state["false"] >= 1 and state["drain"] >= 1
@@ -606,12 +615,19 @@ def test_streamed_chunk_extensions_get_413(run: Run) -> None:
 
         server = http.create_server(handler)
         port = await _listen(server)
+        conn = next_connection(server)
+        head_parsed = once(server, "request")
         client = await RawClient.connect(port)
-        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;a=")
-        await asyncio.sleep(0.1)  # the head is parsed on its own; only extension bytes follow
-        for size in (4096, 4096, 4096, 4096, 200):  # 16584 extension bytes, piece by piece
+        head = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;a="
+        await client.send(head)
+        await head_parsed  # the head is parsed on its own; only extension bytes follow
+        received = await asyncio.wait_for(conn, 5)
+        sent = len(head)
+        for size in (4096, 4096, 4096, 4096):  # 16584 extension bytes, piece by piece
             await client.send(b"x" * size)
-            await asyncio.sleep(0.02)
+            sent += size
+            await received.reach(sent)  # each piece its own read
+        await client.send(b"x" * 200)  # the last piece goes over the limit
         assert await client.read_all() == (
             b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
         )
@@ -633,6 +649,7 @@ def test_request_set_timeout_callback_hears_every_quiet_period(run: Run) -> None
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+        # kept: windows of several 40 ms periods, in each of which it must fire just once
         await asyncio.sleep(0.15)
         await client.send(b"c")  # activity re-arms the socket's timer
         await asyncio.sleep(0.15)
