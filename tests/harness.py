@@ -46,9 +46,12 @@ def once(
 
 
 def closed(emitter: events.EventEmitter, timeout: float = 5) -> Coroutine[Any, Any, None]:
-    """``'close'`` within ``timeout`` seconds, listening from the call on; unlike
-    ``events.once``, an ``'error'`` before it is left to the emitter's own listeners."""
+    """``'close'`` within ``timeout`` seconds, listening from the call on (done at once
+    for a socket whose ``closed`` says it was emitted); unlike ``events.once``, an
+    ``'error'`` before it is left to the emitter's own listeners."""
     fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    if getattr(emitter, "closed", False) is True:
+        fut.set_result(None)
     emitter.once("close", lambda *_: resolve(fut, None))
     return asyncio.wait_for(fut, timeout)
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import nodehttps as https
-from harness import Run
+from harness import Run, once
 from nodehttps import http, net
 from nodehttps.errors import NodeError
 from rawpeer import RawClient
@@ -87,7 +87,7 @@ async def _exchange(
     )
     for piece in pieces:
         await client.send(piece)
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # kept: one loop turn, in which the server reads this piece
     if half_close and context is None and not one:
         client.writer.write_eof()
     try:
@@ -252,9 +252,11 @@ def test_pipelined_requests_wait_while_output_is_above_the_mark(run: Run, pki: P
     async def main() -> None:
         server, port, _ = await _server(False, pki, handler)
         client = await RawClient.connect(port)
+        first = once(server, "request")
         await client.send(b"".join(b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(10)))
-        for _ in range(50):  # let the server run its loop while nothing is read
-            await asyncio.sleep(0.01)
+        await first
+        # kept: a window in which the server runs its loop while nothing is read
+        await asyncio.sleep(0.5)
         assert 1 <= len(handled) <= 2
         for _ in range(10):
             response = await client.read_response(timeout=10)

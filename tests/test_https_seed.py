@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import nodehttps as https
-from harness import Run, global_agent
+from harness import Run, closed, global_agent, once
 from nodehttps import consumers, errors, http, tls
 from nodehttps.tls._certobj import PeerCertificate
 from servers import https_server
@@ -41,7 +41,7 @@ def test_agent_resumes_sessions_and_max_cached_sessions_0_disables(run: Run, pki
                 res, body = await _get(f"https://localhost:{port}/x", {"agent": agent})
                 assert body == "hello /x"
                 reused.append(res.socket.is_session_reused())
-                await asyncio.sleep(0.05)  # TLS 1.3 tickets arrive after the response
+                await closed(res.socket)  # TLS 1.3 tickets arrive after the response
             assert reused == expect
         await server.aclose()
 
@@ -61,7 +61,7 @@ def test_resumed_connection_still_shows_the_peer_chain(run: Run, pki: PKI) -> No
                 names.append((cert.subject["CN"], cert.fingerprint256))
                 cert = cert.issuer_certificate
             assert [n[0] for n in names] == ["localhost", "Test Intermediate", "Test Root"]
-            await asyncio.sleep(0.05)
+            await closed(res.socket)  # its session is in the agent's cache
         await server.aclose()
 
     run(main())
@@ -134,8 +134,9 @@ def test_keylog_on_the_agent_and_the_server(run: Run, pki: PKI) -> None:
         client_lines: list[tuple[bytes, tls.TLSSocket]] = []
         agent.on("keylog", lambda line, sock: client_lines.append((line, sock)))
         for _ in range(2):  # the second request reuses the socket: no new lines
+            freed = once(agent, "free")
             await _get(f"https://localhost:{port}/", {"agent": agent})
-            await asyncio.sleep(0.02)
+            await freed
         assert len(client_lines) == 5 and len(server_lines) == 5
         assert all(line.endswith(b"\n") and sock.encrypted for line, sock in client_lines)
         assert sorted(server_lines) == sorted(line for line, _ in client_lines)
@@ -247,11 +248,12 @@ def test_plain_http_to_the_tls_port_closes_without_a_reply(run: Run, pki: PKI) -
         server, port = await _server(pki)
         errs: list[errors.NodeError] = []
         server.on("tlsClientError", lambda err, sock: errs.append(err))
+        refused = once(server, "tlsClientError")
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert await asyncio.wait_for(reader.read(), 5) == b""
         writer.close()
-        await asyncio.sleep(0.05)
+        await refused
         assert [e.code for e in errs] == ["ERR_SSL_HTTP_REQUEST"]
         await server.aclose()
 
