@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 
 import nodehttps as https
-from harness import Run, global_agent, reject, resolve
+from harness import Run, emitted, global_agent, once, reject, resolve
 from nodehttps import AbortController, AbortSignal, consumers, errors, events, http, net, tls
 from nodehttps.http._agent import PoolClient
 from nodehttps.tls._session import TLSSession
@@ -130,7 +130,7 @@ def test_https_agent_batches_through_the_default_agent(
             await consumers.text(res)
 
         async def batch(delay: float) -> None:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(delay)  # kept: the batches are staggered in time, as Node's
             await asyncio.gather(*(one() for _ in range(4)))
 
         await asyncio.gather(*(batch(i * 0.01) for i in range(4)))
@@ -325,6 +325,7 @@ def test_https_agent_abort_controller_on_get(run: Run, pki: PKI) -> None:
         server, port = await _server(pki, handler=lambda req, res: None)  # never answers
         agent = https.Agent()
         controller = AbortController()
+        arrived = once(server, "request")
         req = https.get(
             {
                 "host": "127.0.0.1",
@@ -337,7 +338,7 @@ def test_https_agent_abort_controller_on_get(run: Run, pki: PKI) -> None:
         assert controller.signal.listener_count("abort") == 1
         seen: list[errors.NodeError] = []
         req.on("error", seen.append)
-        await asyncio.sleep(0.05)  # connected, waiting for the answer
+        await arrived  # connected, waiting for the answer
         controller.abort()
         await _closed(req)
         assert [(getattr(e, "name", None), e.code) for e in seen] == [("AbortError", "ABORT_ERR")]
@@ -393,15 +394,15 @@ def test_https_abortcontroller(run: Run, pki: PKI, when: str) -> None:
         if when == "same tick":
             controller.abort()
         elif when == "next tick":
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # kept: the abort comes on the next tick, on purpose
             controller.abort()
         await _closed(req)
         assert [(getattr(e, "name", None), getattr(e, "code", None), str(e)) for e in seen] == [
             ("AbortError", "ABORT_ERR", "The operation was aborted")
         ]
         assert req.destroyed
-        await asyncio.sleep(0.05)
         if when == "before the call":
+            await asyncio.sleep(0.05)  # kept: a window in which no connection may come
             assert connections == []
         await server.aclose()
 
@@ -449,8 +450,7 @@ def test_https_agent_session_reuse(run: Run, pki: PKI, max_version: str) -> None
             res = await req
             reused[name] = res.socket.is_session_reused()
             await consumers.text(res)
-            await _closed(res.socket)
-            await asyncio.sleep(0.02)  # the server's tickets
+            await _closed(res.socket)  # the server's tickets have come (or never will)
         assert reused == {
             "first": False,
             "first-reuse": True,
@@ -531,7 +531,7 @@ def test_https_agent_sockets_leak(run: Run, pki: PKI) -> None:
         assert len(agent.sockets) == 1
         await consumers.text(res)
         await closed
-        await _ticks()
+        await _closed(res.socket)  # the agent lets go of a socket at its 'close'
         assert agent.sockets == {} and agent.free_sockets == {}
         await server.aclose()
 
@@ -589,12 +589,13 @@ def test_http_agent_keepalive(run: Run, pki: PKI) -> None:
         sockets: list[net.Socket] = []
         listeners: list[tuple[int, int]] = []
         for i in range(3):
+            freed = once(agent, "free")
             req = https.get(opts)
             res = await req
             assert req.reused_socket is (i > 0)
             sockets.append(res.socket)
             await _end(res)
-            await _ticks()
+            await freed
             assert len(agent.free_sockets.get(name, [])) == 1 and name not in agent.sockets
             assert agent.total_socket_count == 1
             listeners.append(
@@ -605,8 +606,7 @@ def test_http_agent_keepalive(run: Run, pki: PKI) -> None:
         # the server closes the idle connection: it leaves the pool
         gone = _closed(sockets[0])
         conns[0].destroy()
-        await gone
-        await _ticks()
+        await gone  # the agent's own 'close' listener ran first
         assert agent.free_sockets == {} and agent.total_socket_count == 0
         # the server destroys the socket in the middle of a request
         req = https.get({**opts, "path": "/error"})
@@ -614,7 +614,7 @@ def test_http_agent_keepalive(run: Run, pki: PKI) -> None:
         req.on("error", seen.append)
         await _closed(req)
         assert [(e.code, str(e)) for e in seen] == [("ECONNRESET", "socket hang up")]
-        await _ticks()
+        await _closed(req.socket)
         assert agent.total_socket_count == 0
         await server.aclose()
 
@@ -629,6 +629,7 @@ def test_http_agent_keepalive_socket_is_busy_at_end(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
+        freed = once(agent, "free")
         req = https.get({"host": "localhost", "port": port, "agent": agent})
         res = await req
         at_end: list[tuple[int, int, bool]] = []
@@ -639,7 +640,7 @@ def test_http_agent_keepalive_socket_is_busy_at_end(run: Run, pki: PKI) -> None:
             ),
         )
         await _end(res)
-        await _ticks()
+        await freed
         assert at_end == [(1, 0, True)]
         assert (_count(agent.sockets), _count(agent.free_sockets)) == (0, 1)
         agent.destroy()
@@ -663,12 +664,13 @@ def test_http_keepalive_client(run: Run, pki: PKI) -> None:
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
         client_sockets: set[int] = set()
         for i in range(10):
+            freed = once(agent, "free")  # back in the pool before the next request
             res = await https.get(
                 {"host": "localhost", "port": port, "path": f"/{i}", "agent": agent}
             )
             client_sockets.add(id(res.socket))
             assert await consumers.text(res) == f"/{i}"
-            await _ticks()
+            await freed
         assert len(client_sockets) == 1 and len(remote_ports) == 1
         agent.destroy()
         await server.aclose()
@@ -687,6 +689,7 @@ def test_http_agent_maxsockets(run: Run, pki: PKI) -> None:
         )
         freed: list[net.Socket] = []
         agent.on("free", lambda sock, _opts: freed.append(sock))
+        both_freed = emitted(agent, "free", 2)
         results = await asyncio.gather(
             *(
                 _text(https.get({"host": "localhost", "port": port, "agent": agent}))
@@ -694,7 +697,7 @@ def test_http_agent_maxsockets(run: Run, pki: PKI) -> None:
             )
         )
         assert results == ["ok", "ok"]
-        await _ticks()
+        await both_freed
         assert len(freed) == 2 and _count(agent.free_sockets) == 2
         assert _count(agent.sockets) == 0
         agent.destroy()
@@ -796,8 +799,9 @@ def test_http_agent_scheduling(run: Run, pki: PKI, scheduling: str | None, expec
         freed: list[net.Socket] = []
         agent.on("free", lambda sock, _opts: freed.append(sock))
         opts = {"host": "localhost", "port": port, "agent": agent}
+        all_freed = emitted(agent, "free", 3)
         assert await asyncio.gather(*(_body(https.get(opts)) for _ in range(3))) == ["ok"] * 3
-        await _ticks()
+        await all_freed
         assert len({id(s) for s in freed}) == 3 and _count(agent.free_sockets) == 3
         res = await https.get(opts)
         assert res.socket is freed[expect]
@@ -875,9 +879,11 @@ def test_http_agent_timeout_keep_socket_alive_override(run: Run, pki: PKI) -> No
     async def main() -> None:
         server, port = await _server(pki)
         agent = MyAgent({"keep_alive": True, "timeout": 50, "ca": pki.ca})
+        freed = once(agent, "free")
         res = await https.get({"host": "localhost", "port": port, "agent": agent})
         await _end(res)
-        await asyncio.sleep(0.1)  # longer than the agent's 50 ms
+        await freed
+        await asyncio.sleep(0.1)  # kept: a window longer than the agent's 50 ms
         free = [s for socks in agent.free_sockets.values() for s in socks]
         assert free == [res.socket] and res.socket.timeout == 1234
         assert not res.socket.destroyed
@@ -959,17 +965,19 @@ def test_http_agent_error_on_idle(run: Run, pki: PKI) -> None:
         server, port = await _server(pki)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
         opts = {"host": "localhost", "port": port, "agent": agent}
+        freed = once(agent, "free")
         res = await https.get(opts)
         await _end(res)
-        await _ticks()
+        await freed
         ((name, [idle]),) = agent.free_sockets.items()
         assert idle is res.socket
         idle.emit("error", errors.conn_reset("read ECONNRESET"))
         assert name not in agent.free_sockets
+        freed = once(agent, "free")
         res2 = await https.get(opts)
         assert res2.socket is not idle
         res2.resume()
-        await _ticks()
+        await freed
         assert agent.total_socket_count == 1
         agent.destroy()
         await server.aclose()
@@ -1056,16 +1064,17 @@ def test_http_keepalive_free(run: Run, pki: PKI, method: str) -> None:
         req = https.request({"host": "localhost", "port": port, "agent": agent})
         freed: list[net.Socket] = []
         _on_socket(req, lambda s: s.on("free", lambda: freed.append(s)))
+        pooled = once(agent, "free")
         req.end()
         assert req.destroyed is False
         res = await req
         assert req.destroyed is False
         await _end(res)
-        await _ticks()
+        await pooled
         assert req.destroyed is True
         getattr(req, method)()
         assert req.socket.destroyed is False
-        await _ticks()
+        await _ticks()  # kept: loop turns in which the pooled socket must stay alive
         assert freed == [req.socket] and not req.socket.destroyed
         assert _count(agent.free_sockets) == 1
         agent.destroy()
@@ -1110,10 +1119,12 @@ def test_http_keepalive_override(run: Run, pki: PKI) -> None:
         agent.reuse_socket = reuse_socket  # type: ignore[method-assign]
         socks = []
         for _ in range(3):
+            freed = once(agent, "free")  # kept alive or not, the agent is done with it
             res = await https.get({"host": "localhost", "port": port, "agent": agent})
             socks.append(res.socket)
             await _end(res)
-            await asyncio.sleep(0.01)
+            await freed
+        await asyncio.gather(_closed(socks[0]), _closed(socks[2]))  # out of the count
         assert len(calls) == 3 and reused == kept == [socks[2]]
         assert socks[0].destroyed and socks[1] is socks[2] and socks[2].destroyed
         assert agent.total_socket_count == 0
@@ -1141,7 +1152,7 @@ def test_http_client_agent(run: Run, pki: PKI) -> None:
         closes = [_closed(r) for r in reqs]
         assert await asyncio.gather(*bodies) == ["x"] * 6
         await asyncio.gather(*closes)
-        await asyncio.sleep(0.02)
+        await asyncio.gather(*(_closed(r.socket) for r in reqs))  # out of the agent's tables
         assert name not in agent.sockets and name not in agent.requests
         assert agent.total_socket_count == 0
         await server.aclose()
@@ -1513,15 +1524,17 @@ def test_global_agent_keeps_alive_for_the_servers_hint_minus_one_second(
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end(req.headers["connection"]))
         opts = {"host": "localhost", "port": port, "ca": pki.ca}
+        freed = once(fresh_global_agent, "free")
         res = await https.get(opts)
         assert res.headers["keep-alive"] == "timeout=5"
         assert await consumers.text(res) == "keep-alive"
-        await _ticks()
+        await freed
         (idle,) = [s for socks in fresh_global_agent.free_sockets.values() for s in socks]
         assert idle is res.socket and idle.timeout == 4000
+        freed = once(fresh_global_agent, "free")
         req = https.get(opts)
         assert await _body(req) == "keep-alive" and req.reused_socket is True
-        await _ticks()
+        await freed
         fresh_global_agent.destroy()
         await server.aclose()
 
@@ -1548,7 +1561,7 @@ def test_http_request_agent_false(run: Run, pki: PKI) -> None:
             assert res.status_code == 200 and await consumers.text(res) == "close"
             reused.append(res.socket.is_session_reused())
             await closed
-            await asyncio.sleep(0.02)
+            await _closed(res.socket)
         assert reused == [False, False, False]
         await server.aclose()
 
@@ -1568,7 +1581,7 @@ def test_http_agent_false_with_null_port(run: Run) -> None:
         req.on("error", lambda err: outcomes.append("error"))
         req.end()
         await _closed(req)
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.02)  # kept: a window in which no second outcome may come
         assert len(outcomes) == 1
 
     run(main())
