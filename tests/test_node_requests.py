@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pytest
 
 import nodehttps as https
-from harness import Run, global_agent, resolve
+from harness import Run, closed, global_agent, resolve
 from nodehttps import URL, consumers, errors, events, http, tls
 from nodehttps.tls import _connect
 from rawpeer import RawClient
@@ -321,13 +321,14 @@ def test_https_localaddress_bind_error(run: Run, pki: PKI) -> None:
             },
             responses.append,
         )
+        req_closed = closed(req)
         req.end()
         err = await _error_of(req)
         assert isinstance(err, errors.NodeSystemError)
         assert (err.code, err.syscall, err.address) == ("EADDRNOTAVAIL", "bind", "1.2.3.4")
         assert str(err) == "bind EADDRNOTAVAIL 1.2.3.4"
         assert getattr(err, "port", None) is None
-        await asyncio.sleep(0.02)
+        await req_closed  # the request is over: no response can follow
         assert responses == [] and requests == []
         await server.aclose()
 
@@ -478,7 +479,7 @@ def test_https_drain(run: Run, pki: PKI) -> None:
             writes += 1
             assert writes < 4096, "write() never returned False (64 MiB written)"
             if writes % 16 == 0:
-                await asyncio.sleep(0)  # let the server move what it can
+                await asyncio.sleep(0)  # kept: a loop turn, to let the server move what it can
         sent += len(chunk)
         assert sum(received) < sent  # the paused response held the echo back
         drained: asyncio.Future[None] = _future()
@@ -744,7 +745,7 @@ async def _pipeline_past_the_limit(
     reply = await _raw_request(
         pki, port, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
     )
-    await asyncio.sleep(0.02)
+    await closed(connections[0])  # the server's end of the connection is gone too
     await server.aclose()
     return reply, handled, dropped, connections
 
