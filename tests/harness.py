@@ -101,11 +101,14 @@ class DataCount:
             self._waiters.remove((n, fut))
 
 
-def next_connection(server: events.EventEmitter) -> asyncio.Future[DataCount]:
+def next_connection(
+    server: events.EventEmitter, event: str = "connection"
+) -> asyncio.Future[DataCount]:
     """The server's next connection, as a ``DataCount`` of what it received (listening
-    from now: create it before the client connects)."""
+    from now: create it before the client connects). An https server's HTTP reads the
+    ``'secureConnection'`` socket: pass that ``event`` to count its plain bytes."""
     fut: asyncio.Future[DataCount] = asyncio.get_running_loop().create_future()
-    server.once("connection", lambda sock: resolve(fut, DataCount(sock)))
+    server.once(event, lambda sock: resolve(fut, DataCount(sock)))
     return fut
 
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pytest
 
 import nodehttps as https
-from harness import Run, closed, global_agent, resolve
+from harness import Run, closed, global_agent, next_connection, once, resolve
 from nodehttps import consumers, errors, events, http, net, tls
 from rawpeer import RawClient
 from servers import Handler
@@ -649,7 +649,7 @@ def test_http_server_request_timeout_on_second_request(run: Run, pipelined: bool
         assert resp.startswith(b"HTTP/1.1 200 OK\r\n") and b"keep-alive" in resp
         start = loop.time()
         if not pipelined:
-            await asyncio.sleep(0.2)  # idle between requests does not count
+            await asyncio.sleep(0.2)  # kept: idle time between requests, which does not count
             start = loop.time()
             await client.send(second)
         assert await client.read_all() == TIMEOUT_408
@@ -682,7 +682,7 @@ def test_http_server_request_timeout_does_not_apply_after_upgrade(run: Run) -> N
         )
         head = await asyncio.wait_for(client.reader.readuntil(b"\r\n\r\n"), 3)
         assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
-        await asyncio.sleep(0.45)
+        await asyncio.sleep(0.45)  # kept: twice the request timeout passes, on purpose
         await client.send(b"after the timeout")
         assert await asyncio.wait_for(client.reader.readexactly(17), 3) == b"after the timeout"
         client.close()
@@ -988,6 +988,7 @@ def test_http_client_timeout_option_listeners(run: Run) -> None:
         agent = http.Agent({"keep_alive": True})
         counts: list[int] = []
         for _ in range(2):
+            freed = once(agent, "free")  # back in the pool before the next request
             req = http.request(
                 {
                     "agent": agent,
@@ -1004,7 +1005,7 @@ def test_http_client_timeout_option_listeners(run: Run) -> None:
             assert len(sockets) == 1
             counts.append(sockets[0].listener_count("timeout"))
             await consumers.text(res)
-            await asyncio.sleep(0.005)
+            await freed
         assert counts[0] == counts[1]
         agent.destroy()
         await server.aclose()
@@ -1142,7 +1143,7 @@ def test_http_client_timeout_agent(run: Run) -> None:
             req.on("error", lambda _e: None)
             req.end()
         await asyncio.wait_for(finished.wait(), 5)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # kept: a window in which no request may finish twice
         assert all(len(v) == 1 for v in outcome.values())
         assert [i for i, v in outcome.items() if v == ["response"]] == list(range(0, 30, 2))
         agent.destroy()
@@ -1182,7 +1183,7 @@ def test_server_timeout_fires_once_per_idle_period(run: Run) -> None:
         server.set_timeout(50, count.append)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # kept: a window of ten 50 ms periods; one 'timeout' in it
         assert len(count) == 1
         client.close()
         server.close_all_connections()
@@ -1199,16 +1200,22 @@ def _keep_alive_handler(req: http.IncomingMessage, res: http.ServerResponse) -> 
     res.end()
 
 
-async def _idle_and_busy(proto: str, pki: PKI, port: int) -> tuple[RawClient, RawClient]:
+async def _idle_and_busy(
+    proto: str, pki: PKI, server: http.Server | https.Server, port: int
+) -> tuple[RawClient, RawClient]:
     """Node's setup: one client mid-request (head incomplete), one idle on keep-alive."""
+    busy_conn = next_connection(server, "secureConnection" if proto == "https" else "connection")
     busy = await _raw_for(proto, pki, port)
     await busy.send(b"GET / HTTP/1.1")
+    await (await asyncio.wait_for(busy_conn, 5)).reach(14)  # the server has the bytes
+    finished: asyncio.Future[None] = _future()
+    server.once("request", lambda req, res: res.once("finish", lambda: resolve(finished, None)))
     idle = await _raw_for(proto, pki, port)
     await idle.send(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
     resp = await asyncio.wait_for(idle.reader.readuntil(b"0\r\n\r\n"), 3)
     assert resp.startswith(b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n")
     assert resp.endswith(b"\r\n\r\n0\r\n\r\n")
-    await asyncio.sleep(0.02)
+    await asyncio.wait_for(finished, 5)  # the server is done with it: idle
     return idle, busy
 
 
@@ -1250,7 +1257,7 @@ def test_server_close_all(run: Run, pki: PKI, proto: str) -> None:
 
     async def main() -> None:
         server, port = await _server_for(proto, pki, _keep_alive_handler)
-        idle, busy = await _idle_and_busy(proto, pki, port)
+        idle, busy = await _idle_and_busy(proto, pki, server, port)
         close_done: asyncio.Future[BaseException | None] = _future()
         server.close_all_connections()
         server.close(lambda err=None: resolve(close_done, err))
@@ -1273,11 +1280,11 @@ def test_server_close_idle(run: Run, pki: PKI, proto: str) -> None:
 
     async def main() -> None:
         server, port = await _server_for(proto, pki, _keep_alive_handler)
-        idle, busy = await _idle_and_busy(proto, pki, port)
+        idle, busy = await _idle_and_busy(proto, pki, server, port)
         close_done: asyncio.Future[BaseException | None] = _future()
         server.close(lambda err=None: resolve(close_done, err))
         assert await _read_until_closed(idle, 1) == b""
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # kept: a window in which the busy one must stay open
         assert not busy.reader.at_eof() and not close_done.done()
         server.close_all_connections()
         assert await _read_until_closed(busy, 3) == b""
@@ -1297,10 +1304,11 @@ def test_http_server_close_idle_wait_response(run: Run) -> None:
         server, port = await _http_server(
             lambda req, res: loop.call_later(0.2, res.end, "late but there")
         )
+        arrived = once(server, "request")
         res_fut = asyncio.ensure_future(
             http.get({"host": "127.0.0.1", "port": port, "agent": False})
         )
-        await asyncio.sleep(0.05)
+        await arrived  # the request waits for its response: the connection is busy
         server.close_idle_connections()
         res = await asyncio.wait_for(res_fut, 3)
         assert res.status_code == 200
@@ -1397,16 +1405,17 @@ def test_http_client_close_with_default_agent(run: Run) -> None:
     async def main() -> None:
         server, port = await _http_server(lambda req, res: res.end("x"))
         assert global_agent(http).keep_alive
+        freed = once(global_agent(http), "free")
         res = await http.get({"host": "127.0.0.1", "port": port})
         assert await consumers.text(res) == "x"
-        await asyncio.sleep(0.02)
+        (idle, _) = await freed
         name = f"127.0.0.1:{port}:"
         assert len(global_agent(http).free_sockets.get(name, [])) == 1
         loop = asyncio.get_running_loop()
         start = loop.time()
         await asyncio.wait_for(server.aclose(), 1)
         assert loop.time() - start < 0.9
-        await asyncio.sleep(0.02)
+        await closed(idle)  # the agent lets go of a socket at its 'close'
         assert name not in global_agent(http).free_sockets
 
     run(main())
