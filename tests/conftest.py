@@ -34,6 +34,13 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
+async def _turns(n: int) -> None:
+    """``n`` turns of the loop, no fixed time: transports closed by the test (and tasks
+    just cancelled) run their last callbacks before the loop closes."""
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
 @pytest.fixture(scope="session")
 def pki() -> PKI:
     return PKI()
@@ -58,7 +65,7 @@ def run() -> Iterator[Run]:
                 task.cancel()
             if pending:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(asyncio.sleep(0.01))
+            loop.run_until_complete(_turns(3))
         finally:
             loop.close()
     uncaught = [ctx for ctx in errors if "exception" in ctx]
