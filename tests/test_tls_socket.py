@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from nodehttps import errors, net, tls
-from nodehttps.tls import _hooks, _libssl
+from nodehttps.tls import _libssl, _reports
 from tls_pki import PKI
 
 
@@ -249,7 +249,7 @@ def test_session_resumption(
     run: Any, certs: PKI, version: str, polling: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if polling:  # the path taken where libssl's new-session callback is unavailable
-        monkeypatch.setattr(_hooks, "SESSION_CALLBACK", False)
+        monkeypatch.setattr(_reports, "SESSION_CALLBACK", False)
 
     async def main() -> None:
         server, port, _ = await serve({**certs.chain_leaf.server_options(), "max_version": version})
@@ -694,8 +694,8 @@ def test_connect_argument_forms(run: Any, certs: PKI) -> None:
 # -- without the libssl bridge (static builds, other platforms) ---------------------------------
 @pytest.fixture
 def no_libssl(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setattr(_hooks, "_AVAILABLE", False)
-    monkeypatch.setattr(_hooks, "SESSION_CALLBACK", False)
+    monkeypatch.setattr(_reports, "AVAILABLE", False)
+    monkeypatch.setattr(_reports, "SESSION_CALLBACK", False)
     return {"ecdh_curve": "X25519"}  # fresh contexts, untouched by the bridge's callbacks
 
 
@@ -764,7 +764,7 @@ def test_bridge_that_cannot_load_says_feature_unavailable(monkeypatch: pytest.Mo
     for call in (
         lambda: _libssl.set_groups(ctx, "P-256"),
         lambda: _libssl.set_session_timeout(ctx, 10),
-        lambda: _libssl.get_ticket_keys(ctx),
+        lambda: _libssl.set_ticket_keys(ctx, bytes(48)),
     ):
         with pytest.raises(errors.NodeError) as info:
             call()

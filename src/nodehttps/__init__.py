@@ -2,23 +2,47 @@
 
 The package is the ``https`` module: ``Agent``, ``Server``, ``create_server``,
 ``request``, ``get``, ``global_agent``; ``nodehttps.http``, ``.tls``, ``.net`` and
-``.events`` are Node's modules of the same names.
+``.events`` are Node's modules of the same names. The message classes
+(``ClientRequest``, ``IncomingMessage``, ``ServerResponse``, ``TLSSocket``) and the
+option bags as ``TypedDict`` s (``HttpsRequestOptions``, ``HttpsAgentOptions``,
+``HttpsServerOptions``) are here too, for annotations.
 """
 
 from __future__ import annotations
 
 from . import _https, consumers, errors, events, http, net, tls
 from ._abort import AbortController, AbortSignal
-from ._https import Agent, Server, create_server, get, request
+from ._globalagent import reassignable_global_agent
+from ._https import (
+    Agent,
+    RequestListener,
+    ResponseListener,
+    Server,
+    create_server,
+    get,
+    request,
+)
 from ._loop import run
+from ._option_types import HttpsAgentOptions, HttpsRequestOptions, HttpsServerOptions
 from ._url import URL
+from .http import ClientRequest, IncomingMessage, ServerResponse
+from .tls import TLSSocket
 
 __all__ = [
     "URL",
     "AbortController",
     "AbortSignal",
     "Agent",
+    "ClientRequest",
+    "HttpsAgentOptions",
+    "HttpsRequestOptions",
+    "HttpsServerOptions",
+    "IncomingMessage",
+    "RequestListener",
+    "ResponseListener",
     "Server",
+    "ServerResponse",
+    "TLSSocket",
     "consumers",
     "create_server",
     "errors",
@@ -35,4 +59,4 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-http._agent.reassignable_global_agent(__name__, _https)
+reassignable_global_agent(__name__, _https)

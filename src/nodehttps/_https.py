@@ -20,15 +20,34 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
+from urllib.parse import ParseResult, SplitResult
 
 from . import errors, net, tls
+from ._option_docs import documents
+from ._option_types import HttpsAgentOptions, HttpsRequestOptions, HttpsServerOptions
 from ._options import normalize
+from ._url import URL
 from .http._agent import Agent as HttpAgent
 from .http._client import ClientRequest, request_args
+from .http._incoming import IncomingMessage
+from .http._response import ServerResponse
 from .http._server import _HttpServer
 
-__all__ = ["Agent", "Server", "create_server", "get", "request"]
+__all__ = [
+    "Agent",
+    "RequestListener",
+    "ResponseListener",
+    "Server",
+    "create_server",
+    "get",
+    "request",
+]
+
+#: A server's ``'request'`` listener: ``(req, res)``.
+RequestListener = Callable[[IncomingMessage, ServerResponse], object]
+#: A request's ``'response'`` listener: ``(res)``.
+ResponseListener = Callable[[IncomingMessage], object]
 
 # Node's order of the TLS options in the agent's key (lib/https.js getName).
 _NAME_FIELDS = (
@@ -71,13 +90,27 @@ def _js_string(value: Any) -> str:
     return str(value)
 
 
+@documents("HttpsAgentOptions")
 class Agent(HttpAgent):
-    """Node's ``https.Agent([options])``: an ``http.Agent`` with a TLS session cache."""
+    """Node's ``https.Agent([options])``: an ``http.Agent`` with a TLS session cache.
+
+    Pools keep-alive connections per origin and TLS options (its key is
+    :meth:`get_name`) and resumes TLS sessions (``max_cached_sessions``, an LRU; a
+    session whose connection failed is evicted). Emits ``'keylog'(line, tls_socket)``
+    for the connections it makes, and Node's ``'free'``. ``https.global_agent`` is one,
+    with ``keep_alive=True`` and ``timeout=5000``. The TLS options given here apply to
+    every request that uses the agent.
+
+    Example: ``https.Agent({"keepAlive": True, "maxCachedSessions": 0})`` or
+    ``https.Agent(keep_alive=True, ca=open("ca.pem").read())``.
+    """
 
     default_port = 443
     protocol = "https:"
 
-    def __init__(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, options: HttpsAgentOptions | None = None, **kwargs: Unpack[HttpsAgentOptions]
+    ) -> None:
         opts = normalize(options, kwargs)
         super().__init__(opts)
         mcs = opts.get("max_cached_sessions")
@@ -206,14 +239,25 @@ def _server_name(options: dict[str, Any], req: Any) -> str:
 global_agent = Agent({"keep_alive": True, "scheduling": "lifo", "timeout": 5000})
 
 
+@documents("HttpsServerOptions")
 class Server(_HttpServer, tls.Server):
-    """Node's ``https.Server``: a ``tls.Server`` that serves HTTP as ``http.Server`` does."""
+    """Node's ``https.Server``: a ``tls.Server`` that serves HTTP as ``http.Server`` does.
+
+    ``Server(options, request_listener)`` (either may be left out), as
+    :func:`create_server`. Methods: ``listen(port, host, backlog, callback)``,
+    ``address()``, ``close(callback)``, ``close_all_connections()``,
+    ``close_idle_connections()``, ``set_timeout(msecs, callback)``, ``async with`` and
+    ``await aclose()``. Events: ``'request'``, ``'connection'``, ``'secureConnection'``,
+    ``'tlsClientError'``, ``'clientError'``, ``'checkContinue'``, ``'upgrade'``,
+    ``'listening'``, ``'close'``, ``'keylog'``. An exception in a ``'request'``
+    listener answers 500 and is logged (Node would exit: see the differences).
+    """
 
     def __init__(
         self,
-        options: dict[str, Any] | Callable[..., Any] | None = None,
-        request_listener: Callable[..., Any] | None = None,
-        **kwargs: Any,
+        options: HttpsServerOptions | RequestListener | None = None,
+        request_listener: RequestListener | None = None,
+        **kwargs: Unpack[HttpsServerOptions],
     ) -> None:
         if callable(options) and request_listener is None:
             options, request_listener = None, options
@@ -232,27 +276,66 @@ class Server(_HttpServer, tls.Server):
             conn.destroy()
 
 
+@documents("HttpsServerOptions")
 def create_server(
-    options: dict[str, Any] | Callable[..., Any] | None = None,
-    request_listener: Callable[..., Any] | None = None,
-    **kwargs: Any,
+    options: HttpsServerOptions | RequestListener | None = None,
+    request_listener: RequestListener | None = None,
+    **kwargs: Unpack[HttpsServerOptions],
 ) -> Server:
-    """Node's ``https.createServer([options][, requestListener])``."""
+    """Node's ``https.createServer([options][, requestListener])``: a :class:`Server`.
+
+    ``request_listener(req, res)`` listens to ``'request'``; ``req`` is an
+    :class:`~nodehttps.IncomingMessage`, ``res`` a :class:`~nodehttps.ServerResponse`.
+    Call ``listen()`` on the server, or use ``async with`` (it closes on exit).
+
+    Example::
+
+        server = https.create_server({"key": key_pem, "cert": cert_pem}, handler)
+        server.listen(8443)
+    """
     return Server(options, request_listener, **kwargs)
 
 
+_URLish = str | URL | SplitResult | ParseResult
+
+
+@documents("HttpsRequestOptions")
 def request(
-    url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None, **kwargs: Any
+    url: _URLish | HttpsRequestOptions | None = None,
+    options: HttpsRequestOptions | ResponseListener | None = None,
+    callback: ResponseListener | None = None,
+    **kwargs: Unpack[HttpsRequestOptions],
 ) -> ClientRequest:
-    """Node's ``https.request(url[, options][, callback])``; ``end()`` it to send."""
+    """Node's ``https.request(url[, options][, callback])``: a :class:`~nodehttps.ClientRequest`.
+
+    ``url`` is a ``str``, a :class:`~nodehttps.URL` (or a ``urllib.parse`` result) or
+    an options dict; ``options`` and keyword arguments override its parts. Write the
+    body with ``write()`` and send it with ``end()``. ``callback(res)`` listens to
+    ``'response'``; errors are emitted as ``'error'``, argument errors raised at once.
+
+    In asyncio code, ``res = await req`` gives the :class:`~nodehttps.IncomingMessage`
+    or raises what ``'error'`` would emit; the response waits, paused, until it is
+    awaited. Cancel the awaiting task (``async with asyncio.timeout(s):``) to give up:
+    that destroys the request. The ``timeout`` option only emits ``'timeout'``.
+    """
     opts, cb = request_args(url, options, callback, kwargs)
     return ClientRequest(opts, cb, default_agent=global_agent)
 
 
+@documents("HttpsRequestOptions")
 def get(
-    url: Any = None, options: Any = None, callback: Callable[..., Any] | None = None, **kwargs: Any
+    url: _URLish | HttpsRequestOptions | None = None,
+    options: HttpsRequestOptions | ResponseListener | None = None,
+    callback: ResponseListener | None = None,
+    **kwargs: Unpack[HttpsRequestOptions],
 ) -> ClientRequest:
-    """Node's ``https.get(...)``: ``request()`` with ``GET``, already ended."""
+    """Node's ``https.get(url[, options][, callback])``: :func:`request` with ``GET``, ended.
+
+    Example, in asyncio code::
+
+        res = await https.get("https://localhost:8443/", {"ca": ca_pem})
+        print(res.status_code, await nodehttps.consumers.text(res))
+    """
     req = request(url, options, callback, **kwargs)
     req.end()
     return req

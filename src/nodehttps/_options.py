@@ -10,13 +10,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import invalid_arg_type, invalid_arg_value, out_of_range
+
+if TYPE_CHECKING:
+    from ._option_table import Bag
 
 __all__ = [
     "normalize",
     "snake_name",
+    "validate",
     "validate_boolean",
     "validate_function",
     "validate_integer",
@@ -64,22 +68,42 @@ def normalize(
     kwargs: Mapping[str, Any] | None = None,
     *,
     name: str = "options",
+    bag: Bag | None = None,
 ) -> dict[str, Any]:
     """Merge ``options`` and keyword arguments into a fresh snake_case dict.
 
     ``options`` must be a mapping or ``None`` (Node: ``ERR_INVALID_ARG_TYPE``).
-    Keyword arguments win over the dict.
+    Keyword arguments win over the dict. With ``bag`` (a row of
+    :data:`nodehttps._option_table.BAGS`), the result is checked as Node checks it
+    (:func:`validate`).
     """
     out: dict[str, Any] = {}
+    known = _snake_cache.get  # one dict lookup per key once a spelling has been seen
     if options is not None:
         if not isinstance(options, Mapping):
             raise invalid_arg_type(name, "object", options)
         for key, value in options.items():
-            out[snake_name(key)] = value
+            out[known(key) or snake_name(key)] = value
     if kwargs:
         for key, value in kwargs.items():
-            out[snake_name(key)] = value
+            out[known(key) or snake_name(key)] = value
+    if bag is not None:
+        validate(bag, out)
     return out
+
+
+def validate(bag: Bag, options: Mapping[str, Any]) -> None:
+    """Node's checks of ``bag``'s options, in Node's order, on a normalised dict.
+
+    One dict lookup per checked option; unknown keys are not looked at (Node ignores
+    them). ``None`` counts as "not given" except where Node refuses ``null``.
+    """
+    for snake, name, check, none_ok in bag.checks:
+        if snake in options:
+            value = options[snake]
+            if value is None and none_ok:
+                continue
+            check(value, name)
 
 
 def _is_number(value: object) -> bool:

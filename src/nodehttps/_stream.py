@@ -15,7 +15,6 @@ later loop turn, as Node's ``endReadable`` is.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import codecs
 import re
@@ -23,7 +22,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from . import _loop, errors
+from ._stream_iter import iterate
 from .events import EventEmitter
 
 __all__ = ["Readable", "codec", "to_bytes"]
@@ -112,6 +114,7 @@ class _BinaryTextDecoder(codecs.IncrementalDecoder):
         return base64.b64encode(data[:cut]).decode()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Readable(EventEmitter):
     """Node's ``stream.Readable`` semantics for sockets and incoming messages."""
 
@@ -297,64 +300,7 @@ class Readable(EventEmitter):
         return dest
 
     def __aiter__(self) -> AsyncIterator[Any]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Any]:
-        # As Node's iterator: a stream already ended yields nothing; one destroyed before
-        # its end fails at once (both used to wait forever for an 'end' long gone).
-        if self._end_emitted:
-            return
-        if self.destroyed:
-            raise errors.make("ERR_STREAM_PREMATURE_CLOSE", "Premature close")
-        queue: deque[Any] = deque()
-        state: dict[str, Any] = {"done": False, "error": None, "waiter": None}
-
-        def wake() -> None:
-            waiter = state["waiter"]
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
-
-        def on_data(chunk: Any) -> None:
-            queue.append(chunk)
-            if len(queue) >= 16:
-                self.pause()
-            wake()
-
-        def on_end() -> None:
-            state["done"] = True
-            wake()
-
-        def on_error(err: BaseException) -> None:
-            state["error"] = err
-            wake()
-
-        self.on("data", on_data)
-        self.on("end", on_end)
-        self.on("error", on_error)
-        self.on("close", on_end)
-        self.resume()
-        try:
-            while True:
-                if queue:
-                    chunk = queue.popleft()
-                    if not queue and self._flowing is False and not state["done"]:
-                        self.resume()
-                    yield chunk
-                    continue
-                if state["error"] is not None:
-                    raise state["error"]
-                if state["done"]:
-                    return
-                state["waiter"] = asyncio.get_running_loop().create_future()
-                await state["waiter"]
-                state["waiter"] = None
-        finally:
-            self.remove_listener("data", on_data)
-            self.remove_listener("end", on_end)
-            self.remove_listener("error", on_error)
-            self.remove_listener("close", on_end)
-            if not state["done"] and state["error"] is None and not self.destroyed:
-                self.destroy()
+        return iterate(self)
 
     def destroy(self, error: BaseException | None = None) -> Readable:
         """Node's ``readable.destroy([error])`` (subclasses release the source)."""

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-import types
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from mypy_extensions import mypyc_attr
 
 from .. import net
 from .._options import normalize, validate_number, validate_one_of
@@ -54,6 +54,7 @@ class PoolClient(Protocol):
         """No socket could be made (Node's ``req.onSocket(null, err)``)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Agent(EventEmitter):
     """Node's ``http.Agent([options])``: socket pooling with keep-alive."""
 
@@ -337,20 +338,3 @@ def _free_socket_error_listener(
 
 
 global_agent = Agent({"keep_alive": True, "scheduling": "lifo", "timeout": 5000})
-
-
-def reassignable_global_agent(module_name: str, holder: Any) -> None:
-    """Make ``<module>.global_agent`` read and write ``holder.global_agent``, as Node's
-    ``http.globalAgent`` / ``https.globalAgent`` can be replaced (requests made later
-    use the new one)."""
-
-    class _Module(types.ModuleType):
-        @property
-        def global_agent(self) -> Any:
-            return holder.global_agent
-
-        @global_agent.setter
-        def global_agent(self, agent: Any) -> None:
-            holder.global_agent = agent
-
-    sys.modules[module_name].__class__ = _Module

@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .. import _loop, errors
 from .._abort import destroy_on_abort
 from .._options import normalize, validate_boolean, validate_integer, validate_number
@@ -84,6 +86,7 @@ def _is_agent_like(agent: Any) -> bool:
     return callable(getattr(agent, "add_request", None))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ClientRequest(OutgoingMessage):
     """Node's ``http.ClientRequest``: ``write``/``end``, ``'response'``, ``'error'``..."""
 
@@ -397,7 +400,7 @@ class ClientRequest(OutgoingMessage):
     # -- parser callbacks ----------------------------------------------------------------
     def on_response_head(self, head: ResponseHead) -> None:
         res = self._new_response(head)
-        res.req = self  # type: ignore[attr-defined]
+        res.req = self
         if "high_water_mark" in self._options and self._options["high_water_mark"] is not None:
             res.readable_high_water_mark = int(self._options["high_water_mark"])
         self.res = res
@@ -641,6 +644,7 @@ def _set_socket_timeout(sock: Any, msecs: float) -> None:
         sock.set_timeout(msecs)
 
 
+@mypyc_attr(native_class=False)
 class _Info(dict[str, Any]):
     """The ``'information'`` event's argument: Node's keys and snake_case attributes."""
 

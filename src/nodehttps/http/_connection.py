@@ -129,8 +129,7 @@ class Connection:
         if proto.closing:
             return
         if self.idle_armed:  # a new request: back to the server's own timeout
-            self.idle_armed = False
-            self.socket.set_timeout(self.server.timeout)
+            self._end_idle()
         if not proto.in_request:  # Node's clock starts when a message begins
             self.request_start = self.socket._loop.time()
         # ``server.max_headers_count`` may change between requests; it applies to the next
@@ -167,6 +166,8 @@ class Connection:
         """Node's ``socketOnTimeout``: ``'timeout'`` on the unfinished request, the response
         in line and the server; destroyed only if none of them listens. An idle keep-alive
         connection takes the same path (Node emits the server's ``'timeout'`` for it too)."""
+        if self._stale_idle_timer():
+            return
         handled = False
         req = self.req
         if req is not None and not req.complete and req.listener_count("timeout"):
@@ -234,8 +235,7 @@ class Connection:
         server = self.server
         sock = self.socket
         if self.idle_armed:  # Node's resetSocketTimeout: a pipelined request ends idleness
-            self.idle_armed = False
-            sock.set_timeout(server.timeout)
+            self._end_idle()
         req: IncomingMessage = server.IncomingMessage(sock)
         req.method = head.method
         req.url = head.url
@@ -408,9 +408,30 @@ class Connection:
     def _maybe_idle(self) -> None:
         """Nothing in flight: Node's keep-alive timeout (plus its one-second grace) runs."""
         proto = self.proto
-        if proto.idle and not proto.closing and self.server.keep_alive_timeout:
+        timeout = self.server.keep_alive_timeout
+        if proto.idle and not proto.closing and timeout:
             self.idle_armed = True
-            self.socket.set_timeout(self.server.keep_alive_timeout + 1000)
+            if self.socket.timeout != timeout + 1000:
+                self.socket.set_timeout(timeout + 1000)
+
+    def _end_idle(self) -> None:
+        """A request came: back to the server's own socket timeout. With none set (the
+        default), the keep-alive timer is left in place rather than cleared and set
+        again for every request; :meth:`on_timeout` ignores it while a request is in
+        flight (there is no timeout then)."""
+        self.idle_armed = False
+        if self.server.timeout:
+            self.socket.set_timeout(self.server.timeout)
+
+    def _stale_idle_timer(self) -> bool:
+        """The keep-alive timer fired while a request is in flight and no other timeout
+        was set: not a timeout at all."""
+        server = self.server
+        return (
+            not self.idle_armed
+            and not server.timeout
+            and self.socket.timeout == server.keep_alive_timeout + 1000
+        )
 
     @property
     def idle(self) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .._proto.h1events import Head
 from .._proto.headers import headers_distinct_from_raw, headers_from_raw
 from .._stream import Readable
@@ -12,6 +14,7 @@ from .._stream import Readable
 __all__ = ["IncomingMessage"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class IncomingMessage(Readable):
     """Node's ``http.IncomingMessage``: head fields, and the body as a readable stream.
 
@@ -26,8 +29,6 @@ class IncomingMessage(Readable):
     http_version = "1.1"
     http_version_major = 1
     http_version_minor = 1
-    raw_headers: list[str] = []
-    raw_trailers: list[str] = []
     complete = False
     aborted = False
     upgrade = False
@@ -36,10 +37,13 @@ class IncomingMessage(Readable):
     _trailers: dict[str, Any] | None = None
     _consuming = False
     _dump_on_complete = False
+    req: Any = None  # a client's response: its ClientRequest (Node's ``res.req``)
 
     def __init__(self, socket: Any) -> None:
         super().__init__(getattr(socket, "_loop", None))
         self.socket = socket
+        self.raw_headers: list[str] = []
+        self.raw_trailers: list[str] = []
         self._on_dump: Callable[[], None] | None = None
         # The client's keep-alive socket, once this response is over: called once with
         # (True, None) after every 'end' listener ran (Node's nextTick), or with

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .. import errors
 from .._proto.h1write import LAST_CHUNK, MessageShape, build_head, chunk_frame, header_lines
 from .._proto.headers import validate_header_name, validate_header_value
@@ -40,6 +42,7 @@ def to_bytes(chunk: Any, encoding: str | None = None) -> bytes:
     return _to_bytes(chunk, encoding, ("string", "Buffer", "Uint8Array"))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class OutgoingMessage(EventEmitter):
     """Node's ``http.OutgoingMessage``: headers, ``write``/``end``, chunked framing."""
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from .. import errors
 from .._proto.headers import STATUS_CODES, validate_header_name, validate_header_value
 from ._outgoing import OutgoingMessage
@@ -22,6 +24,7 @@ _LINK_VALUE = re.compile(r'<[^>]*>(?:\s*;\s*[^;"\s]+(?:="[^;"\s]*"|=[^;"\s]*)?)*
 _LINK_FORMAT = 'must be an array or string of format "</styles.css>; rel=preload; as=style"'
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ServerResponse(OutgoingMessage):
     """Node's ``http.ServerResponse``: ``write_head``, ``status_code``, ``'finish'``..."""
 
@@ -122,7 +125,14 @@ class ServerResponse(OutgoingMessage):
         self._store_header(pairs)
         return self
 
-    write_header = write_head
+    def write_header(
+        self,
+        status_code: int,
+        status_message: Any = None,
+        headers: Mapping[str, Any] | Iterable[Any] | None = None,
+    ) -> ServerResponse:
+        """Node's ``writeHeader``: an alias of ``write_head``."""
+        return self.write_head(status_code, status_message, headers)
 
     # -- output --------------------------------------------------------------------------
     def _write_out(self, data: bytes) -> bool:

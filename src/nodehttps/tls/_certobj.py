@@ -109,9 +109,14 @@ def _name_dict(name: x509.Name) -> dict[str, Any]:
 
 
 def _ip_text(ip: Any) -> str:
+    """Node's ``PrintGeneralName`` of an iPAddress: 4 bytes dotted, 16 bytes as eight
+    upper-case hex words, anything else (an address with its mask: cryptography's
+    networks) ``<invalid length=N>`` as with OpenSSL 3."""
     if isinstance(ip, ipaddress.IPv6Address):
         words = ip.exploded.split(":")
         return ":".join(format(int(w, 16), "X") for w in words)
+    if isinstance(ip, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return f"<invalid length={2 * len(ip.network_address.packed)}>"
     return str(ip)
 
 

@@ -114,9 +114,9 @@ def connect(*args: Any, **kwargs: Any) -> TLSSocket:
             "secure_context": secure_context,
             "servername": sni,
             "session": session,
+            "connect_options": opts,
         },
     )
-    sock._connect_opts = opts
     if callback is not None:
         sock.once("secureConnect", callback)
     timeout = opts.get("timeout")

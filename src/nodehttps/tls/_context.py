@@ -26,8 +26,9 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import errors
-from .._options import normalize
+from .._options import normalize, validate_string
 from . import _libssl, _material
+from ._ctxstate import state_of
 
 __all__ = ["DEFAULT_CIPHERS", "SecureContext", "create_secure_context"]
 
@@ -218,10 +219,10 @@ def _ciphers(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
     try:
         if rest:
             ctx.set_ciphers(rest)
-    except ssl.SSLError:
+    except ssl.SSLError as exc:
         raise errors.make(
             "ERR_SSL_NO_CIPHER_MATCH", "error:0A0000B9:SSL routines::no cipher match"
-        ) from None
+        ) from exc
     if (
         tls13
         and tls13 != "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
@@ -317,21 +318,37 @@ def _alpn_list(value: Any) -> list[str]:
     return [v.decode() if isinstance(v, bytes | bytearray) else str(v) for v in value]
 
 
+# OpenSSL's short names of the NIST curves, for the stdlib's one-curve setter
+_NIST_CURVES = {"P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1"}
+
+
+def _ecdh_curve(ctx: ssl.SSLContext, curve: Any) -> None:
+    """Node's ``ecdhCurve``: ``'auto'`` (OpenSSL's default groups), or one curve or a
+    colon list in any name OpenSSL knows (``'P-256'``, ``'prime256v1'``,
+    ``'X25519:P-256'``), set as Node sets it (``SSL_CTX_set1_groups_list``); anything
+    else is Node's ``ERR_CRYPTO_OPERATION_FAILED`` "Failed to set ECDH curve". Without
+    the libssl bridge one curve goes through ``SSLContext.set_ecdh_curve``."""
+    validate_string(curve, "options.ecdhCurve")
+    if curve == "auto":
+        return
+    if _libssl.available():
+        _libssl.set_groups(ctx, curve)
+        return
+    if ":" in curve:
+        _libssl.set_groups(ctx, curve)  # ERR_FEATURE_UNAVAILABLE_ON_PLATFORM
+    try:
+        ctx.set_ecdh_curve(_NIST_CURVES.get(curve, curve))
+    except (ValueError, ssl.SSLError) as exc:
+        raise errors.make("ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve") from exc
+
+
 def _extras(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
     alpn = opts.get("alpn_protocols")
     if alpn:
         ctx.set_alpn_protocols(_alpn_list(alpn))
     curve = opts.get("ecdh_curve")
-    if curve and curve != "auto":
-        if ":" in curve:
-            _libssl.set_groups(ctx, curve)
-        else:
-            try:
-                ctx.set_ecdh_curve(curve)
-            except (ValueError, ssl.SSLError):
-                raise errors.make(
-                    "ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve"
-                ) from None
+    if curve is not None:
+        _ecdh_curve(ctx, curve)
     dhparam = opts.get("dhparam")
     if dhparam:
         _material.load_dhparam(ctx, _material.as_bytes(dhparam))
@@ -346,7 +363,9 @@ def _extras(ctx: ssl.SSLContext, opts: dict[str, Any]) -> None:
         _libssl.set_session_timeout(ctx, int(timeout))
     ticket_keys = opts.get("ticket_keys")
     if ticket_keys is not None:
-        _libssl.set_ticket_keys(ctx, _material.as_bytes(ticket_keys))
+        keys = _material.as_bytes(ticket_keys)
+        _libssl.set_ticket_keys(ctx, keys)
+        state_of(ctx).ticket_keys = keys
     sigalgs = opts.get("sigalgs")
     if sigalgs:
         _libssl.set_sigalgs(ctx, str(sigalgs))

@@ -86,9 +86,11 @@ def _split_escaped(alt_names: str) -> list[str]:
 
 
 def _canonical_ip(text: str) -> str:
+    """Node's ``canonicalizeIP``; what is no IP address (``<invalid length=8>``) gives
+    ``''``, as Node's ``undefined`` does in its message's ``join``."""
     family = is_ip(text)
     if not family:
-        return text
+        return ""
     af = socket.AF_INET6 if family == 6 else socket.AF_INET
     return socket.inet_ntop(af, socket.inet_pton(af, text))
 

@@ -8,17 +8,21 @@ handshake's own parsing.
 
 from __future__ import annotations
 
-import _ssl
 import ssl
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from mypy_extensions import mypyc_attr, trait
 
 from .. import errors
 from .._options import validate_integer, validate_string
 from . import _hooks
 from ._session import TLSSession
 
-__all__ = ["TLSInfo", "sent_chain", "verified_chain"]
+if TYPE_CHECKING:
+    from ._engine import TLSEngine
+
+__all__ = ["TLSInfo"]
 
 _GROUPS = {
     "x25519": ("X25519", 253),
@@ -33,16 +37,19 @@ _GROUPS = {
 }
 
 
+@trait
+@mypyc_attr(allow_interpreted_subclasses=True)
 class TLSInfo:
     """Node's TLSSocket getters; mixed into :class:`TLSSocket` (which holds the slots)."""
 
     _obj: ssl.SSLObject | None
-    _secure: bool
+    _engine: TLSEngine
     _is_server: bool
     _chain: tuple[bytes, ...] | None
     _peer_cert: dict[Any, Any]
     _session_offer: TLSSession | bytes | None
     _secure_ctx: Any
+    _ctx: ssl.SSLContext
     _loop: Any
 
     def is_session_reused(self) -> bool:
@@ -54,7 +61,7 @@ class TLSInfo:
             obj = self._obj
             if obj is None:
                 return ()
-            chain = verified_chain(obj)
+            chain = _hooks.verified_chain(obj)
             if not chain:
                 leaf = obj.getpeercert(True)
                 offer = self._session_offer
@@ -69,6 +76,16 @@ class TLSInfo:
                     chain = (leaf,)
             self._chain = chain
         return self._chain
+
+    def _wrap_session(self, session: ssl.SSLSession) -> TLSSession:
+        return TLSSession(session, self._ctx, self._peer_chain(), self._secure_ctx)
+
+    def get_session(self) -> TLSSession | None:
+        """Node's ``getSession()``: the session to resume with (a :class:`TLSSession`)."""
+        if self._obj is None or not self._engine.handshake_finished:
+            return None
+        session = self._obj.session
+        return self._wrap_session(session) if session is not None else None
 
     def get_peer_certificate(self, detailed: bool = False) -> Any:
         """Node's ``getPeerCertificate([detailed])``: a certificate object, ``{}`` if none.
@@ -111,7 +128,7 @@ class TLSInfo:
 
         Node's ``standardName`` key works too (``cipher['standardName']``).
         """
-        if self._obj is None or not self._secure:
+        if self._obj is None or not self._engine.handshake_finished:
             return None
         info = self._obj.cipher()
         if info is None:
@@ -131,7 +148,7 @@ class TLSInfo:
         """Node's ``getEphemeralKeyInfo()``: ``{'type', 'name', 'size'}`` (client only)."""
         if self._is_server:
             return None
-        if self._obj is None or not self._secure:
+        if self._obj is None or not self._engine.handshake_finished:
             return {}
         group = _hooks.negotiated_group(self._obj)
         if not group:
@@ -155,7 +172,7 @@ class TLSInfo:
                     "context", ["Buffer", "TypedArray", "DataView"], context
                 )
             context = bytes(context)
-        if self._obj is None or not self._secure:
+        if self._obj is None or not self._engine.handshake_finished:
             raise errors.ERR_TLS_INVALID_STATE()
         return _hooks.export_keying_material(self._obj, length, label, context)
 
@@ -171,6 +188,7 @@ class TLSInfo:
         return False
 
 
+@mypyc_attr(native_class=False)
 class _Cipher(dict):  # type: ignore[type-arg]
     """``get_cipher()``'s value: snake_case keys, Node's keys by item access too."""
 
@@ -184,20 +202,3 @@ class _Cipher(dict):  # type: ignore[type-arg]
             return self[key]
         except KeyError:
             raise AttributeError(key) from None
-
-
-def verified_chain(obj: ssl.SSLObject) -> tuple[bytes, ...]:
-    """The peer chain OpenSSL built (DER), also filled under CERT_NONE; () on resumption."""
-    public = getattr(obj, "get_verified_chain", None)  # Python 3.13+
-    if public is not None:
-        return tuple(public() or ())
-    certs = obj._sslobj.get_verified_chain()  # type: ignore[attr-defined]
-    return tuple(c.public_bytes(_ssl.ENCODING_DER) for c in certs or ())
-
-
-def sent_chain(obj: ssl.SSLObject) -> tuple[Any, ...]:
-    """The chain the peer sent (for Node's leaf-only rule in verify codes)."""
-    public = getattr(obj, "get_unverified_chain", None)
-    if public is not None:
-        return tuple(public() or ())
-    return tuple(obj._sslobj.get_unverified_chain() or ())  # type: ignore[attr-defined]

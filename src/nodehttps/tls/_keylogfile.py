@@ -7,6 +7,8 @@ each line as OpenSSL produces it; the engine reads what is new after each of its
 The loop runs one step at a time, so the lines read after a step belong to the
 connection that took it; every connection on such a context drains the file after its
 steps, so lines are never handed to the wrong one. CPython's ``#`` header is skipped.
+The file's descriptor and read offset are the context's state (``_ctxstate``); the
+descriptor is closed when the context is collected.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import os
 import ssl
 import tempfile
 
+from ._ctxstate import close_file_with, peek, state_of
+
 __all__ = ["drain", "has_file", "install"]
 
 _TRUNCATE_AT = 1 << 20
@@ -23,7 +27,8 @@ _TRUNCATE_AT = 1 << 20
 
 def install(ctx: ssl.SSLContext) -> None:
     """Give ``ctx`` a private key-log file (once)."""
-    if has_file(ctx):
+    state = state_of(ctx)
+    if state.keylog_file is not None:
         return
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("nodehttps-keylog")
@@ -37,18 +42,22 @@ def install(ctx: ssl.SSLContext) -> None:
         finally:
             os.unlink(path)
             os.rmdir(folder)
-    ctx._nodehttps_keylog_file = [fd, 0]  # type: ignore[attr-defined]
+    state.keylog_file = [fd, 0]
+    close_file_with(ctx, fd)
 
 
 def has_file(ctx: ssl.SSLContext) -> bool:
     """True once :func:`install` ran on ``ctx``."""
-    return hasattr(ctx, "_nodehttps_keylog_file")
+    state = peek(ctx)
+    return state is not None and state.keylog_file is not None
 
 
 def drain(ctx: ssl.SSLContext) -> list[bytes]:
     """The lines written since the last call, each ending in ``b'\\n'``."""
-    state = ctx._nodehttps_keylog_file  # type: ignore[attr-defined]
-    fd, offset = state
+    file = state_of(ctx).keylog_file
+    if file is None:
+        return []
+    fd, offset = file
     chunks = []
     while True:
         chunk = os.pread(fd, 65536, offset)
@@ -60,7 +69,7 @@ def drain(ctx: ssl.SSLContext) -> list[bytes]:
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             offset = 0
-    state[1] = offset
+    file[1] = offset
     if not chunks:
         return []
     data = b"".join(chunks)

@@ -2,25 +2,34 @@
 
 Theory of operation
 -------------------
-This is the only module that imports ctypes. It opens the shared object of ``_ssl``
-(so symbols resolve to the very libssl Python uses) and finds the ``SSL_CTX*`` behind
-an ``ssl.SSLContext`` and the ``SSL*`` behind an ``ssl.SSLObject``: CPython keeps each
+This is the only module that imports ctypes, and the only one that reads CPython's
+private ``SSLObject._sslobj``. It opens the shared object of ``_ssl`` (so symbols
+resolve to the very libssl Python uses) and finds the ``SSL_CTX*`` behind an
+``ssl.SSLContext`` and the ``SSL*`` behind an ``ssl.SSLObject``: CPython keeps each
 pointer as the first field after the object header. Before trusting that layout, it
 validates it once: it flips an option bit through Python and reads it back through
 ``SSL_CTX_get_options`` on the pointer found, and checks that OpenSSL's app-data of an
 ``SSL*`` points back at its Python object. If anything does not check out (a static
 build, another interpreter, another layout) :func:`available` is False and every
 function raises ``ERR_FEATURE_UNAVAILABLE_ON_PLATFORM``; callers fall back or say so.
+``_sslobj`` itself is checked at import (:func:`connection_id`, the chain readers):
+without it they fall back to the public API of newer Pythons, or to nothing.
 
-Callbacks (keylog lines, new sessions) run inside OpenSSL on the loop's thread; they
-only hand their bytes to a Python function that must queue them, never re-enter TLS.
+Callbacks (keylog lines, new sessions, the session lookup, ALPN selection) run inside
+OpenSSL on the loop's thread and are handed to the process's :class:`Handlers`, which
+must queue what they learn, never re-enter TLS. They are process-wide: one ctypes
+thunk per kind, made once and never freed (an extra reference is taken), installed on
+as many contexts as need it. So no context owns a callback, nothing is kept per
+context, and OpenSSL can never call freed memory, however long an ``SSL_CTX`` outlives
+its Python object (it lives as long as the last ``SSL`` made from it, and an SNI switch
+keeps the first one as the connection's session context).
 """
 
 from __future__ import annotations
 
+import _ssl
 import ctypes
 import hashlib
-import os
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -28,12 +37,14 @@ from typing import Any
 from .. import _loop, errors
 
 __all__ = [
+    "Handlers",
     "available",
+    "callback_count",
+    "connection_id",
     "export_keying_material",
     "free_session",
     "get_finished",
     "get_negotiated_group",
-    "get_ticket_keys",
     "get_verify_result",
     "offer_session",
     "parse_session",
@@ -42,6 +53,7 @@ __all__ = [
     "set_ciphersuites",
     "set_get_session_callback",
     "set_groups",
+    "set_handlers",
     "set_keylog_callback",
     "set_new_session_callback",
     "set_permissive_verify",
@@ -50,6 +62,8 @@ __all__ = [
     "set_session_timeout",
     "set_sigalgs",
     "set_ticket_keys",
+    "unverified_chain",
+    "verified_chain",
 ]
 
 _KEYLOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
@@ -124,7 +138,18 @@ class _Unloaded:
 
 _lib: Any = _Unloaded()
 _ok: bool | None = None
-_keep: dict[int, list[Any]] = {}  # id(SSLContext) -> CFUNCTYPE objects kept alive
+
+
+def _has_sslobj() -> bool:
+    """Whether ``SSLObject._sslobj`` is CPython's ``_ssl._SSLSocket`` (checked once)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    raw = getattr(ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO()), "_sslobj", None)
+    return type(raw).__name__ == "_SSLSocket" and all(
+        hasattr(raw, name) for name in ("get_verified_chain", "get_unverified_chain")
+    )
+
+
+_SSLOBJ = _has_sslobj()
 
 
 def _load() -> bool:
@@ -145,12 +170,39 @@ def _load() -> bool:
     return _ok
 
 
+def connection_id(obj: ssl.SSLObject) -> int:
+    """The key OpenSSL's callbacks name a connection by (the id of the ``_ssl`` object
+    its ``SSL*`` app-data points at); 0 when the layout is not the one known."""
+    return id(obj._sslobj) if _SSLOBJ else 0  # type: ignore[attr-defined]
+
+
+def verified_chain(obj: ssl.SSLObject) -> tuple[bytes, ...]:
+    """The peer chain OpenSSL built (DER), also filled under CERT_NONE; () on resumption."""
+    public = getattr(obj, "get_verified_chain", None)  # Python 3.13+
+    if public is not None:
+        return tuple(public() or ())
+    if not _SSLOBJ:
+        return ()
+    certs = obj._sslobj.get_verified_chain()  # type: ignore[attr-defined]
+    return tuple(c.public_bytes(_ssl.ENCODING_DER) for c in certs or ())
+
+
+def unverified_chain(obj: ssl.SSLObject) -> tuple[Any, ...]:
+    """The chain the peer sent (for Node's leaf-only rule in verify codes)."""
+    public = getattr(obj, "get_unverified_chain", None)
+    if public is not None:
+        return tuple(public() or ())
+    if not _SSLOBJ:
+        return ()
+    return tuple(obj._sslobj.get_unverified_chain() or ())  # type: ignore[attr-defined]
+
+
 def _ctx_ptr_unchecked(ctx: ssl.SSLContext) -> int:
     return ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value or 0
 
 
 def _ssl_ptr_unchecked(obj: Any) -> int:
-    raw = getattr(obj, "_sslobj", obj)
+    raw = obj._sslobj
     # PySSLSocket: PyObject_HEAD, PyObject *Socket (weakref), SSL *ssl
     return (
         ctypes.c_void_p.from_address(id(raw) + object.__basicsize__ + ctypes.sizeof(_P)).value or 0
@@ -158,6 +210,8 @@ def _ssl_ptr_unchecked(obj: Any) -> int:
 
 
 def _validate() -> bool:
+    if not _SSLOBJ:
+        return False
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ptr = _ctx_ptr_unchecked(ctx)
     if not ptr:
@@ -171,7 +225,7 @@ def _validate() -> bool:
         return False
     obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
     sptr = _ssl_ptr_unchecked(obj)
-    return bool(sptr) and _lib.SSL_get_ex_data(sptr, 0) == id(getattr(obj, "_sslobj", None))
+    return bool(sptr) and _lib.SSL_get_ex_data(sptr, 0) == id(obj._sslobj)  # type: ignore[attr-defined]
 
 
 def available() -> bool:
@@ -192,13 +246,9 @@ def _ctx(ctx: ssl.SSLContext) -> int:
     return _ctx_ptr_unchecked(ctx)
 
 
-def _ssl(obj: Any) -> int:
+def _ssl_ptr(obj: Any) -> int:
     _need()
     return _ssl_ptr_unchecked(obj)
-
-
-def _keep_alive(ctx: ssl.SSLContext, cb: Any) -> None:
-    _keep.setdefault(id(ctx), []).append(cb)
 
 
 def _failed(what: str) -> errors.NodeError:
@@ -213,18 +263,22 @@ def set_ciphersuites(ctx: ssl.SSLContext, suites: str) -> None:
     """TLS 1.3 cipher suites (``SSL_CTX_set_ciphersuites``)."""
     ptr = _ctx(ctx)
     if not _lib.SSL_CTX_set_ciphersuites(ptr, suites.encode()):
+        _lib.ERR_clear_error()
         raise errors.make("ERR_SSL_NO_CIPHER_MATCH", "error:0A0000B9:SSL routines::no cipher match")
 
 
 def set_groups(ctx: ssl.SSLContext, groups: str) -> None:
-    """Key-exchange groups, e.g. ``'P-256:X25519'`` (Node's ``ecdhCurve``)."""
+    """Key-exchange groups, e.g. ``'P-256:X25519'`` (Node's ``ecdhCurve``), through
+    ``SSL_CTX_set1_groups_list`` as Node does."""
     if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_GROUPS_LIST, 0, ctypes.c_char_p(groups.encode())) != 1:
+        _lib.ERR_clear_error()  # leave nothing for the next handshake's error report
         raise errors.make("ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve")
 
 
 def set_sigalgs(ctx: ssl.SSLContext, sigalgs: str) -> None:
     """Signature algorithms (Node's ``sigalgs``)."""
     if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_SIGALGS_LIST, 0, ctypes.c_char_p(sigalgs.encode())) != 1:
+        _lib.ERR_clear_error()
         raise errors.make("ERR_OSSL_UNKNOWN", "error:00000000:lib(0)::reason(0)")
 
 
@@ -237,6 +291,7 @@ def set_session_id_context(ctx: ssl.SSLContext, sid: bytes) -> None:
     """Session id context (Node's ``sessionIdContext``), at most 32 bytes as OpenSSL wants."""
     data = hashlib.sha1(sid).hexdigest()[:32].encode() if len(sid) > 32 else sid
     if _lib.SSL_CTX_set_session_id_context(_ctx(ctx), data, len(data)) != 1:
+        _lib.ERR_clear_error()
         raise _failed("sessionIdContext")
 
 
@@ -249,25 +304,58 @@ def _expand_ticket_keys(keys: bytes) -> bytes:
 
 
 def set_ticket_keys(ctx: ssl.SSLContext, keys: bytes) -> None:
-    """Node's ``setTicketKeys(48 bytes)``: tickets from servers sharing keys resume."""
+    """Node's ``setTicketKeys(48 bytes)``: tickets from servers sharing keys resume.
+
+    OpenSSL 3 wants 80 bytes; they are derived from the 48 deterministically, so every
+    process given the same 48 bytes encrypts and decrypts tickets alike."""
     if len(keys) != 48:
         raise errors.invalid_arg_value("keys", keys, "must be exactly 48 bytes")
     buf = ctypes.create_string_buffer(_expand_ticket_keys(bytes(keys)), _TICKET_KEY_LENGTH)
     if _lib.SSL_CTX_ctrl(_ctx(ctx), _SET_TLSEXT_TICKET_KEYS, _TICKET_KEY_LENGTH, buf) != 1:
+        _lib.ERR_clear_error()
         raise _failed("ticketKeys")
-    ctx._nodehttps_ticket_keys = bytes(keys)  # type: ignore[attr-defined]
-
-
-def get_ticket_keys(ctx: ssl.SSLContext) -> bytes:
-    """Node's ``getTicketKeys()``: the 48 bytes in use (made at random on first ask)."""
-    keys: bytes | None = getattr(ctx, "_nodehttps_ticket_keys", None)
-    if keys is None:
-        keys = os.urandom(48)
-        set_ticket_keys(ctx, keys)
-    return keys
 
 
 # -- callbacks -----------------------------------------------------------------------------
+def _ignore(*_args: Any) -> Any:
+    return None
+
+
+class Handlers:
+    """Where OpenSSL's callbacks go, for the whole process (:func:`set_handlers`).
+
+    Each is called with the connection's :func:`connection_id`:
+
+    * ``keylog(conn, line)``: an NSS key-log line, ending in ``b'\\n'``;
+    * ``new_session(conn)``: client side, a new session (each TLS 1.3 ticket);
+    * ``server_session(conn, session_id, der)``: server side, a new session;
+    * ``get_session(conn)``: server side, a session id the cache lacks: a reference
+      from :func:`parse_session` for OpenSSL to keep, or 0;
+    * ``select_alpn(conn, context, offered)``: the client's protocols (wire format) on
+      a server whose context has the ALPN callback: the offset of the chosen entry's
+      length byte, ``None`` to refuse (a fatal ``no_application_protocol`` alert), or
+      -1 to choose nothing (no ALPN).
+    """
+
+    __slots__ = ("get_session", "keylog", "new_session", "select_alpn", "server_session")
+
+    def __init__(self) -> None:
+        self.keylog: Callable[[int, bytes], None] = _ignore
+        self.new_session: Callable[[int], None] = _ignore
+        self.server_session: Callable[[int, bytes, bytes], None] = _ignore
+        self.get_session: Callable[[int], int] = lambda _conn: 0
+        self.select_alpn: Callable[[int, ssl.SSLContext, bytes], int | None] = lambda *_: -1
+
+
+_handlers = Handlers()
+
+
+def set_handlers(handlers: Handlers) -> None:
+    """Route every OpenSSL callback of the process to ``handlers`` (once, at import)."""
+    global _handlers
+    _handlers = handlers
+
+
 def _guarded(fallback: Any, body: Callable[..., Any]) -> Callable[..., Any]:
     """A callback body that never raises into OpenSSL: an exception (a bug of ours: the
     bodies catch the user's) is reported as uncaught, and OpenSSL gets ``fallback``."""
@@ -282,32 +370,84 @@ def _guarded(fallback: Any, body: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def set_keylog_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], None]) -> None:
-    """Each NSS key-log line, as produced: ``fn(id of the _ssl object, line + b'\\n')``."""
-
-    def callback(ssl_ptr: int, line: bytes) -> None:
-        fn(_lib.SSL_get_ex_data(ssl_ptr, 0), line + b"\n")
-
-    cb = _KEYLOG_CB(_guarded(None, callback))
-    _keep_alive(ctx, cb)
-    _lib.SSL_CTX_set_keylog_callback(_ctx(ctx), cb)
+def _conn(ssl_ptr: int) -> int:
+    return int(_lib.SSL_get_ex_data(ssl_ptr, 0) or 0)
 
 
-def set_new_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], None]) -> None:
-    """Client side: ``fn(id of the _ssl object)`` for each new session (each TLS 1.3 ticket)."""
+def _on_keylog(ssl_ptr: int, line: bytes) -> None:
+    _handlers.keylog(_conn(ssl_ptr), line + b"\n")
 
-    def callback(ssl_ptr: int, _session: int) -> int:
-        fn(_lib.SSL_get_ex_data(ssl_ptr, 0))
-        return 0  # OpenSSL keeps ownership; Python reads the session through .session
 
-    cb = _NEW_SESSION_CB(_guarded(0, callback))
-    _keep_alive(ctx, cb)
+def _on_new_session(ssl_ptr: int, _session: int) -> int:
+    _handlers.new_session(_conn(ssl_ptr))
+    return 0  # OpenSSL keeps ownership; Python reads the session through .session
+
+
+def _on_server_session(ssl_ptr: int, session: int) -> int:
+    session_id, der = _session_bytes(session)
+    _handlers.server_session(_conn(ssl_ptr), session_id, der)
+    return 0  # not kept: OpenSSL frees the session when it is done with it
+
+
+def _on_get_session(ssl_ptr: int, _session_id: int, _length: int, copy: Any) -> int | None:
+    copy[0] = 0  # the reference is OpenSSL's now
+    return _handlers.get_session(_conn(ssl_ptr)) or None
+
+
+def _on_select_alpn(
+    ssl_ptr: int, out: Any, outlen: Any, offered_ptr: int, length: int, _arg: int
+) -> int:
+    conn = _conn(ssl_ptr)
+    # The app-data is the live _ssl object whose handshake is running: its context is
+    # the one the connection uses now (after an SNI switch too).
+    context = ctypes.cast(_P(conn), ctypes.py_object).value.context
+    offered = ctypes.string_at(offered_ptr, length)
+    offset = _handlers.select_alpn(conn, context, offered)
+    if offset == -1:
+        return _TLSEXT_ERR_NOACK
+    if offset is None or not 0 <= offset < length or offset + 1 + offered[offset] > length:
+        return _TLSEXT_ERR_ALERT_FATAL
+    out[0] = offered_ptr + offset + 1
+    outlen[0] = offered[offset]
+    return _TLSEXT_ERR_OK
+
+
+def _immortal(thunk: Any) -> Any:
+    """``thunk``, with a reference that is never dropped: an ``SSL_CTX`` holding it may
+    outlive every Python object, and even this module's teardown at exit."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(thunk))
+    return thunk
+
+
+# One thunk per kind for the whole process (what :func:`callback_count` counts).
+_THUNKS = (
+    _immortal(_KEYLOG_CB(_guarded(None, _on_keylog))),
+    _immortal(_NEW_SESSION_CB(_guarded(0, _on_new_session))),
+    _immortal(_NEW_SESSION_CB(_guarded(0, _on_server_session))),
+    _immortal(_GET_SESSION_CB(_guarded(None, _on_get_session))),
+    _immortal(_ALPN_SELECT_CB(_guarded(_TLSEXT_ERR_ALERT_FATAL, _on_select_alpn))),
+)
+_KEYLOG, _NEW_SESSION, _SERVER_SESSION, _GET_SESSION, _SELECT_ALPN = _THUNKS
+
+
+def callback_count() -> int:
+    """How many ctypes callbacks the bridge holds: a constant, whatever the contexts."""
+    return len(_THUNKS) + 1  # and the verify callback
+
+
+def set_keylog_callback(ctx: ssl.SSLContext) -> None:
+    """Each NSS key-log line, as produced, to ``Handlers.keylog``."""
+    _lib.SSL_CTX_set_keylog_callback(_ctx(ctx), _KEYLOG)
+
+
+def set_new_session_callback(ctx: ssl.SSLContext) -> None:
+    """Client side: each new session (each TLS 1.3 ticket) to ``Handlers.new_session``."""
     ptr = _ctx(ctx)
     mode = _lib.SSL_CTX_ctrl(ptr, _GET_SESS_CACHE_MODE, 0, None)
     _lib.SSL_CTX_ctrl(
         ptr, _SET_SESS_CACHE_MODE, mode | _SESS_CACHE_CLIENT | _SESS_CACHE_NO_INTERNAL_STORE, None
     )
-    _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
+    _lib.SSL_CTX_sess_set_new_cb(ptr, _NEW_SESSION)
 
 
 def _session_bytes(session: int) -> tuple[bytes, bytes]:
@@ -324,27 +464,16 @@ def _session_bytes(session: int) -> tuple[bytes, bytes]:
     return session_id, buf.raw
 
 
-def set_server_session_cache(
-    ctx: ssl.SSLContext, fn: Callable[[int, bytes, bytes], None] | None
-) -> None:
+def set_server_session_cache(ctx: ssl.SSLContext, report: bool) -> None:
     """Node's server session cache: OpenSSL stores no session on its own (so a session
-    id resumes only through ``'resumeSession'``, as in Node), and with ``fn``, each new
-    session is reported as ``fn(id of the _ssl object, session id, DER)``."""
+    id resumes only through ``'resumeSession'``, as in Node); with ``report``, each new
+    session goes to ``Handlers.server_session``."""
     ptr = _ctx(ctx)
     _lib.SSL_CTX_ctrl(
         ptr, _SET_SESS_CACHE_MODE, _SESS_CACHE_SERVER | _SESS_CACHE_NO_INTERNAL_STORE, None
     )
-    if fn is None:
-        return
-
-    def callback(ssl_ptr: int, session: int) -> int:
-        session_id, der = _session_bytes(session)
-        fn(_lib.SSL_get_ex_data(ssl_ptr, 0), session_id, der)
-        return 0  # not kept: OpenSSL frees the session when it is done with it
-
-    cb = _NEW_SESSION_CB(_guarded(0, callback))
-    _keep_alive(ctx, cb)
-    _lib.SSL_CTX_sess_set_new_cb(ptr, cb)
+    if report:
+        _lib.SSL_CTX_sess_set_new_cb(ptr, _SERVER_SESSION)
 
 
 def parse_session(der: bytes) -> int:
@@ -383,7 +512,7 @@ def offer_session(obj: Any, der: bytes) -> bool:
     session = parse_session(der)
     if not session:
         return False
-    ok = int(_lib.SSL_set_session(_ssl(obj), session)) == 1  # takes its own reference
+    ok = int(_lib.SSL_set_session(_ssl_ptr(obj), session)) == 1  # takes its own reference
     _lib.SSL_SESSION_free(session)
     return ok
 
@@ -393,50 +522,23 @@ def free_session(session: int) -> None:
     _lib.SSL_SESSION_free(session)
 
 
-def set_get_session_callback(ctx: ssl.SSLContext, fn: Callable[[int], int]) -> None:
-    """Server side (Node's ``GetSessionCallback``): for a session id the context's own
-    cache lacks, OpenSSL asks ``fn(id of the _ssl object)``, which returns a reference
-    from :func:`parse_session` for OpenSSL to keep, or 0."""
-
-    def callback(ssl_ptr: int, _session_id: int, _length: int, copy: Any) -> int | None:
-        copy[0] = 0  # the reference is OpenSSL's now
-        return fn(_lib.SSL_get_ex_data(ssl_ptr, 0)) or None
-
-    cb = _GET_SESSION_CB(_guarded(None, callback))
-    _keep_alive(ctx, cb)
-    _lib.SSL_CTX_sess_set_get_cb(_ctx(ctx), cb)
+def set_get_session_callback(ctx: ssl.SSLContext) -> None:
+    """Server side (Node's ``GetSessionCallback``): a session id the context's own cache
+    lacks goes to ``Handlers.get_session``."""
+    _lib.SSL_CTX_sess_set_get_cb(_ctx(ctx), _GET_SESSION)
 
 
-def set_alpn_select_callback(ctx: ssl.SSLContext, fn: Callable[[int, bytes], int | None]) -> None:
-    """Node's ``ALPNCallback``: ``fn(id of the _ssl object, the client's protocol list in
-    wire format)`` returns the offset of the chosen entry's length byte in that list,
-    ``None`` to refuse with a fatal ``no_application_protocol`` alert, or -1 to choose
-    nothing (no ALPN for this connection). Replaces the callback of
-    ``SSLContext.set_alpn_protocols``."""
-
-    def callback(
-        ssl_ptr: int, out: Any, outlen: Any, offered_ptr: int, length: int, _arg: int
-    ) -> int:
-        offered = ctypes.string_at(offered_ptr, length)
-        offset = fn(_lib.SSL_get_ex_data(ssl_ptr, 0), offered)
-        if offset == -1:
-            return _TLSEXT_ERR_NOACK
-        if offset is None or not 0 <= offset < length or offset + 1 + offered[offset] > length:
-            return _TLSEXT_ERR_ALERT_FATAL
-        out[0] = offered_ptr + offset + 1
-        outlen[0] = offered[offset]
-        return _TLSEXT_ERR_OK
-
-    cb = _ALPN_SELECT_CB(_guarded(_TLSEXT_ERR_ALERT_FATAL, callback))
-    _keep_alive(ctx, cb)
-    _lib.SSL_CTX_set_alpn_select_cb(_ctx(ctx), cb, None)
+def set_alpn_select_callback(ctx: ssl.SSLContext) -> None:
+    """The server's ALPN choice goes to ``Handlers.select_alpn`` (replaces the callback
+    of ``SSLContext.set_alpn_protocols``)."""
+    _lib.SSL_CTX_set_alpn_select_cb(_ctx(ctx), _SELECT_ALPN, None)
 
 
 def _accept_all(_preverify_ok: int, _store: int) -> int:
     return 1
 
 
-_ACCEPT_ALL = _VERIFY_CB(_accept_all)
+_ACCEPT_ALL = _immortal(_VERIFY_CB(_accept_all))
 
 
 def set_permissive_verify(ctx: ssl.SSLContext) -> None:
@@ -454,12 +556,12 @@ def set_permissive_verify(ctx: ssl.SSLContext) -> None:
 # -- per connection --------------------------------------------------------------------------
 def get_verify_result(obj: Any) -> int:
     """OpenSSL's verify result for the connection, also under ``CERT_NONE``."""
-    return int(_lib.SSL_get_verify_result(_ssl(obj)))
+    return int(_lib.SSL_get_verify_result(_ssl_ptr(obj)))
 
 
 def get_negotiated_group(obj: Any) -> str | None:
     """The key-exchange group of the handshake (``'x25519'``, ``'prime256v1'``...)."""
-    nid = int(_lib.SSL_ctrl(_ssl(obj), _GET_NEGOTIATED_GROUP, 0, None))
+    nid = int(_lib.SSL_ctrl(_ssl_ptr(obj), _GET_NEGOTIATED_GROUP, 0, None))
     if nid <= 0:
         return None
     name = _lib.OBJ_nid2sn(nid & 0xFFFF)
@@ -470,7 +572,7 @@ def get_finished(obj: Any, peer: bool) -> bytes | None:
     """The latest Finished message sent (or, with ``peer``, received); None before one."""
     fn = _lib.SSL_get_peer_finished if peer else _lib.SSL_get_finished
     buf = ctypes.create_string_buffer(_MAX_FINISHED)
-    size = int(fn(_ssl(obj), buf, _MAX_FINISHED))
+    size = int(fn(_ssl_ptr(obj), buf, _MAX_FINISHED))
     return buf.raw[: min(size, _MAX_FINISHED)] if size else None
 
 
@@ -479,7 +581,7 @@ def export_keying_material(obj: Any, length: int, label: bytes, context: bytes |
     out = ctypes.create_string_buffer(length)
     ctx_bytes = context or b""
     ok = _lib.SSL_export_keying_material(
-        _ssl(obj),
+        _ssl_ptr(obj),
         out,
         length,
         label,

@@ -173,7 +173,7 @@ def load_dhparam(ctx: ssl.SSLContext, pem: bytes) -> None:
     with memory_path(pem) as path:
         try:
             ctx.load_dh_params(path)
-        except ssl.SSLError:
+        except ssl.SSLError as exc:
             raise errors.make(
                 "ERR_CRYPTO_OPERATION_FAILED", "Failed to parse DH parameters"
-            ) from None
+            ) from exc

@@ -3,29 +3,30 @@
 Theory of operation
 -------------------
 Each accepted connection is a server-side :class:`TLSSocket` from the start (no plain
-socket under it), so the accept path and every byte after it go straight from the
-transport into the TLS engine. After its handshake the socket is given to
-``'secureConnection'``; a failure before that goes to ``'tlsClientError'(err, socket)``.
+socket under it): the transport drives the socket's TLS engine directly, so the accept
+path and every byte after it go straight from the transport into the engine. After its
+handshake the socket is given to ``'secureConnection'``; a failure before that goes to
+``'tlsClientError'(err, socket)``. The sockets reach the server only through its
+:class:`~nodehttps.tls._policy.ServerPolicy` (``_policy.py``).
 
-Server names: the stdlib ``sni_callback`` on each of the server's contexts records the
-name the client sent (``tls_socket.servername``) and switches the connection to a
-context from :meth:`Server.add_context` (Node's wildcard rules: ``*`` is one label
-part, the last matching entry wins). A Node-style asynchronous ``sni_callback(servername,
-cb)`` runs before OpenSSL sees the connection at all: the socket holds the ClientHello
-(``_hello.py``) until ``cb(err, secure_context)`` is called.
+Server names: the stdlib ``sni_callback`` on each of the server's contexts tells the
+connection the name the client sent (``tls_socket.servername``), and the connection
+switches to a context from :meth:`Server.add_context` (Node's wildcard rules: ``*`` is
+one label part, the last matching entry wins). A Node-style asynchronous
+``sni_callback(servername, cb)`` runs before OpenSSL sees the connection at all: the
+socket holds the ClientHello (``_hello.py``) until ``cb(err, secure_context)`` is called.
 """
 
 from __future__ import annotations
 
-import re
 import ssl
 from collections.abc import Callable
 from typing import Any
 
-from .. import _loop, errors, net
+from .. import errors, net
 from .._options import normalize, validate_function, validate_number
 from . import _hooks
-from ._hello import ClientHello, parse_client_hello
+from ._policy import ServerPolicy, sni_dispatch
 from ._socket import HANDSHAKE_TIMEOUT_MS, TLSSocket
 
 __all__ = ["Server", "convert_alpn_protocols", "create_server"]
@@ -71,47 +72,6 @@ def _alpn_list(protocols: Any) -> list[str] | None:
     return [p if isinstance(p, str) else bytes(p).decode() for p in protocols]
 
 
-def _hostname_pattern(hostname: str) -> re.Pattern[str]:
-    escaped = re.sub(r"([.^$+?\-\\\[\]{}])", r"\\\1", hostname)
-    return re.compile("^" + escaped.replace("*", "[^.]*") + "$")
-
-
-def _sni_dispatch(obj: Any, name: str | None, _ctx: ssl.SSLContext) -> None:
-    """stdlib ``sni_callback``: note the name; switch to an ``add_context`` context."""
-    sock = getattr(obj, "_nodehttps_socket", None)
-    if sock is None or name is None:
-        return
-    try:
-        sock._sni_name = name
-        server = sock._tls_server
-        if server is not None and server._contexts and server.sni_callback is None:
-            chosen = server._context_for(name)
-            if chosen is not None:
-                obj.context = chosen.context
-                sock._set_secure_context(chosen)
-                _hooks.watch(sock, chosen.context)
-    except Exception as exc:
-        _loop.report_uncaught(exc)
-
-
-def _handshake_callback(sock: TLSSocket, then: Callable[[Any], None]) -> Callable[..., None]:
-    """A Node-style ``cb(err, value)`` for a handshake paused on the user: only its first
-    call counts; an error destroys ``sock``, a value goes on to ``then``."""
-    answered = False
-
-    def done(err: BaseException | None = None, value: Any = None) -> None:
-        nonlocal answered
-        if answered or sock.destroyed:
-            return
-        answered = True
-        if err is not None:
-            sock.destroy(err)
-            return
-        then(value)
-
-    return done
-
-
 class Server(net.Server):
     """Node's ``tls.Server``: ``'secureConnection'``, ``'tlsClientError'``, ``'keylog'``.
 
@@ -155,8 +115,8 @@ class Server(net.Server):
             self.alpn_callback = validate_function(choose, "options.ALPNCallback")
             if self.alpn_protocols is not None:
                 raise errors.ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS()
-        self._contexts: list[tuple[re.Pattern[str], Any]] = []
         self._options = opts
+        self._policy = ServerPolicy(self, self._configure)
         self._secure_context = self._make_context(opts)
         if secure_connection_listener is not None:
             self.on("secureConnection", secure_connection_listener)
@@ -178,10 +138,10 @@ class Server(net.Server):
         if self.alpn_callback is not None:
             _hooks.use_alpn_callback(ctx)
         elif alpn:
-            ctx.set_alpn_protocols(alpn)
+            _hooks.use_alpn_protocols(ctx, alpn)
         if not ctx.options & ssl.OP_NO_RENEGOTIATION:
             ctx.options |= ssl.OP_NO_RENEGOTIATION
-        ctx.sni_callback = _sni_dispatch
+        ctx.sni_callback = sni_dispatch
         _hooks.node_session_cache(ctx)
 
     def add_context(self, servername: str, context: Any) -> None:
@@ -199,14 +159,7 @@ class Server(net.Server):
         if not hasattr(context, "context"):
             context = _hooks.create_secure_context(normalize(context), is_server=True)
         self._configure(context.context)
-        self._contexts.append((_hostname_pattern(servername), context))
-
-    def _context_for(self, servername: str) -> Any:
-        chosen = None
-        for pattern, context in self._contexts:
-            if pattern.match(servername):
-                chosen = context
-        return chosen
+        self._policy.add_sni_context(servername, context)
 
     def set_secure_context(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
         """Node's ``server.setSecureContext(options)``: new connections use the new one.
@@ -234,71 +187,19 @@ class Server(net.Server):
         _hooks.set_ticket_keys(self._secure_context.context, bytes(keys))
 
     # -- connections ------------------------------------------------------------------------
-    def _protocol_factory(self) -> Any:
-        sock = TLSSocket(
+    def _new_socket(self) -> net.Socket:
+        """Each accepted connection: a server-side TLSSocket under this server's policy."""
+        return TLSSocket(
             None,
             {
                 "is_server": True,
-                "server": self,
+                "policy": self._policy,
                 "secure_context": self._secure_context,
                 "request_cert": self.request_cert,
                 "reject_unauthorized": self.reject_unauthorized,
                 "allow_half_open": self.allow_half_open,
             },
         )
-        sock.server = self
-        sock.connecting = False
-        if self.listener_count("keylog"):
-            sock._keylog_server = self
-            _hooks.want_keylog(sock)
-        if self.listener_count("newSession"):
-            _hooks.want_server_sessions(sock)
-        if self.alpn_callback is not None:
-            _hooks.want_callbacks(sock)
-        self._connections += 1
-        sock.once("close", lambda *_: self._connection_closed())
-        return net._AcceptedProtocol(sock, self)
-
-    def _peek_hello(self, sock: TLSSocket) -> None:
-        """Once the whole ClientHello is in: ``'resumeSession'``, then an async SNICallback
-        (Node's order), then the engine."""
-        if sock._hello is None:
-            return
-        hello = parse_client_hello(bytes(sock._hello))
-        if hello is None:
-            return
-        if not isinstance(hello, ClientHello):  # not TLS: OpenSSL says why
-            sock._resume_with(None)
-            return
-        sock._hello_wait = True
-        if hello.session_id and not hello.has_ticket and self.listener_count("resumeSession"):
-            self._resume_session(sock, hello)
-        else:
-            self._choose_context(sock, hello.servername)
-
-    def _resume_session(self, sock: TLSSocket, hello: ClientHello) -> None:
-        def resume(session_data: Any) -> None:
-            if session_data:
-                sock._offer_session(bytes(session_data))
-            self._choose_context(sock, hello.servername)
-
-        self.emit("resumeSession", hello.session_id, _handshake_callback(sock, resume))
-
-    def _choose_context(self, sock: TLSSocket, name: str) -> None:
-        """Node's async ``SNICallback(servername, cb)``; no callback or no name: as is."""
-        if not name or self.sni_callback is None:
-            sock._resume_with(None)
-            return
-        sock._sni_name = name
-
-        def use(context: Any) -> None:
-            if context is not None and not hasattr(context, "context"):
-                context = _hooks.create_secure_context(normalize(context), is_server=True)
-            if context is not None:
-                self._configure(context.context)
-            sock._resume_with(context)
-
-        self.sni_callback(name, _handshake_callback(sock, use))
 
 
 def create_server(

@@ -102,9 +102,17 @@ def openssl_message(exc: ssl.SSLError) -> tuple[str, str, str, str]:
 
 def from_ssl_error(exc: BaseException, *, as_write: bool = False) -> errors.NodeError:
     """Node's error for an ``ssl.SSLError`` (never a certificate-verify error: see
-    ``_verify``). ``as_write``: the failure ends a pending write (``EPROTO``)."""
+    ``_verify``), with ``exc`` as its ``__cause__``. ``as_write``: the failure ends a
+    pending write (``EPROTO``)."""
     if isinstance(exc, errors.NodeError):
         return exc
+    err = _translate(exc, as_write)
+    if err is not exc:
+        err.__cause__ = exc
+    return err
+
+
+def _translate(exc: BaseException, as_write: bool) -> errors.NodeError:
     if not isinstance(exc, ssl.SSLError):
         return (
             errors.from_oserror(exc, "read")

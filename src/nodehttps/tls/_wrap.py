@@ -1,11 +1,12 @@
 """TLS over an existing socket (``tls.connect(socket=...)``, e.g. a CONNECT tunnel).
 
-A :class:`TLSSocket` normally owns an asyncio transport, exactly as a ``net.Socket``
-does, so plain TCP pays for no extra layer. Over an existing ``net.Socket`` it is given
-a :class:`SocketTransport` instead: an object with the transport methods the socket
-uses, whose writes go through the lower socket's ``write`` and whose input is the
-lower socket's ``'data'``/``'end'``/``'close'`` events. Everything above it is the same
-code as over TCP.
+A :class:`TLSSocket`'s engine normally runs over an asyncio transport, so TLS over TCP
+pays for no extra layer. Over an existing ``net.Socket`` the engine is given a
+:class:`SocketTransport` instead: a ``net`` :class:`~nodehttps.net._transport.Transport`
+whose writes go through the lower socket's ``write``, and which drives the engine (a
+``TransportUser``) with the lower socket's ``'data'``/``'end'``/``'close'``/``'drain'``
+events, as an asyncio transport would. Everything above it is the same code as over
+TCP.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .. import net
-    from ._socket import TLSSocket
+    from ..net._transport import TransportUser
 
 __all__ = ["SocketTransport"]
 
 
 class SocketTransport:
-    """The transport face of a lower ``net.Socket`` for a :class:`TLSSocket` above it."""
+    """The transport face of a lower ``net.Socket`` for the TLS engine above it."""
 
     __slots__ = ("_error", "_lower", "_paused", "_upper")
 
-    def __init__(self, lower: net.Socket, upper: TLSSocket) -> None:
+    def __init__(self, lower: net.Socket, upper: TransportUser) -> None:
         self._lower = lower
         self._upper = upper
         self._error: BaseException | None = None
@@ -37,28 +38,25 @@ class SocketTransport:
 
     # -- events from the lower socket ---------------------------------------------------
     def _on_data(self, chunk: bytes) -> None:
-        self._upper._on_data(chunk)
+        self._upper.data_received(chunk)
 
     def _on_end(self) -> None:
-        self._upper._on_eof()
+        self._upper.eof_received()
 
     def _on_error(self, err: BaseException) -> None:
         self._error = err
 
     def _on_close(self, *_: Any) -> None:
-        upper = self._upper
-        if self._error is not None and not upper.destroyed:
-            upper.destroy(self._error)
-        else:
-            upper._on_lost(None)
+        error = self._error  # already Node's error: the socket above reports it as it is
+        self._upper.connection_lost(error if isinstance(error, Exception) else None)
 
     def _on_drain(self) -> None:
-        self._upper._on_writable()
+        self._upper.resume_writing()
 
     # -- the asyncio.Transport methods the socket calls ---------------------------------
     def write(self, data: bytes) -> None:
         if self._lower.write(data) is False:
-            self._upper._write_paused = True
+            self._upper.pause_writing()
 
     def write_eof(self) -> None:
         self._lower.end()
@@ -100,14 +98,4 @@ class SocketTransport:
         return int(self._lower.writable_length)
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        lower = self._lower
-        if name == "peername":
-            if lower.remote_address is None:
-                return default
-            return (lower.remote_address, lower.remote_port)
-        if name == "sockname":
-            addr = lower.address()
-            return (addr["address"], addr["port"]) if addr else default
-        if name == "socket":
-            return lower._raw_socket()
-        return default
+        return self._lower.get_extra_info(name, default)
