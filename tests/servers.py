@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Unpack
 
 import nodehttps as https
 from nodehttps import events, http, net
@@ -21,8 +21,9 @@ async def listening(server: net.Server) -> int:
 
 
 async def https_server(
-    cert: Cert, handler: Handler | None = None, **options: Any
+    cert: Cert, handler: Handler | None = None, /, **options: Unpack[https.HttpsServerOptions]
 ) -> tuple[https.Server, int]:
     """An https server with ``cert`` (key and chain) and its port."""
-    server = https.create_server({"key": cert.key_pem, "cert": cert.chain_pem, **options}, handler)
+    full: https.HttpsServerOptions = {"key": cert.key_pem, "cert": cert.chain_pem, **options}
+    server = https.create_server(full, handler)
     return server, await listening(server)

@@ -89,7 +89,7 @@ async def fetch(
     url: str, headers: dict[str, str] | None = None, method: str = "GET", path: str | None = None
 ) -> tuple[int, dict[str, Any], bytes]:
     """One request, certificate unchecked: status, headers, body."""
-    options: dict[str, Any] = {
+    options: https.HttpsRequestOptions = {
         "method": method,
         "headers": headers or {},
         "reject_unauthorized": False,
@@ -97,8 +97,9 @@ async def fetch(
     }
     if path is not None:
         parsed = https.URL(url)
-        options.update(host=parsed.hostname, port=int(parsed.port), path=path)
-        req = https.request(options)
+        req = https.request(
+            {**options, "host": parsed.hostname, "port": int(parsed.port), "path": path}
+        )
     else:
         req = https.request(url, options)
     req.end()

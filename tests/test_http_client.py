@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Unpack
 
 import pytest
 
@@ -12,7 +12,9 @@ from nodehttps import consumers, errors, events, http, net
 from servers import Handler
 
 
-async def _server(handler: Handler, **opts: Any) -> tuple[http.Server, int]:
+async def _server(
+    handler: Handler, **opts: Unpack[http.HttpServerOptions]
+) -> tuple[http.Server, int]:
     server = http.create_server(opts or None, handler)
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
@@ -237,7 +239,7 @@ def test_agent_get_name_and_validation() -> None:
 
 def test_request_argument_errors() -> None:
     with pytest.raises(TypeError) as info:
-        http.request({"agent": True})
+        http.request({"agent": True})  # type: ignore[arg-type]  # wrong on purpose
     assert str(info.value) == (
         'The "options.agent" property must be one of Agent-like Object, '
         "undefined, or false. Received type bool (True)"
@@ -252,10 +254,10 @@ def test_request_argument_errors() -> None:
         http.request({"protocol": "https:"})
     assert str(info4.value) == 'Protocol "https:" not supported. Expected "http:"'
     with pytest.raises(TypeError) as info5:
-        http.request({"timeout": None, "host": "x"})
+        http.request({"timeout": None, "host": "x"})  # type: ignore[arg-type]  # on purpose
     assert isinstance(info5.value, errors.NodeError) and info5.value.code == "ERR_INVALID_ARG_TYPE"
     with pytest.raises(TypeError) as info6:
-        http.request({"insecure_http_parser": 0})
+        http.request({"insecure_http_parser": 0})  # type: ignore[arg-type]  # on purpose
     assert str(info6.value) == (
         'The "options.insecureHTTPParser" property must be of type boolean. Received type int (0)'
     )
@@ -290,7 +292,12 @@ def test_host_header_rules(run: Run) -> None:
             res.end()
 
         server, port = await _server(handler, require_host_header=False)
-        for opts in ({}, {"set_host": False}, {"headers": {"Host": "custom"}}):
+        variants: list[http.HttpRequestOptions] = [
+            {},
+            {"set_host": False},
+            {"headers": {"Host": "custom"}},
+        ]
+        for opts in variants:
             res = await http.get({"host": "127.0.0.1", "port": port, **opts})
             res.resume()
         assert hosts == [f"127.0.0.1:{port}", None, "custom"]
@@ -306,11 +313,12 @@ def test_timeout_option_reaches_the_socket_on_every_path(run: Run) -> None:
     async def main() -> None:
         server, port = await _server(lambda req, res: res.end("x"))
         agent = http.Agent({"keep_alive": True, "timeout": 5000})
-        for extra in (
+        extras: list[http.HttpRequestOptions] = [
             {"agent": False},
             {"agent": agent},
             {"create_connection": net.create_connection},
-        ):
+        ]
+        for extra in extras:
             seen: list[float | None] = []
             req = http.get({"host": "127.0.0.1", "port": port, "timeout": 70, **extra})
             req.on(

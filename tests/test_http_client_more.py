@@ -389,7 +389,7 @@ def test_idle_sockets_destroyed_before_their_close_are_never_handed_out(run: Run
 
     async def main() -> None:
         server, port, agent, name = await _ok_server_and_keep_alive_agent()
-        opts = {"host": "127.0.0.1", "port": port, "agent": agent}
+        opts: http.HttpRequestOptions = {"host": "127.0.0.1", "port": port, "agent": agent}
         both_freed = emitted(agent, "free", 2)
         first = await asyncio.gather(http.get(opts), http.get(opts))
         for res in first:

@@ -10,7 +10,7 @@ import asyncio
 import random
 import re
 import ssl
-from typing import Any
+from typing import Unpack
 
 import pytest
 
@@ -58,14 +58,13 @@ class _Recorder:
 
 
 async def _server(
-    tls: bool, pki: PKI, handler: Handler, **options: Any
+    tls: bool, pki: PKI, handler: Handler, **options: Unpack[http.HttpServerOptions]
 ) -> tuple[http.Server | https.Server, int, ssl.SSLContext | None]:
     server: http.Server | https.Server
     context: ssl.SSLContext | None
     if tls:
-        server = https.create_server(
-            {"key": pki.leaf.key_pem, "cert": pki.leaf.chain_pem, **options}, handler
-        )
+        full: https.HttpsServerOptions = {**pki.leaf.https_options(), **options}
+        server = https.create_server(full, handler)
         context = ssl.create_default_context(cadata=pki.ca)
     else:
         server = http.create_server(options, handler)

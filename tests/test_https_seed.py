@@ -7,7 +7,7 @@ import asyncio
 import base64
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Unpack
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -20,13 +20,15 @@ from servers import https_server
 from tls_pki import PKI, Cert
 
 
-async def _server(pki: PKI, cert: Cert | None = None, **options: Any) -> tuple[https.Server, int]:
+async def _server(
+    pki: PKI, cert: Cert | None = None, /, **options: Unpack[https.HttpsServerOptions]
+) -> tuple[https.Server, int]:
     return await https_server(
         cert or pki.leaf, lambda req, res: res.end(f"hello {req.url}"), **options
     )
 
 
-async def _get(url: str, options: dict[str, Any]) -> tuple[http.IncomingMessage, str]:
+async def _get(url: str, options: https.HttpsRequestOptions) -> tuple[http.IncomingMessage, str]:
     res = await https.get(url, options)
     return res, await consumers.text(res)
 
@@ -213,7 +215,7 @@ def test_argument_errors() -> None:
         "The \"options\" argument must be of type object. Received type str ('foo')"
     )
     with pytest.raises(TypeError) as info3:
-        https.create_server({"key": True})
+        https.create_server({"key": True})  # type: ignore[arg-type]  # wrong on purpose
     assert str(info3.value) == (
         'The "options.key" property must be of type string or an '
         "instance of Buffer, TypedArray, or DataView. "

@@ -31,7 +31,7 @@ import asyncio
 import math
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal, Unpack, cast
 
 import pytest
 
@@ -49,11 +49,15 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 
 async def _server(
-    pki: PKI, handler: Handler | None = None, cert: Cert | None = None, **options: Any
+    pki: PKI,
+    handler: Handler | None = None,
+    leaf: Cert | None = None,
+    **options: Unpack[https.HttpsServerOptions],
 ) -> tuple[https.Server, int]:
-    """An https server on 127.0.0.1 (default: answers ``ok``) and its port."""
+    """An https server on 127.0.0.1 with ``leaf`` (default: ``pki.leaf``; answers ``ok``
+    by default) and its port."""
     return await https_server(
-        cert or pki.leaf, handler or (lambda req, res: res.end("ok")), **options
+        leaf or pki.leaf, handler or (lambda req, res: res.end("ok")), **options
     )
 
 
@@ -186,9 +190,9 @@ def test_https_agent_additional_options_get_their_own_pool(
     (``TLSv1_1_method`` is replaced by ``TLSv1_2_method``: TLS 1.1 needs SECLEVEL=0.)"""
 
     async def main() -> None:
-        server, port = await _server(pki, cert=pki.cn_only)
+        server, port = await _server(pki, leaf=pki.cn_only)
         agent = fresh_global_agent
-        base = {
+        base: https.HttpsRequestOptions = {
             "path": "/",
             "port": port,
             "ca": pki.ca,
@@ -208,7 +212,8 @@ def test_https_agent_additional_options_get_their_own_pool(
         for key, value, shown in variations:
             freed: asyncio.Future[None] = _loop().create_future()
             agent.once("free", lambda *_a, f=freed: resolve(f, None))
-            res = await https.get({**base, key: value})
+            # a key chosen at run time: the bag's type cannot be checked statically
+            res = await https.get(cast(https.HttpsRequestOptions, {**base, key: value}))
             assert res.status_code == 200
             res.resume()
             await freed
@@ -243,7 +248,7 @@ def test_https_agent_create_connection(run: Run, pki: PKI) -> None:
     The caller's options are never mutated."""
 
     async def main() -> None:
-        server, port = await _server(pki, cert=pki.self_signed)
+        server, port = await _server(pki, leaf=pki.self_signed)
         agent = https.Agent()
         forms: list[tuple[object, ...]] = [
             (
@@ -410,7 +415,9 @@ def test_https_abortcontroller(run: Run, pki: PKI, when: str) -> None:
 
 
 @pytest.mark.parametrize("max_version", ["TLSv1.2", "TLSv1.3"])
-def test_https_agent_session_reuse(run: Run, pki: PKI, max_version: str) -> None:
+def test_https_agent_session_reuse(
+    run: Run, pki: PKI, max_version: Literal["TLSv1.2", "TLSv1.3"]
+) -> None:
     """test-https-agent-session-reuse.js: ``max_cached_sessions: 1``; the second request
     resumes; another cipher list is another cache entry (new session), which pushes the
     first out; after the server rotates its ticket keys a new session is made, and the
@@ -426,16 +433,16 @@ def test_https_agent_session_reuse(run: Run, pki: PKI, max_version: str) -> None
             seen.append(req.url)
             res.end("ok")
 
-        server, port = await _server(pki, handler, cert=pki.cn_only, max_version=max_version)
+        server, port = await _server(pki, handler, leaf=pki.cn_only, max_version=max_version)
         agent = https.Agent({"max_cached_sessions": 1})
-        base = {
+        base: https.HttpsRequestOptions = {
             "port": port,
             "host": "localhost",
             "servername": "agent1",
             "ca": pki.ca,
             "agent": agent,
         }
-        queue = [
+        queue: list[tuple[str, str, https.HttpsRequestOptions]] = [
             ("first", "/", {}),
             ("first-reuse", "/", {}),
             ("cipher-change", "/", {"ciphers": "ECDHE-ECDSA-AES256-SHA"}),
@@ -478,7 +485,7 @@ def test_https_client_resume(run: Run, pki: PKI) -> None:
             served.append(req.http_version)
             res.end("hello")
 
-        server, port = await _server(pki, handler, cert=pki.self_signed)
+        server, port = await _server(pki, handler, leaf=pki.self_signed)
         sessions: list[TLSSession] = []
         first = tls.connect({"port": port, "host": "127.0.0.1", "reject_unauthorized": False})
         first.on("session", sessions.append)
@@ -513,7 +520,7 @@ def test_https_agent_sockets_leak(run: Run, pki: PKI) -> None:
     response ``agent.sockets`` has one key, after the request's ``'close'`` none."""
 
     async def main() -> None:
-        server, port = await _server(pki, cert=pki.cn_only)
+        server, port = await _server(pki, leaf=pki.cn_only)
         agent = https.Agent({"keep_alive": False})
         req = https.get(
             {
@@ -584,7 +591,7 @@ def test_http_agent_keepalive(run: Run, pki: PKI) -> None:
                 "ca": pki.ca,
             }
         )
-        opts = {"host": "localhost", "port": port, "agent": agent}
+        opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "agent": agent}
         name = agent.get_name({**opts, "ca": pki.ca})
         sockets: list[net.Socket] = []
         listeners: list[tuple[int, int]] = []
@@ -712,7 +719,7 @@ def test_http_agent_maxtotalsockets(run: Run, pki: PKI) -> None:
     per-origin count stays <= max_sockets, the total <= max_total_sockets, and no request
     is left waiting in ``agent.requests``."""
     with pytest.raises(TypeError) as info:
-        https.Agent({"max_total_sockets": "test"})
+        https.Agent({"max_total_sockets": "test"})  # type: ignore[arg-type]  # on purpose
     assert isinstance(info.value, errors.NodeError) and info.value.code == "ERR_INVALID_ARG_TYPE"
     assert str(info.value) == (
         "The \"maxTotalSockets\" argument must be of type number. Received type str ('test')"
@@ -779,12 +786,14 @@ def test_http_agent_maxtotalsockets(run: Run, pki: PKI) -> None:
 
 
 @pytest.mark.parametrize(("scheduling", "expect"), [(None, 2), ("lifo", 2), ("fifo", 0)])
-def test_http_agent_scheduling(run: Run, pki: PKI, scheduling: str | None, expect: int) -> None:
+def test_http_agent_scheduling(
+    run: Run, pki: PKI, scheduling: Literal["fifo", "lifo"] | None, expect: int
+) -> None:
     """test-http-agent-scheduling.js (over TLS): with keep-alive the default is ``lifo``
     (the most recently freed socket is reused), ``fifo`` reuses the oldest; ``'filo'``
     is ``ERR_INVALID_ARG_VALUE``."""
     with pytest.raises(TypeError) as info:
-        https.Agent({"scheduling": "filo"})
+        https.Agent({"scheduling": "filo"})  # type: ignore[arg-type]  # on purpose
     assert isinstance(info.value, errors.NodeError) and info.value.code == "ERR_INVALID_ARG_VALUE"
     assert str(info.value) == (
         "The argument 'scheduling' must be one of: 'fifo', 'lifo'. Received 'filo'"
@@ -792,13 +801,13 @@ def test_http_agent_scheduling(run: Run, pki: PKI, scheduling: str | None, expec
 
     async def main() -> None:
         server, port = await _server(pki)
-        options: dict[str, Any] = {"keep_alive": True, "ca": pki.ca}
+        options: https.HttpsAgentOptions = {"keep_alive": True, "ca": pki.ca}
         if scheduling:
             options["scheduling"] = scheduling
         agent = https.Agent(options)
         freed: list[net.Socket] = []
         agent.on("free", lambda sock, _opts: freed.append(sock))
-        opts = {"host": "localhost", "port": port, "agent": agent}
+        opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "agent": agent}
         all_freed = emitted(agent, "free", 3)
         assert await asyncio.gather(*(_body(https.get(opts)) for _ in range(3))) == ["ok"] * 3
         await all_freed
@@ -821,7 +830,7 @@ def test_http_agent_timeout(run: Run, pki: PKI) -> None:
         server, port = await _server(pki)
 
         async def scenario(agent: https.Agent, on_free: OnFree) -> tuple[net.Socket, net.Socket]:
-            opts = {"host": "localhost", "port": port, "agent": agent}
+            opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "agent": agent}
             res = await https.get(opts)
             first = res.socket
             second: asyncio.Future[http.IncomingMessage] = _loop().create_future()
@@ -964,7 +973,7 @@ def test_http_agent_error_on_idle(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
-        opts = {"host": "localhost", "port": port, "agent": agent}
+        opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "agent": agent}
         freed = once(agent, "free")
         res = await https.get(opts)
         await _end(res)
@@ -993,7 +1002,12 @@ def test_http_agent_destroyed_socket(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end("Hello World\n"))
         agent = https.Agent({"max_sockets": 1, "ca": pki.ca})
-        opts = {"host": "localhost", "port": port, "path": "/", "agent": agent}
+        opts: https.HttpsRequestOptions = {
+            "host": "localhost",
+            "port": port,
+            "path": "/",
+            "agent": agent,
+        }
         key = agent.get_name({**opts, "ca": pki.ca})
         req1 = https.get(opts)
         req2 = https.get(opts)
@@ -1144,7 +1158,7 @@ def test_http_client_agent(run: Run, pki: PKI) -> None:
 
         server, port = await _server(pki, handler)
         agent = https.Agent({"max_sockets": 2, "ca": pki.ca})
-        opts = {"host": "localhost", "port": port, "agent": agent}
+        opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "agent": agent}
         name = agent.get_name({**opts, "ca": pki.ca})
         reqs = [https.get(opts) for _ in range(6)]
         assert len(agent.sockets[name]) == 2 and len(agent.requests[name]) == 4
@@ -1220,13 +1234,17 @@ def test_https_agent_keylog(run: Run, pki: PKI, fresh_global_agent: https.Agent)
 
     async def main() -> None:
         server, port = await _server(
-            pki, cert=pki.self_signed, min_version="TLSv1.3", max_version="TLSv1.3"
+            pki, leaf=pki.self_signed, min_version="TLSv1.3", max_version="TLSv1.3"
         )
         server_lines: list[tuple[bytes, tls.TLSSocket]] = []
         agent_lines: list[tuple[bytes, tls.TLSSocket]] = []
         server.on("keylog", lambda line, sock: server_lines.append((line, sock)))
         global_agent(https).on("keylog", lambda line, sock: agent_lines.append((line, sock)))
-        opts = {"host": "127.0.0.1", "port": port, "reject_unauthorized": False}
+        opts: https.HttpsRequestOptions = {
+            "host": "127.0.0.1",
+            "port": port,
+            "reject_unauthorized": False,
+        }
         second: asyncio.Future[http.IncomingMessage] = _loop().create_future()
         res = await https.get(opts)
         res.once("end", lambda: https.get(opts, lambda r: second.set_result(r)))
@@ -1285,7 +1303,7 @@ def test_https_agent_servername(run: Run, pki: PKI) -> None:
 
     async def main() -> None:
         server, port = await _server(
-            pki, lambda req, res: res.end(str(req.socket.servername)), cert=pki.cn_only
+            pki, lambda req, res: res.end(str(req.socket.servername)), leaf=pki.cn_only
         )
         res = await https.get(
             {
@@ -1523,7 +1541,7 @@ def test_global_agent_keeps_alive_for_the_servers_hint_minus_one_second(
 
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end(req.headers["connection"]))
-        opts = {"host": "localhost", "port": port, "ca": pki.ca}
+        opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
         freed = once(fresh_global_agent, "free")
         res = await https.get(opts)
         assert res.headers["keep-alive"] == "timeout=5"
@@ -1551,7 +1569,7 @@ def test_http_request_agent_false(run: Run, pki: PKI) -> None:
 
     async def main() -> None:
         server, port = await _server(pki, lambda req, res: res.end(req.headers["connection"]))
-        opts = {"host": "localhost", "port": port, "ca": pki.ca}
+        opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
         reused = []
         for agent in (False, False, https.Agent({"ca": pki.ca, "max_cached_sessions": 0})):
             got: asyncio.Future[http.IncomingMessage] = _loop().create_future()
@@ -1623,7 +1641,7 @@ def test_http_client_reject_unexpected_agent(value: object, received: str) -> No
     (True, a string, a plain object, a number, a function, a Symbol -> ``object()``) is
     a ``TypeError`` ``ERR_INVALID_ARG_TYPE`` raised by the call."""
     with pytest.raises(TypeError) as info:
-        https.request({"host": "localhost", "agent": value})
+        https.request({"host": "localhost", "agent": value})  # type: ignore[arg-type]  # on purpose
     assert isinstance(info.value, errors.NodeError) and info.value.code == "ERR_INVALID_ARG_TYPE"
     assert str(info.value) == (
         'The "options.agent" property must be one of Agent-like '
@@ -1639,8 +1657,14 @@ def test_http_client_accepts_expected_agents(
 
     async def main() -> None:
         server, port = await _server(pki)
-        opts = {"host": "localhost", "port": port, "ca": pki.ca}
-        for extra in ({"agent": False}, {"agent": None}, {}, {"agent": https.Agent()}):
+        opts: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
+        extras: list[https.HttpsRequestOptions] = [
+            {"agent": False},
+            {"agent": None},
+            {},
+            {"agent": https.Agent()},
+        ]
+        for extra in extras:
             assert await _body(https.get({**opts, **extra})) == "ok"
         fresh_global_agent.destroy()
         await server.aclose()

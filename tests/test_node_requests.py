@@ -162,13 +162,13 @@ def test_https_host_headers(run: Run, pki: PKI) -> None:
             res.end("ok")
 
         server, port = await _serve(pki, handler, require_host_header=False)
-        base = {"host": "localhost", "port": port, "ca": pki.ca}
+        base: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
         for method in ("GET", "POST", "PUT", "DELETE"):
             req = https.request({**base, "method": method, "path": "/m"})
             req.end("body" if method in ("POST", "PUT") else None)
             assert await consumers.text(await req) == "ok"
         for set_host in (False, 0, None, True):
-            res = await https.get({**base, "set_host": set_host})
+            res = await https.get({**base, "set_host": set_host})  # type: ignore[arg-type]  # 0 too, as Node's test
             assert await consumers.text(res) == "ok"
         host = f"localhost:{port}"
         assert seen == [
@@ -230,7 +230,7 @@ def test_https_hwm(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: res.end("x" * 1000))
         for given, expected in ((128000, 128000), (0, 0), (None, 65536)):
-            options: dict[str, Any] = {"host": "localhost", "port": port, "ca": pki.ca}
+            options: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
             if given is not None:
                 options["high_water_mark"] = given
             res = await https.get(options)
@@ -282,7 +282,7 @@ def test_https_socket_options_socket_comes_later(run: Run, pki: PKI, agent: bool
 
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: res.end("ok"))
-        options: dict[str, Any] = {"host": "localhost", "port": port, "ca": pki.ca}
+        options: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
         if agent is False:
             options["agent"] = False
         req = https.request(options)
@@ -564,7 +564,12 @@ def test_https_max_header_size_per_stream_client(run: Run, pki: PKI) -> None:
         big = b"a" * (DEFAULT_MAX_HEADER * 3)
         reply = b"HTTP/1.1 200 OK\r\nX-Big: " + big + b"\r\nContent-Length: 2\r\n\r\nok"
         server, port = await _raw_tls_server(pki, _answer_once(reply))
-        base = {"host": "localhost", "port": port, "ca": pki.ca, "agent": False}
+        base: https.HttpsRequestOptions = {
+            "host": "localhost",
+            "port": port,
+            "ca": pki.ca,
+            "agent": False,
+        }
         res = await https.get({**base, "max_header_size": DEFAULT_MAX_HEADER * 4})
         assert res.headers["x-big"] == big.decode()
         assert await consumers.text(res) == "ok"
@@ -624,7 +629,12 @@ def test_https_insecure_parse_per_stream(run: Run, pki: PKI) -> None:
     async def main() -> None:
         reply = b"HTTP/1.1 200 OK\r\nFoo: bar\x08baz\r\nContent-Length: 2\r\n\r\nok"
         raw, port = await _raw_tls_server(pki, _answer_once(reply))
-        base = {"host": "localhost", "port": port, "ca": pki.ca, "agent": False}
+        base: https.HttpsRequestOptions = {
+            "host": "localhost",
+            "port": port,
+            "ca": pki.ca,
+            "agent": False,
+        }
         res = await https.get({**base, "insecure_http_parser": True})
         assert res.headers["foo"] == "bar\x08baz"
         assert await consumers.text(res) == "ok"
@@ -669,13 +679,13 @@ def test_https_insecure_parse_per_stream(run: Run, pki: PKI) -> None:
             "Received type int (0)"
         )
         with pytest.raises(TypeError) as info:
-            https.request({"host": "localhost", "insecure_http_parser": 0})
+            https.request({"host": "localhost", "insecure_http_parser": 0})  # type: ignore[arg-type]  # on purpose
         assert (
             isinstance(info.value, errors.NodeError) and info.value.code == "ERR_INVALID_ARG_TYPE"
         )
         assert str(info.value) == message
         with pytest.raises(TypeError) as info2:
-            https.create_server({**pki.leaf.server_options(), "insecureHTTPParser": 0})
+            https.create_server({**pki.leaf.https_options(), "insecureHTTPParser": 0})  # type: ignore[arg-type]  # on purpose
         assert str(info2.value) == message
 
     run(main())
@@ -697,7 +707,12 @@ def test_https_max_headers_count(run: Run, pki: PKI) -> None:
 
         server, port = await _serve(pki, handler)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
-        base = {"host": "localhost", "port": port, "agent": agent, "headers": custom}
+        base: https.HttpsRequestOptions = {
+            "host": "localhost",
+            "port": port,
+            "agent": agent,
+            "headers": custom,
+        }
         for limit in (50, 1500, 0):
             server.max_headers_count = limit
             res = await https.get(base)
@@ -794,7 +809,7 @@ def test_https_unix_socket_listen_on_a_path(run: Run, pki: PKI) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "https.sock")
             server = https.create_server(
-                pki.self_signed.server_options(), lambda req, res: res.end("hello")
+                pki.self_signed.https_options(), lambda req, res: res.end("hello")
             )
             server.listen(path)
             await events.once(server, "listening")
@@ -809,7 +824,7 @@ def test_https_unix_socket_listen_on_a_path(run: Run, pki: PKI) -> None:
             reply = await asyncio.wait_for(reader.read(), 5)
             writer.close()
             assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b"hello")
-            second = https.create_server(pki.self_signed.server_options())
+            second = https.create_server(pki.self_signed.https_options())
             second.listen(path)
             (err,) = await events.once(second, "error")
             assert (err.code, err.syscall, err.address) == ("EADDRINUSE", "listen", path)
@@ -828,7 +843,7 @@ def test_https_unix_socket_self_signed(run: Run, pki: PKI) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "https.sock")
             server = https.create_server(
-                pki.self_signed.server_options(), lambda req, res: res.end(f"hello {req.url}")
+                pki.self_signed.https_options(), lambda req, res: res.end(f"hello {req.url}")
             )
             server.listen(path)
             await events.once(server, "listening")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar, Unpack
 
 import pytest
 
@@ -45,15 +45,17 @@ def _port(server: net.Server) -> int:
 
 
 async def _https_server(
-    pki: PKI, handler: Handler | None = None, **options: Any
+    pki: PKI, handler: Handler | None = None, **options: Unpack[https.HttpsServerOptions]
 ) -> tuple[https.Server, int]:
-    server = https.create_server({**pki.leaf.server_options(), **options}, handler)
+    server = https.create_server({**pki.leaf.https_options(), **options}, handler)
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
     return server, _port(server)
 
 
-async def _http_server(handler: Handler | None = None, **options: Any) -> tuple[http.Server, int]:
+async def _http_server(
+    handler: Handler | None = None, **options: Unpack[http.HttpServerOptions]
+) -> tuple[http.Server, int]:
     server = http.create_server(options or None, handler)
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
@@ -68,7 +70,7 @@ async def _tls_raw(pki: PKI, port: int) -> RawClient:
 
 
 async def _server_for(
-    proto: str, pki: PKI, handler: Handler | None = None, **options: Any
+    proto: str, pki: PKI, handler: Handler | None = None, **options: Unpack[http.HttpServerOptions]
 ) -> tuple[http.Server | https.Server, int]:
     if proto == "https":
         return await _https_server(pki, handler, **options)
@@ -110,10 +112,10 @@ def test_https_server_headers_and_request_timeout_defaults_and_writable(run: Run
     https.Server, both are writable, and what is written is what the server enforces."""
 
     async def main() -> None:
-        defaults = https.create_server(pki.leaf.server_options())
+        defaults = https.create_server(pki.leaf.https_options())
         assert (defaults.headers_timeout, defaults.request_timeout) == (60000, 300000)
         both = https.create_server(
-            {**pki.leaf.server_options(), "headers_timeout": 1000, "request_timeout": 2000}
+            {**pki.leaf.https_options(), "headers_timeout": 1000, "request_timeout": 2000}
         )
         assert (both.headers_timeout, both.request_timeout) == (1000, 2000)
         handled: list[str | None] = []
@@ -889,7 +891,7 @@ def test_http_client_timeout_option(run: Run) -> None:
 
     async def main() -> None:
         with pytest.raises(TypeError) as info:
-            http.request({"host": "127.0.0.1", "timeout": None})
+            http.request({"host": "127.0.0.1", "timeout": None})  # type: ignore[arg-type]  # None on purpose
         assert str(info.value).startswith('The "timeout" argument must be of type number')
         assert str(info.value) == ('The "timeout" argument must be of type number. Received None')
         server, port = await _http_server()
@@ -1334,7 +1336,7 @@ def test_server_async_dispose(run: Run, pki: PKI, proto: str) -> None:
         with pytest.raises(OSError):
             await RawClient.connect(port)
         factory = (
-            https.create_server(pki.leaf.server_options())
+            https.create_server(pki.leaf.https_options())
             if proto == "https"
             else http.create_server()
         )
