@@ -25,6 +25,15 @@ COMPILED = [
     "src/nodehttps/http/_outgoing.py",
     "src/nodehttps/http/_response.py",
     "src/nodehttps/http/_connection.py",
+    "src/nodehttps/http/_client.py",
+    "src/nodehttps/http/_request_args.py",
+    "src/nodehttps/http/_agent.py",
+    "src/nodehttps/net/_socket.py",
+    "src/nodehttps/net/_server.py",
+    "src/nodehttps/net/_refable.py",
+    "src/nodehttps/tls/_engine.py",
+    "src/nodehttps/tls/_info.py",
+    "src/nodehttps/tls/_socket.py",
 ]
 
 

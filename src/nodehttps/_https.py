@@ -29,8 +29,9 @@ from ._option_types import HttpsAgentOptions, HttpsRequestOptions, HttpsServerOp
 from ._options import normalize
 from ._url import URL
 from .http._agent import Agent as HttpAgent
-from .http._client import ClientRequest, request_args
+from .http._client import request_args
 from .http._incoming import IncomingMessage
+from .http._request import ClientRequest
 from .http._response import ServerResponse
 from .http._server import _HttpServer
 

@@ -8,9 +8,12 @@ that reads well as plain text too.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import math
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from ._option_checks import Elsewhere
@@ -71,7 +74,7 @@ def documents(bag_name: str) -> Callable[[T], T]:
     section = options_section(BAGS[bag_name])
 
     def apply(obj: T) -> T:
-        own = inspect.cleandoc(getattr(obj, "__doc__", None) or "")
+        own = inspect.cleandoc(getattr(obj, "__doc__", None) or _source_doc(obj))
         try:
             obj.__doc__ = f"{own}\n\n{section}\n"
         except (AttributeError, TypeError):  # a compiled object: its own docstring stays
@@ -79,3 +82,22 @@ def documents(bag_name: str) -> Callable[[T], T]:
         return obj
 
     return apply
+
+
+def _source_doc(obj: object) -> str:
+    """The docstring a class has in its source: mypyc drops the docstrings of the
+    classes it compiles, and the package ships the ``.py`` beside the compiled module."""
+    module = sys.modules.get(getattr(obj, "__module__", ""))
+    name = getattr(obj, "__name__", None)
+    filename = getattr(module, "__file__", None)
+    if not isinstance(obj, type) or not name or not filename:
+        return ""
+    source = Path(filename.split(".cpython-")[0].removesuffix(".py") + ".py")
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return ast.get_docstring(node) or ""
+    return ""

@@ -73,6 +73,38 @@ def header_lines(pairs: Iterable[tuple[str, Any]]) -> str:
     return "".join(_header_line(name, value) for name, value in pairs)
 
 
+class _Seen:
+    """What the user's headers said, for the decisions :func:`build_head` takes."""
+
+    __slots__ = ("chunked", "close", "conn", "date", "default_hint", "keep_alive", "length", "te")
+
+    def __init__(self, keep_alive: bool) -> None:
+        self.date = self.conn = self.length = self.te = self.close = self.chunked = False
+        self.default_hint = True  # False once the user set a Keep-Alive header of their own
+        self.keep_alive = keep_alive
+
+
+def _scan(lines: list[str], pairs: Iterable[tuple[str, Any]], seen: _Seen) -> None:
+    for name, value in pairs:
+        lines.append(_header_line(name, value))
+        key = name.lower()
+        if key == "date":
+            seen.date = True
+        elif key == "connection":
+            seen.conn = True
+            if "close" in str(value).lower():
+                seen.close = True
+            else:
+                seen.keep_alive = True
+        elif key == "content-length":
+            seen.length = True
+        elif key == "transfer-encoding":
+            seen.te = True
+            seen.chunked = "chunked" in str(value).lower()
+        elif key == "keep-alive":
+            seen.default_hint = False  # the user's own hint replaces Node's
+
+
 def build_head(
     first_line: str,
     pairs: Iterable[tuple[str, Any]],
@@ -83,42 +115,23 @@ def build_head(
     gives the ``Connection`` lines of a message that keeps its connection;
     ``default_hint`` is False when the user set a ``Keep-Alive`` header of their own."""
     lines = [first_line]
-    have_date = have_conn = have_len = have_te = conn_close = False
-    default_hint = True
-    keep_alive = shape.keep_alive
-    chunked = last = False
-    for name, value in pairs:
-        lines.append(_header_line(name, value))
-        key = name.lower()
-        if key == "date":
-            have_date = True
-        elif key == "connection":
-            have_conn = True
-            if "close" in str(value).lower():
-                conn_close = last = True
-            else:
-                keep_alive = True
-        elif key == "content-length":
-            have_len = True
-        elif key == "transfer-encoding":
-            have_te = True
-            chunked = "chunked" in str(value).lower()
-        elif key == "keep-alive":
-            default_hint = False  # the user's own hint replaces Node's
-    if shape.send_date and not have_date:
+    seen = _Seen(shape.keep_alive)
+    _scan(lines, pairs, seen)
+    if shape.send_date and not seen.date:
         lines.append(f"Date: {date_header_value()}\r\n")
-    if conn_close:
-        keep_alive = False
+    keep_alive = seen.keep_alive and not seen.close
+    last = seen.close
+    chunked = seen.chunked
     removed = shape.removed
     if "connection" in removed:
         last = not keep_alive
-    elif not have_conn:
-        if keep_alive and (have_len or shape.chunked_by_default or shape.has_agent):
-            lines.append(keep_alive_lines(default_hint))
+    elif not seen.conn:
+        if keep_alive and (seen.length or shape.chunked_by_default or shape.has_agent):
+            lines.append(keep_alive_lines(seen.default_hint))
         else:
             last, keep_alive = True, False
             lines.append("Connection: close\r\n")
-    if not have_len and not have_te:
+    if not seen.length and not seen.te:
         if not shape.has_body:
             chunked = False
         elif not shape.chunked_by_default:

@@ -13,9 +13,10 @@ from .._proto.headers import METHODS, STATUS_CODES, validate_header_name, valida
 from .._url import URL
 from . import _agent
 from ._agent import Agent
-from ._client import ClientRequest, request_args
+from ._client import request_args
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
+from ._request import ClientRequest
 from ._response import ServerResponse
 from ._server import Server
 

@@ -40,12 +40,12 @@ class Hold:
     __slots__ = ("_finalizer", "_listeners", "_socket")
 
     def __init__(self, request: Any, socket: Any, events: tuple[tuple[str, str], ...]) -> None:
-        ref = weakref.ref(request)
+        ref = weakref.ref(request)  # TypeError if ``request`` cannot be weakly referenced
+        self._finalizer = weakref.finalize(request, socket.destroy)
         self._socket = socket
         self._listeners = tuple((event, _forward(ref, method)) for event, method in events)
         for event, listener in self._listeners:
             socket.on(event, listener)
-        self._finalizer = weakref.finalize(request, socket.destroy)
 
     def detach_listeners(self) -> None:
         """The response is complete: the socket has nothing more to tell the request."""

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import re
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from typing import Any
 
 from mypy_extensions import mypyc_attr
 
 from .. import _loop, errors
 from .._abort import destroy_on_abort
-from .._options import normalize, validate_boolean, validate_integer, validate_number
+from .._options import validate_number
 from .._proto.h1parse import (
     DEFAULT_MAX_HEADER_PAIRS,
     Body,
@@ -41,49 +40,15 @@ from .._proto.h1parse import (
     Upgrade,
 )
 from .._proto.headers import headers_from_raw
-from .._url import URL, url_to_http_options
 from ._agent import Agent
 from ._awaiting import Hold, report_unretrieved
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
+from ._request_args import request_args, resolve_target
 
 __all__ = ["ClientRequest", "request_args"]
 
-_TOKEN = re.compile(r"^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$")
-_INVALID_PATH = re.compile(r"[^\u0021-\u00ff]")
 _NO_BODY_METHODS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"))
-
-
-def request_args(
-    url: Any, options: Any, callback: Any, kwargs: Mapping[str, Any] | None = None
-) -> tuple[dict[str, Any], Callable[..., Any] | None]:
-    """Node's argument rules for ``request(url[, options][, callback])``; keyword
-    arguments (``http.request(url, method="POST")``) override the options."""
-    if isinstance(url, str):
-        base = url_to_http_options(URL(url))
-    elif isinstance(url, URL):
-        base = url_to_http_options(url)
-    elif url is not None and hasattr(url, "scheme") and hasattr(url, "netloc"):
-        base = url_to_http_options(URL(url.geturl()))  # urllib.parse results
-    else:
-        if callable(options) and callback is None:
-            callback, options = options, None
-        if url is not None and not isinstance(url, Mapping):
-            raise errors.invalid_arg_type("options", ["string", "object", "URL"], url)
-        base = normalize(url)
-    if callable(options):
-        callback, options = options, None
-    if options is not None:
-        if not isinstance(options, Mapping):
-            raise errors.invalid_arg_type("options", "object", options)
-        base.update(normalize(options))
-    if kwargs:
-        base.update(normalize(kwargs))
-    return base, callback
-
-
-def _is_agent_like(agent: Any) -> bool:
-    return callable(getattr(agent, "add_request", None))
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -99,62 +64,19 @@ class ClientRequest(OutgoingMessage):
     ) -> None:
         super().__init__()
         self._loop = _loop.get_loop()
-        agent = options.get("agent")
-        if agent is False:
-            agent = type(default_agent)()
-        elif agent is None:
-            agent = None if callable(options.get("create_connection")) else default_agent
-        elif not _is_agent_like(agent):
-            raise errors.invalid_arg_type(
-                "options.agent", ["Agent-like Object", "undefined", "false"], agent
-            )
-        self.agent = agent
+        target = resolve_target(options, default_agent)
+        agent = self.agent = target.agent
         self._shape.has_agent = agent is not None
-        expected = getattr(agent, "protocol", None) or default_agent.protocol
-        protocol = options.get("protocol") or default_agent.protocol
-        if protocol != expected:
-            raise errors.ERR_INVALID_PROTOCOL(
-                f'Protocol "{protocol}" not supported. Expected "{expected}"'
-            )
-        default_port = (
-            options.get("default_port")
-            or getattr(agent, "default_port", None)
-            or default_agent.default_port
-        )
-        self.port = options.get("port") or default_port or 80
-        host = options.get("hostname") or options.get("host") or "localhost"
-        for key in ("hostname", "host"):
-            value = options.get(key)
-            if value is not None and not isinstance(value, str):
-                raise errors.invalid_arg_type(
-                    f"options.{key}", ["string", "undefined", "null"], value
-                )
-        self.host = host
-        self.protocol = protocol
-        self.socket_path = options.get("socket_path")
-        if "timeout" in options:
-            timeout = options["timeout"]
-            validate_number(timeout, "timeout", 0)
-            self.timeout: float | None = timeout
-        else:
-            self.timeout = None
-        method = options.get("method")
-        if method is not None and not isinstance(method, str):
-            raise errors.invalid_arg_type("options.method", "string", method)
-        method = (method or "GET").upper()
-        if not _TOKEN.match(method):
-            raise errors.ERR_INVALID_HTTP_TOKEN(f'Method must be a valid HTTP token ["{method}"]')
-        self.method = method
-        mhs = options.get("max_header_size")
-        self.max_header_size = None if mhs is None else validate_integer(mhs, "maxHeaderSize", 0)
-        ihp = options.get("insecure_http_parser")
-        self.insecure_http_parser = (
-            False if ihp is None else validate_boolean(ihp, "options.insecureHTTPParser")
-        )
+        self.protocol = target.protocol
+        self.port = target.port
+        self.host = target.host
+        self.socket_path = target.socket_path
+        self.timeout: float | None = target.timeout
+        method = self.method = target.method
+        self.max_header_size = target.max_header_size
+        self.insecure_http_parser = target.insecure_http_parser
         self.max_headers_count: int | None = None
-        self.path = options.get("path") or "/"
-        if _INVALID_PATH.search(self.path):
-            raise errors.ERR_UNESCAPED_CHARACTERS("Request path contains unescaped characters")
+        self.path = target.path
         self.reused_socket = False
         self.aborted = False
         self.res: IncomingMessage | None = None
@@ -163,10 +85,8 @@ class ClientRequest(OutgoingMessage):
         self._error_emitted = False
         # Node's listenSocketTimeout: the request relays the socket's 'timeout' (once)
         # only with a timeout option (its own or its agent's) or after set_timeout().
-        agent_options = getattr(agent, "options", None)
-        self._timeout_armed = "timeout" in options or bool(
-            isinstance(agent_options, dict) and agent_options.get("timeout")
-        )
+        agent_options = getattr(agent, "options", None) or {}
+        self._timeout_armed = "timeout" in options or bool(agent_options.get("timeout"))
         self._timeout_fired = False
         self._closed = False
         # SPEC §4: made in the user's own loop, it may be awaited later: until then its
@@ -182,18 +102,16 @@ class ClientRequest(OutgoingMessage):
         self._options = options
         if callback is not None:
             self.once("response", callback)
-        self._set_headers(options, host, default_port)
+        self._set_headers(options, target.host, target.default_port)
         signal = options.get("signal")
         if signal is not None:
             destroy_on_abort(signal, self, at_once=True)
-        if agent is not None:
-            if not agent.keep_alive and agent.max_sockets == float("inf"):
-                self._last = True
-                self.should_keep_alive = False
-            else:
-                self.should_keep_alive = True
-        else:
-            self.should_keep_alive = False
+        # Node: without an agent, or with one that neither keeps alive nor limits
+        # sockets, the connection ends with this request.
+        self.should_keep_alive = agent is not None and (
+            agent.keep_alive or agent.max_sockets != float("inf")
+        )
+        self._last = not self.should_keep_alive and agent is not None
         self._start(options)
 
     # -- setup ---------------------------------------------------------------------------
@@ -386,8 +304,12 @@ class ClientRequest(OutgoingMessage):
         self._error_emitted = True
         self.destroyed = True
         if self._may_await and not self._awaited and not self.listener_count("error"):
+            try:
+                self._error_report = report_unretrieved(self, err, self._loop)
+            except TypeError:  # not weakly referenceable: Node's rule
+                self.emit("error", err)
+                return
             self._kept_error = err  # for the await (SPEC §4)
-            self._error_report = report_unretrieved(self, err, self._loop)
             return
         self.emit("error", err)
 
@@ -414,11 +336,18 @@ class ClientRequest(OutgoingMessage):
             res._dump()
 
     def _hold_response(self) -> None:
-        """Keep the response for a later await; the socket refers to us weakly meanwhile."""
+        """Keep the response for a later await; the socket refers to us weakly meanwhile
+        (a request that cannot be weakly referenced keeps Node's rule instead)."""
         sock = self.socket
-        if sock is not None:
-            self._detach(sock)
+        res = self.res
+        if sock is None or res is None:
+            return
+        try:
             self._hold = Hold(self, sock, _SOCKET_EVENTS)
+        except TypeError:
+            res._dump()
+            return
+        self._detach(sock)
 
     def _new_response(self, head: ResponseHead) -> IncomingMessage:
         res = IncomingMessage(self.socket)

@@ -44,9 +44,12 @@ class Server(EventEmitter, Refable):
         **kwargs: Any,
     ) -> None:
         super().__init__()
-        if callable(options):
-            options, connection_listener = None, connection_listener or options
-        self._net_options = normalize(options, kwargs)
+        given: dict[str, Any] | None = None
+        if callable(options):  # net.createServer(connectionListener)
+            connection_listener = connection_listener or options
+        else:
+            given = options
+        self._net_options = normalize(given, kwargs)
         self.allow_half_open = bool(self._net_options.get("allow_half_open", False))
         self._loop = _loop.get_loop()
         self._sockets: list[_socket.socket] = []

@@ -272,7 +272,7 @@ class Socket(Readable, Refable):
 
     # -- writing -------------------------------------------------------------------------
     def write(
-        self, data: Any, encoding: str | None = None, callback: Callable[..., Any] | None = None
+        self, data: Any, encoding: Any = None, callback: Callable[..., Any] | None = None
     ) -> bool:
         """Node's ``socket.write()``: False when the buffer is past the high-water mark."""
         if callable(encoding):
@@ -315,10 +315,7 @@ class Socket(Readable, Refable):
         self.destroy(err)
 
     def end(
-        self,
-        data: Any = None,
-        encoding: str | None = None,
-        callback: Callable[..., Any] | None = None,
+        self, data: Any = None, encoding: Any = None, callback: Callable[..., Any] | None = None
     ) -> Socket:
         """Node's ``socket.end([data][, encoding][, callback])``: half-close after flushing."""
         if callable(data):
@@ -450,10 +447,13 @@ class Socket(Readable, Refable):
         (``0`` once cleared)."""
         return self._timeout_ms
 
-    def set_timeout(self, msecs: float, callback: Callable[..., Any] | None = None) -> Socket:
+    def set_timeout(self, msecs: object, callback: Callable[..., Any] | None = None) -> Socket:
         """Node's ``socket.setTimeout(ms[, callback])``: ``'timeout'`` after ``ms`` idle."""
-        if type(msecs) is not int or msecs < 0:
-            validate_number(msecs, "msecs", 0)
+        kind = type(msecs)
+        if (kind is int or kind is float) and msecs >= 0:  # type: ignore[operator]
+            msecs = float(msecs)  # type: ignore[arg-type]
+        else:
+            msecs = float(validate_number(msecs, "msecs", 0))
         if callback is not None:
             if msecs == 0:
                 self.remove_listener("timeout", callback)

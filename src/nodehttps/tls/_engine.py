@@ -261,6 +261,7 @@ class TLSEngine:
         obj = self._obj
         assert obj is not None
         owner = self._owner
+        incoming = self._in
         try:
             while True:
                 chunk = obj.read(READ_SIZE)
@@ -270,6 +271,8 @@ class TLSEngine:
                 owner.data_received(chunk)
                 if self.state is CLOSED:
                     return
+                if not incoming.pending and not obj.pending():
+                    break  # nothing left: spare the SSLWantReadError a read would raise
         except ssl.SSLWantReadError:
             pass
         except ssl.SSLZeroReturnError:  # close_notify after ours: Python raises, not b''

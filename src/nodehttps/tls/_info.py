@@ -160,9 +160,7 @@ class TLSInfo:
             return {"type": "DH", "size": int(group[5:])}
         return {"type": "ECDH", "name": group}
 
-    def export_keying_material(
-        self, length: int, label: str, context: bytes | None = None
-    ) -> bytes:
+    def export_keying_material(self, length: Any, label: Any, context: Any = None) -> bytes:
         """Node's ``exportKeyingMaterial(length, label[, context])`` (RFC 5705)."""
         length = validate_integer(length, "length", 1, 2**32 - 1)  # Node's validateUint32
         validate_string(label, "label")
