@@ -7,7 +7,7 @@ import asyncio
 import os
 import shutil
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from harness import Run
 from tls_pki import PKI
 
 T = TypeVar("T")
@@ -33,13 +34,20 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
+async def _turns(n: int) -> None:
+    """``n`` turns of the loop, no fixed time: transports closed by the test (and tasks
+    just cancelled) run their last callbacks before the loop closes."""
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
 @pytest.fixture(scope="session")
 def pki() -> PKI:
     return PKI()
 
 
 @pytest.fixture
-def run() -> Iterator[Callable[[Awaitable[T]], T]]:
+def run() -> Iterator[Run]:
     """``run(coro, timeout=10)``: run a coroutine on a fresh loop, bounded in time."""
     loop = _new_loop()
     errors: list[dict[str, Any]] = []
@@ -57,7 +65,7 @@ def run() -> Iterator[Callable[[Awaitable[T]], T]]:
                 task.cancel()
             if pending:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(asyncio.sleep(0.01))
+            loop.run_until_complete(_turns(3))
         finally:
             loop.close()
     uncaught = [ctx for ctx in errors if "exception" in ctx]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl as _ssl
 
 
 class RawClient:
@@ -14,11 +15,11 @@ class RawClient:
 
     @classmethod
     async def connect(
-        cls, port: int, ssl: object = None, server_hostname: str | None = None
+        cls, port: int, ssl: _ssl.SSLContext | None = None, server_hostname: str | None = None
     ) -> RawClient:
         reader, writer = await asyncio.open_connection(
             "127.0.0.1", port, ssl=ssl, server_hostname=server_hostname
-        )  # type: ignore[arg-type]
+        )
         return cls(reader, writer)
 
     async def send(self, data: bytes) -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Unpack
 
 import nodehttps as https
-from nodehttps import events
+from nodehttps import events, http, net
+from tls_pki import Cert
+
+#: A request handler, as ``http.create_server(handler)`` calls it.
+Handler = Callable[[http.IncomingMessage, http.ServerResponse], object]
 
 
-async def listening(server: Any) -> int:
+async def listening(server: net.Server) -> int:
     """``server.listen(0, '127.0.0.1')``; the port, once ``'listening'`` was emitted."""
     server.listen(0, "127.0.0.1")
     await events.once(server, "listening")
@@ -17,8 +21,9 @@ async def listening(server: Any) -> int:
 
 
 async def https_server(
-    cert: Any, handler: Callable[..., Any] | None = None, **options: Any
+    cert: Cert, handler: Handler | None = None, /, **options: Unpack[https.HttpsServerOptions]
 ) -> tuple[https.Server, int]:
-    """An https server with ``cert`` (a ``tls_pki.Cert``: key and chain) and its port."""
-    server = https.create_server({"key": cert.key_pem, "cert": cert.chain_pem, **options}, handler)
+    """An https server with ``cert`` (key and chain) and its port."""
+    full: https.HttpsServerOptions = {"key": cert.key_pem, "cert": cert.chain_pem, **options}
+    server = https.create_server(full, handler)
     return server, await listening(server)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
+from harness import Run
 from nodehttps import events, http
 from servers import listening
 
 
-def test_max_total_sockets_with_max_sockets_over_two_origins_opens_three(run: Any) -> None:
+def test_max_total_sockets_with_max_sockets_over_two_origins_opens_three(run: Run) -> None:
     """Node v20: ``maxTotalSockets: 3, maxSockets: 2``, four requests to each of two
     origins at once: three connections in all, never more."""
 
@@ -18,7 +18,7 @@ def test_max_total_sockets_with_max_sockets_over_two_origins_opens_three(run: An
         servers = []
         for name in "ab":
 
-            def answer(req: Any, res: Any) -> None:
+            def answer(req: http.IncomingMessage, res: http.ServerResponse) -> None:
                 asyncio.get_running_loop().call_later(0.02, res.end, "x")
 
             server = http.create_server(answer)

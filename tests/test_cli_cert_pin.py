@@ -12,7 +12,6 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography import x509
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 import nodehttps as https
+from harness import Run
 from nodehttps.cli import main
 from servers import https_server
 from test_cli_helpers import ServeProcess, cli, in_process, one_error_line
@@ -113,7 +113,7 @@ def test_cert_refusals(tmp_path: Path) -> None:
         one_error_line(out.stderr, "cert", start)
 
 
-def test_cert_in_process(tmp_path: Path, capsys: Any) -> None:
+def test_cert_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     key = tmp_path / "private-key.pem"
     key.write_text("old")
     key.chmod(0o644)
@@ -144,6 +144,7 @@ def _expected_lines(chain: list[x509.Certificate]) -> list[str]:
     for cert in chain:
         der = cert.public_bytes(serialization.Encoding.DER)
         cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        assert isinstance(cn, str)
         lines += [
             f"Subject Common Name: {cn}",
             f"  Certificate SHA256 fingerprint: {_fingerprint(der)}",
@@ -153,7 +154,7 @@ def _expected_lines(chain: list[x509.Certificate]) -> list[str]:
 
 
 def test_pin_prints_each_certificate_of_the_chain(
-    run: Any, capsys: Any, pki: PKI, tmp_path: Path
+    run: Run, capsys: pytest.CaptureFixture[str], pki: PKI, tmp_path: Path
 ) -> None:
     ca_file = str(tmp_path / "ca.pem")
     Path(ca_file).write_text(pki.ca)
@@ -191,7 +192,7 @@ PIN_ERRORS = [
 ]
 
 
-def test_pin_failures(tmp_path: Path, run: Any, capsys: Any) -> None:
+def test_pin_failures(tmp_path: Path, run: Run, capsys: pytest.CaptureFixture[str]) -> None:
     for argv, status, start in PIN_ERRORS:
         out = cli(tmp_path, *argv)
         assert (out.returncode, out.stdout) == (status, b"")
@@ -296,7 +297,9 @@ def test_every_option_has_help_and_its_default(tmp_path: Path, command: str) -> 
         assert all(len(line.split(None, 1)) == 2 for line in positionals.strip().splitlines())
 
 
-def test_help_and_usage_in_process(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_and_usage_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nodehttps.cli import amain, run_main
 
     for command in ("serve", "get", "cert", "pin"):

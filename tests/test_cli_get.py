@@ -15,11 +15,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import nodehttps as https
+from harness import Run
 from nodehttps import http
 from nodehttps.cli import _serve, parser
 from servers import https_server, listening
@@ -80,15 +80,16 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cache"
 
 
-async def start_serve(*args: str) -> tuple[Any, str, str]:
+async def start_serve(*args: str) -> tuple[https.Server, str, str]:
     """In-process ``serve ARGS`` on 127.0.0.1: the server, its URL and pin."""
     ns = parser().parse_args(["serve", *args, "--port", "0", "--host", "127.0.0.1"])
     server, lines = await _serve.start_server(ns)
+    assert isinstance(server, https.Server)
     url = lines[0].split(" at ")[1]
     return server, url, lines[2].removeprefix("pin-sha256: ")
 
 
-def stop(server: Any) -> None:
+def stop(server: http.Server | https.Server) -> None:
     server.close_all_connections()
     server.close()
 
@@ -266,7 +267,7 @@ def test_stdout_closed_early_is_epipe(served: ServeProcess, cache: Path) -> None
 # ---- in-process: the same rules, counted by coverage -----------------------------------
 
 
-def test_in_process_pins(run: Any, capsys: Any, own_cache: Path) -> None:
+def test_in_process_pins(run: Run, capsys: pytest.CaptureFixture[str], own_cache: Path) -> None:
     async def scenario() -> None:
         server, url, pin = await start_serve(str(own_cache.parent))
         try:
@@ -292,11 +293,11 @@ def test_in_process_pins(run: Any, capsys: Any, own_cache: Path) -> None:
 
 
 def test_in_process_wrong_pin_sends_no_request(
-    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str]
+    run: Run, capsys: pytest.CaptureFixture[str], pki: PKI, pem_files: dict[str, str]
 ) -> None:
-    requests: list[str] = []
+    requests: list[str | None] = []
 
-    def handler(req: Any, res: Any) -> None:
+    def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         requests.append(req.url)
         res.end("ok")
 
@@ -325,7 +326,7 @@ def test_in_process_wrong_pin_sends_no_request(
     run(scenario())
 
 
-def test_in_process_failures(run: Any, capsys: Any, tmp_path: Path) -> None:
+def test_in_process_failures(run: Run, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     async def scenario() -> None:
         for argv, status, start in ERRORS:
             got, out, err = await in_process(capsys, *argv)
@@ -338,7 +339,7 @@ def test_in_process_failures(run: Any, capsys: Any, tmp_path: Path) -> None:
     run(scenario())
 
 
-def test_in_process_usage_errors(capsys: Any) -> None:
+def test_in_process_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     from nodehttps.cli import main
 
     assert main(["get"]) == 2
@@ -348,14 +349,18 @@ def test_in_process_usage_errors(capsys: Any) -> None:
     assert capsys.readouterr().out.startswith("nodehttps ")
 
 
-def _aborting(req: Any, res: Any) -> None:
+def _aborting(req: http.IncomingMessage, res: http.ServerResponse) -> None:
     """Promise 1000 bytes, send 10, cut the connection."""
     res.write_head(200, {"Content-Length": "1000"})
     res.write(b"x" * 10, lambda *_: res.socket.destroy())
 
 
 def test_in_process_o_keeps_the_old_file_when_the_body_is_cut(
-    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str], tmp_path: Path
+    run: Run,
+    capsys: pytest.CaptureFixture[str],
+    pki: PKI,
+    pem_files: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     target = tmp_path / "keep.txt"
     target.write_bytes(b"precious")
@@ -378,7 +383,7 @@ def test_in_process_o_keeps_the_old_file_when_the_body_is_cut(
 
 
 def test_in_process_o_and_progress_on_a_terminal(
-    run: Any, capsys: Any, own_cache: Path, tmp_path: Path
+    run: Run, capsys: pytest.CaptureFixture[str], own_cache: Path, tmp_path: Path
 ) -> None:
     data = os.urandom(300_000)
     (tmp_path / "f.bin").write_bytes(data)
@@ -416,7 +421,7 @@ def read_terminal(master: int) -> bytes:
     return drawn
 
 
-def _echo(req: Any, res: Any) -> None:
+def _echo(req: http.IncomingMessage, res: http.ServerResponse) -> None:
     chunks: list[bytes] = []
     req.on("data", chunks.append)
 
@@ -431,7 +436,9 @@ def _echo(req: Any, res: Any) -> None:
     req.on("end", done)
 
 
-def test_in_process_plain_http_method_headers_data_include_fail(run: Any, capsys: Any) -> None:
+def test_in_process_plain_http_method_headers_data_include_fail(
+    run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
     async def scenario() -> None:
         server = http.create_server(_echo)
         port = await listening(server)
@@ -466,7 +473,11 @@ def test_in_process_plain_http_method_headers_data_include_fail(run: Any, capsys
 
 
 def test_in_process_keylog(
-    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str], tmp_path: Path
+    run: Run,
+    capsys: pytest.CaptureFixture[str],
+    pki: PKI,
+    pem_files: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     log = tmp_path / "keys.log"
 
@@ -488,7 +499,7 @@ def test_in_process_keylog(
 
 
 def test_in_process_stdout_closed_is_epipe(
-    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str]
+    run: Run, capsys: pytest.CaptureFixture[str], pki: PKI, pem_files: dict[str, str]
 ) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
@@ -518,13 +529,17 @@ async def https_get_status(args: list[str], port: int) -> int:
 
 
 def test_in_process_progress_without_a_length(
-    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str], tmp_path: Path
+    run: Run,
+    capsys: pytest.CaptureFixture[str],
+    pki: PKI,
+    pem_files: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     """A chunked body: the bar shows the size so far, redrawn per tenth of a unit."""
     master, slave = pty.openpty()
     terminal = os.fdopen(slave, "w")
 
-    def chunked(req: Any, res: Any) -> None:
+    def chunked(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         for _ in range(3):
             res.write(b"z" * 100_000)
         res.end()
@@ -554,13 +569,17 @@ def test_in_process_progress_without_a_length(
 
 
 def test_in_process_o_that_cannot_be_renamed_leaves_nothing(
-    run: Any, capsys: Any, pki: PKI, pem_files: dict[str, str], tmp_path: Path
+    run: Run,
+    capsys: pytest.CaptureFixture[str],
+    pki: PKI,
+    pem_files: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     """The target became a folder during the download: a file error, no temporary left."""
     target = tmp_path / "late"
 
     async def scenario() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             res.write_head(200, {"Content-Length": "4"})
             res.write(b"da")
             target.mkdir()  # before the body ends, so before the rename
@@ -579,7 +598,7 @@ def test_in_process_o_that_cannot_be_renamed_leaves_nothing(
     assert list(target.iterdir()) == []
 
 
-def test_unexpected_errors_are_one_line_and_status_1(capsys: Any) -> None:
+def test_unexpected_errors_are_one_line_and_status_1(capsys: pytest.CaptureFixture[str]) -> None:
     from nodehttps.cli._errors import Exit, report
 
     assert report("get", RuntimeError("boom\nsecond line")) == Exit.INTERNAL

@@ -23,6 +23,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 import nodehttps as https
+from harness import Run
 from nodehttps import events
 from nodehttps.cli import amain, parser
 from nodehttps.cli._certs import make_self_signed, pfx_bytes
@@ -69,9 +70,10 @@ def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, cache
 
 
 @asynccontextmanager
-async def base_url(where: str, served: ServeProcess, site: Path) -> AsyncIterator[str]:
+async def base_url(where: str, served: ServeProcess | None, site: Path) -> AsyncIterator[str]:
     """The served folder's URL: the subprocess's, or a server on this loop."""
     if where == "subprocess":
+        assert served is not None
         yield served.url
         return
     ns = parser().parse_args(["serve", str(site), "--port", "0", "--host", "127.0.0.1", "--quiet"])
@@ -87,7 +89,7 @@ async def fetch(
     url: str, headers: dict[str, str] | None = None, method: str = "GET", path: str | None = None
 ) -> tuple[int, dict[str, Any], bytes]:
     """One request, certificate unchecked: status, headers, body."""
-    options: dict[str, Any] = {
+    options: https.HttpsRequestOptions = {
         "method": method,
         "headers": headers or {},
         "reject_unauthorized": False,
@@ -95,13 +97,15 @@ async def fetch(
     }
     if path is not None:
         parsed = https.URL(url)
-        options.update(host=parsed.hostname, port=int(parsed.port), path=path)
-        req = https.request(options)
+        req = https.request(
+            {**options, "host": parsed.hostname, "port": int(parsed.port), "path": path}
+        )
     else:
         req = https.request(url, options)
     req.end()
     res = await req
     body = await https.consumers.buffer(res)
+    assert res.status_code is not None
     return res.status_code, dict(res.headers), bytes(body)
 
 
@@ -185,7 +189,11 @@ def test_sigterm_ends_with_node_status_and_log(cache: Path, site: Path) -> None:
 
 
 def test_serve_in_process_until_cancelled(
-    run: Any, capsys: Any, cache: Path, site: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run,
+    capsys: pytest.CaptureFixture[str],
+    cache: Path,
+    site: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     read_fd, write_fd = os.pipe()
@@ -210,7 +218,9 @@ def test_serve_in_process_until_cancelled(
         finally:
             sys.stdout = saved
             loop.remove_reader(read_fd)
-        url = re.search(r"at (\S+)", printed).group(1)  # type: ignore[union-attr]
+        found = re.search(r"at (\S+)", printed)
+        assert found is not None, printed
+        url = found.group(1)
         assert url.startswith("https://localhost:")
         status, out, err = await in_process(capsys, "get", "-k", url + "text.txt")
         assert (status, out, err) == (0, TEXT.decode(), "GET /text.txt 200\n")
@@ -229,7 +239,7 @@ def test_serve_in_process_until_cancelled(
 
 
 def test_in_process_refusals(
-    run: Any, capsys: Any, site: Path, key_files: dict[str, str], cache: Path
+    run: Run, capsys: pytest.CaptureFixture[str], site: Path, key_files: dict[str, str], cache: Path
 ) -> None:
     async def scenario() -> None:
         for argv, status, start in _failures(site, key_files)[:-1]:
@@ -248,7 +258,7 @@ def test_in_process_refusals(
 
 
 def test_in_process_start_lines_for_each_certificate_source(
-    run: Any, site: Path, key_files: dict[str, str], monkeypatch: pytest.MonkeyPatch, cache: Path
+    run: Run, site: Path, key_files: dict[str, str], monkeypatch: pytest.MonkeyPatch, cache: Path
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
 
@@ -276,7 +286,7 @@ def test_in_process_start_lines_for_each_certificate_source(
 
 
 def test_get_and_head_send_validators(
-    where: str, served: ServeProcess, site: Path, run: Any
+    where: str, served: ServeProcess, site: Path, run: Run
 ) -> None:
     st = (site / "text.txt").stat()
 
@@ -298,7 +308,7 @@ def test_get_and_head_send_validators(
 
 
 def test_conditional_requests_answer_304(
-    where: str, served: ServeProcess, site: Path, run: Any
+    where: str, served: ServeProcess, site: Path, run: Run
 ) -> None:
     async def scenario() -> None:
         async with base_url(where, served, site) as base:
@@ -347,7 +357,7 @@ RANGES = [
 ]
 
 
-def test_ranges(where: str, served: ServeProcess, site: Path, run: Any) -> None:
+def test_ranges(where: str, served: ServeProcess, site: Path, run: Run) -> None:
     async def scenario() -> None:
         async with base_url(where, served, site) as base:
             for header, want, content_range, body in RANGES:
@@ -367,7 +377,7 @@ def test_ranges(where: str, served: ServeProcess, site: Path, run: Any) -> None:
 
 
 def test_if_range_keeps_the_range_only_for_the_same_file(
-    where: str, served: ServeProcess, site: Path, run: Any
+    where: str, served: ServeProcess, site: Path, run: Run
 ) -> None:
     async def scenario() -> None:
         async with base_url(where, served, site) as base:
@@ -387,7 +397,7 @@ def test_if_range_keeps_the_range_only_for_the_same_file(
 
 
 def test_paths_stay_inside_the_folder(
-    where: str, served: ServeProcess, site: Path, run: Any
+    where: str, served: ServeProcess, site: Path, run: Run
 ) -> None:
     async def scenario() -> None:
         async with base_url(where, served, site) as base:
@@ -403,7 +413,7 @@ def test_paths_stay_inside_the_folder(
 
 
 def test_folders_methods_and_listing(
-    where: str, served: ServeProcess, site: Path, run: Any
+    where: str, served: ServeProcess, site: Path, run: Run
 ) -> None:
     async def scenario() -> None:
         async with base_url(where, served, site) as base:
@@ -430,15 +440,17 @@ def _open_position(pid: int, path: Path) -> int | None:
         try:
             if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
                 info = Path(f"/proc/{pid}/fdinfo/{fd}").read_text()
-                return int(re.search(r"pos:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
-        except (OSError, AttributeError):
+                found = re.search(r"pos:\s+(\d+)", info)
+                if found is not None:
+                    return int(found.group(1))
+        except OSError:
             continue
     return None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_big_file_streams_with_back_pressure(
-    where: str, served: ServeProcess, site: Path, run: Any
+    where: str, served: ServeProcess, site: Path, run: Run
 ) -> None:
     """A paused client stops the server reading: without back-pressure the whole file
     would be read (and closed) before the first byte reached the client."""
@@ -482,7 +494,7 @@ def test_big_file_streams_with_back_pressure(
     "connection_lost twice (AttributeError in the loop); uvloop does not",
 )
 def test_a_file_that_shrinks_while_sent_ends_the_response_early(
-    run: Any, site: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, site: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Never a body shorter than its Content-Length that looks complete: destroyed."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
@@ -492,7 +504,7 @@ def test_a_file_that_shrinks_while_sent_ends_the_response_early(
 
     async def scenario() -> None:
         agent = https.Agent({"keep_alive": True})
-        async with base_url("in_process", None, site) as base:  # type: ignore[arg-type]
+        async with base_url("in_process", None, site) as base:
             res = await https.get(
                 base + "shrinking.bin", {"reject_unauthorized": False, "agent": agent}
             )
@@ -519,7 +531,7 @@ def test_a_file_that_shrinks_while_sent_ends_the_response_early(
 
 
 def test_absolute_form_and_encrypted_key(
-    run: Any, site: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, site: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     key_pem, cert_pem = make_self_signed("localhost")
@@ -549,7 +561,7 @@ def test_absolute_form_and_encrypted_key(
 
 
 def test_builtin_certificate_is_renewed_or_made_per_run(
-    run: Any, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An expiring cached certificate is replaced; a cache that cannot be written is
     no reason to refuse serving."""
@@ -588,7 +600,7 @@ def _der(pem: bytes) -> bytes:
 
 @pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
 def test_ipv6_wildcard_url_is_bracketed(
-    run: Any, site: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, site: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
 

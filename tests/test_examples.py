@@ -64,7 +64,7 @@ def server(request: pytest.FixtureRequest, certs: Path) -> Iterator[int]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
+    assert proc.stdout is not None and proc.stderr is not None
     line = proc.stdout.readline()
     assert line.strip() == f"listening on https://localhost:{port}/", proc.stderr.read()
     yield port

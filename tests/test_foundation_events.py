@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 
 from conftest import NODE, needs_node
+from harness import Run
 from nodehttps import errors, events
 from nodehttps.events import EventEmitter, MaxListenersExceededWarning, error_monitor
 
 
-def recorder(log: list[Any], name: str) -> Callable[..., None]:
-    def listener(*args: Any) -> None:
+def recorder(log: list[object], name: str) -> Callable[..., None]:
+    def listener(*args: object) -> None:
         log.append((name, *args))
 
     return listener
@@ -32,7 +33,7 @@ def recorder(log: list[Any], name: str) -> Callable[..., None]:
 # -- order, duplicates, once, prepend -------------------------------------------------
 def test_order_duplicates_and_return_value() -> None:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     a, b = recorder(log, "a"), recorder(log, "b")
     assert e.on("x", a) is e
     e.on("x", b).on("x", a)
@@ -46,7 +47,7 @@ def test_order_duplicates_and_return_value() -> None:
 
 def test_once_and_prepend() -> None:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     a, b, c, d = (recorder(log, n) for n in "abcd")
     e.on("x", a)
     e.once("x", b)
@@ -73,7 +74,7 @@ def test_once_listener_emitting_recursively_runs_once() -> None:
 
 def test_off_removes_most_recently_added_duplicate() -> None:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     a, b = recorder(log, "a"), recorder(log, "b")
     e.on("x", a)
     e.on("x", b)
@@ -118,11 +119,11 @@ def test_listener_count_of_bound_method() -> None:
 
 def test_removal_during_emit_does_not_affect_current_emit() -> None:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     b = recorder(log, "b")
     late = recorder(log, "late")
 
-    def a(*_: Any) -> None:
+    def a(*_: object) -> None:
         log.append(("a",))
         e.off("x", b)
         e.on("x", late)
@@ -138,14 +139,14 @@ def test_removal_during_emit_does_not_affect_current_emit() -> None:
 
 def test_listeners_vs_raw_listeners() -> None:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     a, b = recorder(log, "a"), recorder(log, "b")
     e.on("x", a)
     e.once("x", b)
     assert e.listeners("x") == [a, b]
     raw = e.raw_listeners("x")
     assert raw[0] is a and raw[1] is not b
-    assert raw[1].listener is b  # type: ignore[attr-defined]
+    assert getattr(raw[1], "listener", None) is b
     e.listeners("x").clear()  # a copy
     assert e.listener_count("x") == 2
     raw[1]("direct")  # calling the wrapper runs the listener and removes it, as Node
@@ -156,7 +157,7 @@ def test_listeners_vs_raw_listeners() -> None:
 
 def test_listener_count_counts_once_wrappers() -> None:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     a = recorder(log, "a")
     e.on("x", a)
     e.once("x", a)
@@ -169,11 +170,11 @@ def test_listener_count_counts_once_wrappers() -> None:
 # -- newListener / removeListener -------------------------------------------------
 def test_new_listener_fires_before_adding_with_unwrapped_listener() -> None:
     e = EventEmitter()
-    seen: list[Any] = []
-    log: list[Any] = []
+    seen: list[object] = []
+    log: list[object] = []
     a = recorder(log, "a")
 
-    def on_new(event: str, listener: Any) -> None:
+    def on_new(event: str, listener: Callable[..., object]) -> None:
         seen.append((event, listener, e.listener_count(event)))
 
     e.on("newListener", on_new)
@@ -188,7 +189,7 @@ def test_new_listener_can_prepend_in_front_of_the_one_being_added() -> None:
     e = EventEmitter()
     log: list[str] = []
 
-    def on_new(event: str, _listener: Any) -> None:
+    def on_new(event: str, _listener: Callable[..., object]) -> None:
         if event == "event":
             e.on("event", lambda: log.append("B"))
 
@@ -200,8 +201,8 @@ def test_new_listener_can_prepend_in_front_of_the_one_being_added() -> None:
 
 def test_remove_listener_event_after_removal() -> None:
     e = EventEmitter()
-    seen: list[Any] = []
-    log: list[Any] = []
+    seen: list[object] = []
+    log: list[object] = []
     a, b = recorder(log, "a"), recorder(log, "b")
     e.on("removeListener", lambda ev, fn: seen.append((ev, fn, e.listener_count(ev))))
     e.on("x", a)
@@ -214,7 +215,7 @@ def test_remove_listener_event_after_removal() -> None:
 
 def test_remove_all_listeners() -> None:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     a, b = recorder(log, "a"), recorder(log, "b")
     e.on("x", a).on("x", b).on("y", a)
     assert e.remove_all_listeners("x") is e
@@ -227,8 +228,8 @@ def test_remove_all_listeners() -> None:
 
 def test_remove_all_listeners_emits_remove_listener_lifo() -> None:
     e = EventEmitter()
-    seen: list[Any] = []
-    log: list[Any] = []
+    seen: list[object] = []
+    log: list[object] = []
     a, b = recorder(log, "a"), recorder(log, "b")
     e.on("removeListener", lambda ev, fn: seen.append((ev, fn)))
     e.on("x", a).on("x", b).on("y", b)
@@ -243,14 +244,14 @@ def test_remove_all_listeners_emits_remove_listener_lifo() -> None:
 # -- the 'error' rule --------------------------------------------------------------
 def test_error_without_listener_raises_the_error_object() -> None:
     e = EventEmitter()
-    err: Any = errors.make("ECONNRESET", "read ECONNRESET")
+    err: BaseException = errors.make("ECONNRESET", "read ECONNRESET")
     with pytest.raises(ConnectionResetError) as info:
         e.emit("error", err)
     assert info.value is err
 
 
 @pytest.mark.parametrize("value", ["boom", None, 42])
-def test_error_non_exception_is_unhandled_error(value: Any) -> None:
+def test_error_non_exception_is_unhandled_error(value: object) -> None:
     e = EventEmitter()
     with pytest.raises(errors.ERR_UNHANDLED_ERROR) as info:
         e.emit("error", value)
@@ -267,7 +268,7 @@ def test_unhandled_error_message_as_node() -> None:
 
 def test_error_with_listener_does_not_raise() -> None:
     e = EventEmitter()
-    got: list[Any] = []
+    got: list[object] = []
     e.on("error", got.append)
     err = ValueError("x")
     assert e.emit("error", err) is True
@@ -292,7 +293,7 @@ def test_on_rejects_non_callable() -> None:
     e = EventEmitter()
     for method in (e.on, e.once, e.prepend_listener, e.prepend_once_listener):
         with pytest.raises(TypeError) as info:
-            method("x", 5)  # type: ignore[arg-type]
+            method("x", 5)  # type: ignore[arg-type]  # not callable, on purpose
         assert getattr(info.value, "code", None) == "ERR_INVALID_ARG_TYPE"
     assert e.event_names() == []
 
@@ -340,7 +341,7 @@ def test_max_listeners_raised_or_unlimited(limit: float) -> None:
         (math.nan, "ERR_OUT_OF_RANGE", ValueError),
     ],
 )
-def test_set_max_listeners_validation(value: Any, code: str, exc: type[Exception]) -> None:
+def test_set_max_listeners_validation(value: object, code: str, exc: type[Exception]) -> None:
     e = EventEmitter()
     with pytest.raises(exc) as info:
         e.set_max_listeners(value)
@@ -360,7 +361,7 @@ def test_subclass_without_init_call() -> None:
 
 
 # -- events.once() ----------------------------------------------------------------------
-def test_events_once_resolves_to_args_list(run: Any) -> None:
+def test_events_once_resolves_to_args_list(run: Run) -> None:
     async def main() -> None:
         e = EventEmitter()
         asyncio.get_running_loop().call_soon(e.emit, "x", 1, "two")
@@ -372,7 +373,7 @@ def test_events_once_resolves_to_args_list(run: Any) -> None:
     run(main())
 
 
-def test_events_once_listens_from_the_call(run: Any) -> None:
+def test_events_once_listens_from_the_call(run: Run) -> None:
     """As Node's promise: an event emitted before the await still resolves it."""
 
     async def main() -> None:
@@ -386,7 +387,7 @@ def test_events_once_listens_from_the_call(run: Any) -> None:
     run(main())
 
 
-def test_events_once_made_outside_a_loop_is_a_coroutine(run: Any) -> None:
+def test_events_once_made_outside_a_loop_is_a_coroutine(run: Run) -> None:
     e = EventEmitter()
     early = events.once(e, "x")  # no loop yet: it already listens
     e.emit("x", 1)
@@ -397,15 +398,15 @@ def test_events_once_made_outside_a_loop_is_a_coroutine(run: Any) -> None:
         assert await asyncio.create_task(early) == [1]
         with pytest.raises(errors.NodeError) as info:
             await failing
-        assert info.value.code == "ERR_UNHANDLED_ERROR"  # type: ignore[attr-defined]
+        assert info.value.code == "ERR_UNHANDLED_ERROR"
 
     run(main())
 
 
-def test_events_once_raises_on_error(run: Any) -> None:
+def test_events_once_raises_on_error(run: Run) -> None:
     async def main() -> None:
         e = EventEmitter()
-        err: Any = errors.make("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1")
+        err: BaseException = errors.make("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1")
         asyncio.get_running_loop().call_soon(e.emit, "error", err)
         with pytest.raises(ConnectionRefusedError) as info:
             await events.once(e, "x")
@@ -415,7 +416,7 @@ def test_events_once_raises_on_error(run: Any) -> None:
     run(main())
 
 
-def test_events_once_for_error_resolves(run: Any) -> None:
+def test_events_once_for_error_resolves(run: Run) -> None:
     async def main() -> None:
         e = EventEmitter()
         err = ValueError("v")
@@ -425,7 +426,7 @@ def test_events_once_for_error_resolves(run: Any) -> None:
     run(main())
 
 
-def test_events_once_cancelled_removes_listeners(run: Any) -> None:
+def test_events_once_cancelled_removes_listeners(run: Run) -> None:
     async def main() -> None:
         e = EventEmitter()
         with pytest.raises(asyncio.TimeoutError):
@@ -551,20 +552,21 @@ console.log(JSON.stringify(out));
 """
 
 
-def run_scenario_py(ops: list[list[Any]]) -> list[Any]:
+def run_scenario_py(ops: list[list[Any]]) -> list[object]:
     e = EventEmitter()
-    log: list[Any] = []
+    log: list[object] = []
     fns: dict[str, Callable[..., None]] = {}
+    names: dict[object, str] = {}  # listener -> its name in the scenario
 
-    def show(v: Any) -> Any:
+    def show(v: object) -> object:
         if callable(v):
-            return getattr(v, "_n", None) or getattr(getattr(v, "listener", None), "_n", "?")
+            return names.get(v) or names.get(getattr(v, "listener", None), "?")
         return v
 
     def fn(n: str) -> Callable[..., None]:
         if n not in fns:
 
-            def listener(*args: Any) -> None:
+            def listener(*args: object) -> None:
                 log.append([n, *map(show, args)])
                 p = n.split(":")
                 if p[0] == "rm":
@@ -572,7 +574,7 @@ def run_scenario_py(ops: list[list[Any]]) -> list[Any]:
                 if p[0] == "add":
                     e.on(p[1], fn(p[2]))
 
-            listener._n = n  # type: ignore[attr-defined]
+            names[listener] = n
             fns[n] = listener
         return fns[n]
 

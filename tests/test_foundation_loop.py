@@ -257,12 +257,12 @@ def test_inside_asyncio_run_nothing_runs_at_exit() -> None:
     proc = run_script(
         """
         import asyncio
-        from nodehttps import net
+        from nodehttps import events, net
 
         async def main():
             server = net.create_server()
             server.listen(0, "127.0.0.1", lambda: print("listening"))
-            await asyncio.sleep(0.05)
+            await asyncio.wait_for(events.once(server, "listening"), 5)
             print("main done")
 
         asyncio.run(main())

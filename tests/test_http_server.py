@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 import pytest
 
-from nodehttps import errors, http
+from harness import Run, next_connection, once, resolve
+from nodehttps import errors, http, net
 from rawpeer import RawClient
 
 BAD_400 = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
@@ -27,11 +27,11 @@ async def _listen(server: http.Server) -> int:
     return int(addr["port"])
 
 
-def hello(req: Any, res: Any) -> None:
+def hello(req: http.IncomingMessage, res: http.ServerResponse) -> None:
     res.end("hello world\n")
 
 
-def test_simple_response_bytes(run: Any) -> None:
+def test_simple_response_bytes(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(hello)
         port = await _listen(server)
@@ -50,9 +50,9 @@ def test_simple_response_bytes(run: Any) -> None:
     run(main())
 
 
-def test_write_head_then_end_is_chunked(run: Any) -> None:
+def test_write_head_then_end_is_chunked(run: Run) -> None:
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             res.write_head(200, {"Content-Type": "text/plain"})
             res.end("hello")
 
@@ -72,11 +72,11 @@ def test_write_head_then_end_is_chunked(run: Any) -> None:
     run(main())
 
 
-def test_pipelined_requests_answered_in_order(run: Any) -> None:
+def test_pipelined_requests_answered_in_order(run: Run) -> None:
     async def main() -> None:
-        seen: list[str] = []
+        seen: list[str | None] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             seen.append(req.url)
             delay = 0.05 if req.url == "/1" else 0
             asyncio.get_running_loop().call_later(delay, res.end, req.url)
@@ -105,10 +105,15 @@ def test_pipelined_requests_answered_in_order(run: Any) -> None:
         b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  # SPEC §9: two Host headers
     ],
 )
-def test_bad_requests_get_400_and_never_reach_the_handler(run: Any, raw: bytes) -> None:
+def test_bad_requests_get_400_and_never_reach_the_handler(run: Run, raw: bytes) -> None:
     async def main() -> None:
-        calls: list[str] = []
-        server = http.create_server(lambda req, res: (calls.append(req.url), res.end()))
+        calls: list[str | None] = []
+
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
+            calls.append(req.url)
+            res.end()
+
+        server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(raw)
@@ -120,10 +125,15 @@ def test_bad_requests_get_400_and_never_reach_the_handler(run: Any, raw: bytes) 
     run(main())
 
 
-def test_missing_host_gets_nodes_400_response(run: Any) -> None:
+def test_missing_host_gets_nodes_400_response(run: Run) -> None:
     async def main() -> None:
-        calls: list[str] = []
-        server = http.create_server(lambda req, res: (calls.append(req.url), res.end()))
+        calls: list[str | None] = []
+
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
+            calls.append(req.url)
+            res.end()
+
+        server = http.create_server(handler)
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\n\r\n")
@@ -138,11 +148,16 @@ def test_missing_host_gets_nodes_400_response(run: Any) -> None:
     run(main())
 
 
-def test_oversized_headers_get_431(run: Any) -> None:
+def test_oversized_headers_get_431(run: Run) -> None:
     async def main() -> None:
         errs: list[str] = []
         server = http.create_server(hello)
-        server.on("clientError", lambda err, sock: (errs.append(err.code), sock.end(BAD_431)))
+
+        def on_client_error(err: errors.NodeError, sock: net.Socket) -> None:
+            errs.append(err.code)
+            sock.end(BAD_431)
+
+        server.on("clientError", on_client_error)
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
@@ -154,7 +169,7 @@ def test_oversized_headers_get_431(run: Any) -> None:
     run(main())
 
 
-def test_default_431_without_client_error_listener(run: Any) -> None:
+def test_default_431_without_client_error_listener(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(hello)
         port = await _listen(server)
@@ -167,9 +182,9 @@ def test_default_431_without_client_error_listener(run: Any) -> None:
     run(main())
 
 
-def test_head_and_204_have_no_body(run: Any) -> None:
+def test_head_and_204_have_no_body(run: Run) -> None:
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             if req.url == "/204":
                 res.status_code = 204
             res.end("body")
@@ -189,11 +204,11 @@ def test_head_and_204_have_no_body(run: Any) -> None:
     run(main())
 
 
-def test_chunked_request_body_and_trailers(run: Any) -> None:
+def test_chunked_request_body_and_trailers(run: Run) -> None:
     async def main() -> None:
-        got: dict[str, Any] = {}
+        got: dict[str, object] = {}
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             chunks: list[bytes] = []
             req.on("data", chunks.append)
 
@@ -220,9 +235,9 @@ def test_chunked_request_body_and_trailers(run: Any) -> None:
     run(main())
 
 
-def test_expect_100_continue(run: Any) -> None:
+def test_expect_100_continue(run: Run) -> None:
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             req.resume()
             req.on("end", lambda: res.end("done"))
 
@@ -242,7 +257,7 @@ def test_expect_100_continue(run: Any) -> None:
     run(main())
 
 
-def test_final_status_without_100_continue_closes_and_503_as_node(run: Any) -> None:
+def test_final_status_without_100_continue_closes_and_503_as_node(run: Run) -> None:
     """Node: a final status to an ``Expect: 100-continue`` request that got no
     ``100 Continue`` ends the connection (the body may still come); the 503 past
     ``max_requests_per_socket`` has Node's header order (Date, then Connection)."""
@@ -273,7 +288,7 @@ def test_final_status_without_100_continue_closes_and_503_as_node(run: Any) -> N
     run(main())
 
 
-def test_connection_close_ends_the_socket(run: Any) -> None:
+def test_connection_close_ends_the_socket(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(hello)
         port = await _listen(server)
@@ -292,9 +307,11 @@ def test_connection_close_ends_the_socket(run: Any) -> None:
     run(main())
 
 
-def test_exception_in_handler_answers_500_and_keeps_serving(run: Any, caplog: Any) -> None:
+def test_exception_in_handler_answers_500_and_keeps_serving(
+    run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             if req.url == "/boom":
                 raise RuntimeError("boom")
             res.end("fine")
@@ -315,7 +332,7 @@ def test_exception_in_handler_answers_500_and_keeps_serving(run: Any, caplog: An
     assert any("boom" in str(r.exc_info) for r in caplog.records)
 
 
-def test_headers_timeout_answers_408(run: Any) -> None:
+def test_headers_timeout_answers_408(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(
             {"headers_timeout": 200, "request_timeout": 400, "connections_checking_interval": 50},
@@ -334,7 +351,7 @@ def test_headers_timeout_answers_408(run: Any) -> None:
     run(main())
 
 
-def test_keep_alive_timeout_closes_idle_socket(run: Any) -> None:
+def test_keep_alive_timeout_closes_idle_socket(run: Run) -> None:
     async def main() -> None:
         server = http.create_server({"keep_alive_timeout": 100}, hello)
         port = await _listen(server)
@@ -352,24 +369,31 @@ def test_keep_alive_timeout_closes_idle_socket(run: Any) -> None:
     run(main())
 
 
-def test_close_closes_idle_connections_but_not_busy_ones(run: Any) -> None:
+def test_close_closes_idle_connections_but_not_busy_ones(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(hello)
         port = await _listen(server)
         idle = await RawClient.connect(port)
         await idle.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         await idle.read_response()
+        busy_conn = next_connection(server)
         busy = await RawClient.connect(port)
         await busy.send(b"GET / HTTP/1.1\r\n")
-        await asyncio.sleep(0.05)
-        closed: list[Any] = []
-        server.close(lambda err=None: closed.append(err))
+        await (await asyncio.wait_for(busy_conn, 5)).reach(16)  # a request under way
+        closed: list[BaseException | None] = []
+        close_done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_close(err: BaseException | None = None) -> None:
+            closed.append(err)
+            resolve(close_done, None)
+
+        server.close(on_close)
         assert await idle.closed()
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # kept: a window in which the busy one must stay open
         assert not busy.reader.at_eof()
         server.close_all_connections()
         assert await busy.closed()
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(close_done, 5)
         assert closed == [None]
         idle.close()
         busy.close()
@@ -377,11 +401,11 @@ def test_close_closes_idle_connections_but_not_busy_ones(run: Any) -> None:
     run(main())
 
 
-def test_outgoing_header_validation(run: Any) -> None:
+def test_outgoing_header_validation(run: Run) -> None:
     async def main() -> None:
         results: list[str] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             for name, value in (("X-Bad", "a\r\nb"), ("Bad Name", "v"), ("X-None", None)):
                 try:
                     res.set_header(name, value)
@@ -415,7 +439,7 @@ def test_outgoing_header_validation(run: Any) -> None:
     run(main())
 
 
-def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
+def test_trailer_validation_and_response_set_timeout_as_node(run: Run) -> None:
     """Node's addTrailers: 'Trailer name' tokens, any control character refused;
     res.setTimeout's callback is an ``on`` listener (it fires on every 'timeout')."""
 
@@ -423,7 +447,7 @@ def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
         results: list[str] = []
         fired: list[int] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             for trailers in ({"a b": "1"}, {"x": "a\x01b"}, {"x": ["a", "b\x7f"]}):
                 try:
                     res.add_trailers(trailers)
@@ -451,7 +475,7 @@ def test_trailer_validation_and_response_set_timeout_as_node(run: Any) -> None:
     run(main())
 
 
-def test_write_early_hints_as_node(run: Any) -> None:
+def test_write_early_hints_as_node(run: Run) -> None:
     """Node's writeEarlyHints: Link first (a list joined with ', '), nothing without a
     link, a malformed link refused with ERR_INVALID_ARG_VALUE (bytes checked with node 20)."""
 
@@ -459,15 +483,17 @@ def test_write_early_hints_as_node(run: Any) -> None:
         codes: list[str] = []
         called: list[int] = []
 
-        def handler(req: Any, res: Any) -> None:
-            for hints in (
-                {"x-a": "1", "link": "</a.css>; rel=preload; as=style"},
-                {"link": ["</a>; rel=preload", '</b>; rel="x"'], "x-b": ["1", "2"]},
-                {"x-a": "1"},
-                {"link": []},
-                {"link": "bad"},
-                {"link": "</a>\n"},
-            ):
+        all_hints: list[dict[str, str | list[str]]] = [
+            {"x-a": "1", "link": "</a.css>; rel=preload; as=style"},
+            {"link": ["</a>; rel=preload", '</b>; rel="x"'], "x-b": ["1", "2"]},
+            {"x-a": "1"},
+            {"link": []},
+            {"link": "bad"},
+            {"link": "</a>\n"},
+        ]
+
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
+            for hints in all_hints:
                 try:
                     res.write_early_hints(hints, lambda: called.append(1))
                 except errors.NodeError as err:
@@ -491,11 +517,11 @@ def test_write_early_hints_as_node(run: Any) -> None:
     run(main())
 
 
-def test_upgrade_event_gets_the_socket_and_the_rest(run: Any) -> None:
+def test_upgrade_event_gets_the_socket_and_the_rest(run: Run) -> None:
     async def main() -> None:
-        got: dict[str, Any] = {}
+        got: dict[str, object] = {}
 
-        def on_upgrade(req: Any, sock: Any, head: bytes) -> None:
+        def on_upgrade(req: http.IncomingMessage, sock: net.Socket, head: bytes) -> None:
             got["head"] = head
             sock.write(
                 b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
@@ -538,21 +564,23 @@ def test_server_timeouts_validation() -> None:
     ) == (60000, 300000, 5000, 0)
 
 
-def test_response_back_pressure_and_drain(run: Any) -> None:
+def test_response_back_pressure_and_drain(run: Run) -> None:
     async def main() -> None:
-        state: dict[str, Any] = {"false": 0, "drain": 0}
+        state = {"false": 0, "drain": 0, "sent": 0}
+        pressed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             chunk = b"x" * 65536
 
             def pump() -> None:
                 for _ in range(64):
-                    state["sent"] = state.get("sent", 0) + 1
+                    state["sent"] += 1
                     if state["sent"] > 64:
                         res.end()
                         return
                     if not res.write(chunk):
                         state["false"] += 1
+                        resolve(pressed, None)
                         return
                 res.end()
 
@@ -567,7 +595,7 @@ def test_response_back_pressure_and_drain(run: Any) -> None:
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        await asyncio.sleep(0.2)  # let the server hit back-pressure while we do not read
+        await asyncio.wait_for(pressed, 5)  # the server hits back-pressure: we do not read
         resp = await client.read_response(timeout=10)
         assert resp.count(b"x") == 64 * 65536
         assert state["false"] >= 1 and state["drain"] >= 1
@@ -577,22 +605,29 @@ def test_response_back_pressure_and_drain(run: Any) -> None:
     run(main())
 
 
-def test_streamed_chunk_extensions_get_413(run: Any) -> None:
+def test_streamed_chunk_extensions_get_413(run: Run) -> None:
     async def main() -> None:
-        calls: list[str] = []
+        calls: list[str | None] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             calls.append(req.url)
             req.resume()
 
         server = http.create_server(handler)
         port = await _listen(server)
+        conn = next_connection(server)
+        head_parsed = once(server, "request")
         client = await RawClient.connect(port)
-        await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;a=")
-        await asyncio.sleep(0.1)  # the head is parsed on its own; only extension bytes follow
-        for size in (4096, 4096, 4096, 4096, 200):  # 16584 extension bytes, piece by piece
+        head = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;a="
+        await client.send(head)
+        await head_parsed  # the head is parsed on its own; only extension bytes follow
+        received = await asyncio.wait_for(conn, 5)
+        sent = len(head)
+        for size in (4096, 4096, 4096, 4096):  # 16584 extension bytes, piece by piece
             await client.send(b"x" * size)
-            await asyncio.sleep(0.02)
+            sent += size
+            await received.reach(sent)  # each piece its own read
+        await client.send(b"x" * 200)  # the last piece goes over the limit
         assert await client.read_all() == (
             b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
         )
@@ -602,7 +637,7 @@ def test_streamed_chunk_extensions_get_413(run: Any) -> None:
     run(main())
 
 
-def test_request_set_timeout_callback_hears_every_quiet_period(run: Any) -> None:
+def test_request_set_timeout_callback_hears_every_quiet_period(run: Run) -> None:
     """``req.set_timeout(ms, cb)``: ``cb`` listens as Node's ``on``, so a second quiet
     period after new activity calls it again."""
 
@@ -614,6 +649,7 @@ def test_request_set_timeout_callback_hears_every_quiet_period(run: Any) -> None
         port = await _listen(server)
         client = await RawClient.connect(port)
         await client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+        # kept: windows of several 40 ms periods, in each of which it must fire just once
         await asyncio.sleep(0.15)
         await client.send(b"c")  # activity re-arms the socket's timer
         await asyncio.sleep(0.15)

@@ -10,14 +10,17 @@ import asyncio
 import random
 import re
 import ssl
-from typing import Any
+from typing import Unpack
 
 import pytest
 
 import nodehttps as https
-from nodehttps import http
+from harness import Run, once
+from nodehttps import http, net
+from nodehttps.errors import NodeError
 from rawpeer import RawClient
-from servers import listening
+from servers import Handler, listening
+from tls_pki import PKI
 
 BAD_400 = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
 BAD_431 = b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
@@ -41,9 +44,9 @@ class _Recorder:
     """A handler that records what it saw and answers with it."""
 
     def __init__(self) -> None:
-        self.seen: list[tuple[Any, ...]] = []
+        self.seen: list[tuple[str | None, str | None, tuple[str, ...], bytes]] = []
 
-    def __call__(self, req: Any, res: Any) -> None:
+    def __call__(self, req: http.IncomingMessage, res: http.ServerResponse) -> None:
         body: list[bytes] = []
         req.on("data", body.append)
 
@@ -54,11 +57,14 @@ class _Recorder:
         req.on("end", end)
 
 
-async def _server(tls: bool, pki: Any, handler: Any, **options: Any) -> tuple[Any, int, Any]:
+async def _server(
+    tls: bool, pki: PKI, handler: Handler, **options: Unpack[http.HttpServerOptions]
+) -> tuple[http.Server | https.Server, int, ssl.SSLContext | None]:
+    server: http.Server | https.Server
+    context: ssl.SSLContext | None
     if tls:
-        server = https.create_server(
-            {"key": pki.leaf.key_pem, "cert": pki.leaf.chain_pem, **options}, handler
-        )
+        full: https.HttpsServerOptions = {**pki.leaf.https_options(), **options}
+        server = https.create_server(full, handler)
         context = ssl.create_default_context(cadata=pki.ca)
     else:
         server = http.create_server(options, handler)
@@ -67,7 +73,11 @@ async def _server(tls: bool, pki: Any, handler: Any, **options: Any) -> tuple[An
 
 
 async def _exchange(
-    port: int, context: Any, pieces: list[bytes], half_close: bool = True, one: bool = False
+    port: int,
+    context: ssl.SSLContext | None,
+    pieces: list[bytes],
+    half_close: bool = True,
+    one: bool = False,
 ) -> bytes:
     """Send ``pieces`` (each its own read; over TLS, its own record); everything the
     server answers until it closes, or its first response (``one``)."""
@@ -76,7 +86,7 @@ async def _exchange(
     )
     for piece in pieces:
         await client.send(piece)
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # kept: one loop turn, in which the server reads this piece
     if half_close and context is None and not one:
         client.writer.write_eof()
     try:
@@ -86,7 +96,7 @@ async def _exchange(
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
-def test_the_handler_sees_the_same_request_in_any_split(run: Any, pki: Any, tls: bool) -> None:
+def test_the_handler_sees_the_same_request_in_any_split(run: Run, pki: PKI, tls: bool) -> None:
     data = (
         b"POST /some/path?x=1&y=%20z HTTP/1.1\r\nHost: localhost\r\nX-Long: "
         + b"v" * 300
@@ -115,7 +125,7 @@ def test_the_handler_sees_the_same_request_in_any_split(run: Any, pki: Any, tls:
 
 @pytest.mark.parametrize(("counted", "answer"), [(16383, b"HTTP/1.1 200 OK"), (16384, BAD_431)])
 def test_header_block_limit_answers_nodes_431_to_the_byte(
-    run: Any, pki: Any, counted: int, answer: bytes
+    run: Run, pki: PKI, counted: int, answer: bytes
 ) -> None:
     # Node counts the URL, header names and values: "/" + "Host" + "a" + "X" + value
     data = b"GET / HTTP/1.1\r\nHost: a\r\nX: " + b"v" * (counted - 7) + b"\r\n\r\n"
@@ -136,12 +146,12 @@ def test_header_block_limit_answers_nodes_431_to_the_byte(
     ("limit", "raw", "keys"), [(None, 1023, 1000), (50, 62, 50), (0, 2101, 2101)]
 )
 def test_max_headers_count_hands_over_what_node_does(
-    run: Any, pki: Any, limit: int | None, raw: int, keys: int
+    run: Run, pki: PKI, limit: int | None, raw: int, keys: int
 ) -> None:
     data = b"GET / HTTP/1.1\r\nHost: a\r\n" + b"".join(b"x%d: v\r\n" % i for i in range(2100))
     seen: list[tuple[int, int]] = []
 
-    def handler(req: Any, res: Any) -> None:
+    def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         seen.append((len(req.raw_headers) // 2, len(req.headers)))
         res.end()
 
@@ -156,7 +166,7 @@ def test_max_headers_count_hands_over_what_node_does(
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
-def test_chunk_extensions_over_16k_in_one_read_get_413(run: Any, pki: Any, tls: bool) -> None:
+def test_chunk_extensions_over_16k_in_one_read_get_413(run: Run, pki: PKI, tls: bool) -> None:
     data = (
         b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;"
         + b"e" * 20000
@@ -174,7 +184,7 @@ def test_chunk_extensions_over_16k_in_one_read_get_413(run: Any, pki: Any, tls: 
     run(main(), timeout=30)
 
 
-def test_a_valid_request_followed_by_garbage_is_answered_then_400(run: Any, pki: Any) -> None:
+def test_a_valid_request_followed_by_garbage_is_answered_then_400(run: Run, pki: PKI) -> None:
     # SPEC §9: Node drops the valid response; we answer it first.
     async def main() -> None:
         recorder = _Recorder()
@@ -188,7 +198,7 @@ def test_a_valid_request_followed_by_garbage_is_answered_then_400(run: Any, pki:
     run(main())
 
 
-def test_requests_after_connection_close_are_ignored(run: Any, pki: Any) -> None:
+def test_requests_after_connection_close_are_ignored(run: Run, pki: PKI) -> None:
     # SPEC §9: Node answers only a 400; we answer the first and close.
     async def main() -> None:
         recorder = _Recorder()
@@ -205,7 +215,7 @@ def test_requests_after_connection_close_are_ignored(run: Any, pki: Any) -> None
     run(main())
 
 
-def test_a_body_cut_short_by_eof_gets_400(run: Any, pki: Any) -> None:
+def test_a_body_cut_short_by_eof_gets_400(run: Run, pki: PKI) -> None:
     async def main() -> None:
         errors: list[str] = []
         recorder = _Recorder()
@@ -214,7 +224,12 @@ def test_a_body_cut_short_by_eof_gets_400(run: Any, pki: Any) -> None:
         server.on("request", lambda req, res: req.on("aborted", lambda: aborted.append(True)))
         data = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello"
         assert await _exchange(port, None, [data]) == BAD_400
-        server.on("clientError", lambda err, sock: (errors.append(err.code), sock.destroy()))
+
+        def on_client_error(err: NodeError, sock: net.Socket) -> None:
+            errors.append(err.code)
+            sock.destroy()
+
+        server.on("clientError", on_client_error)
         assert await _exchange(port, None, [data]) == b""
         assert errors == ["HPE_INVALID_EOF_STATE"]
         assert recorder.seen == [] and aborted == [True, True]
@@ -223,22 +238,24 @@ def test_a_body_cut_short_by_eof_gets_400(run: Any, pki: Any) -> None:
     run(main())
 
 
-def test_pipelined_requests_wait_while_output_is_above_the_mark(run: Any, pki: Any) -> None:
+def test_pipelined_requests_wait_while_output_is_above_the_mark(run: Run, pki: PKI) -> None:
     """Node's parserOnIncoming: a client that sends many pipelined requests and reads
     nothing gets no more responses made than its socket buffer holds."""
     big = b"x" * (4 * 1024 * 1024)
-    handled: list[str] = []
+    handled: list[str | None] = []
 
-    def handler(req: Any, res: Any) -> None:
+    def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         handled.append(req.url)
         res.end(big)
 
     async def main() -> None:
         server, port, _ = await _server(False, pki, handler)
         client = await RawClient.connect(port)
+        first = once(server, "request")
         await client.send(b"".join(b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(10)))
-        for _ in range(50):  # let the server run its loop while nothing is read
-            await asyncio.sleep(0.01)
+        await first
+        # kept: a window in which the server runs its loop while nothing is read
+        await asyncio.sleep(0.5)
         assert 1 <= len(handled) <= 2
         for _ in range(10):
             response = await client.read_response(timeout=10)

@@ -13,11 +13,11 @@ import json
 import re
 import subprocess
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from conftest import NODE, needs_node
+from harness import Run
 from nodehttps import http
 
 NODE_SERVER = r"""
@@ -36,7 +36,7 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 """
 
 
-def handler(req: Any, res: Any) -> None:
+def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
     size = [0]
     req.on("data", lambda d: size.__setitem__(0, size[0] + len(d)))
 
@@ -141,11 +141,11 @@ def node_port() -> Iterator[int]:
 
 
 @needs_node
-def test_same_bytes_as_node(run: Any, node_port: int) -> None:
+def test_same_bytes_as_node(run: Run, node_port: int) -> None:
     async def main() -> list[tuple[bytes, bytes, bytes]]:
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         results = []
         for raw in VECTORS:
             ours, theirs = await asyncio.gather(_exchange(port, raw), _exchange(node_port, raw))
@@ -162,11 +162,11 @@ def test_same_bytes_as_node(run: Any, node_port: int) -> None:
     )
 
 
-def test_deliberate_differences(run: Any) -> None:
+def test_deliberate_differences(run: Run) -> None:
     async def main() -> None:
         server = http.create_server(handler)
         server.listen(0, "127.0.0.1")
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         for raw, expected in DIFFERENT.items():
             assert await _exchange(port, raw) == expected
         await server.aclose()

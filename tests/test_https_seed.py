@@ -6,29 +6,34 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Unpack
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import nodehttps as https
-from nodehttps import consumers, errors, tls
+from harness import Run, closed, global_agent, once
+from nodehttps import consumers, errors, http, tls
+from nodehttps.tls._certobj import PeerCertificate
 from servers import https_server
-from tls_pki import PKI
+from tls_pki import PKI, Cert
 
 
-async def _server(pki: PKI, cert: Any = None, **options: Any) -> tuple[https.Server, int]:
+async def _server(
+    pki: PKI, cert: Cert | None = None, /, **options: Unpack[https.HttpsServerOptions]
+) -> tuple[https.Server, int]:
     return await https_server(
         cert or pki.leaf, lambda req, res: res.end(f"hello {req.url}"), **options
     )
 
 
-async def _get(url: str, options: dict[str, Any]) -> tuple[Any, str]:
+async def _get(url: str, options: https.HttpsRequestOptions) -> tuple[http.IncomingMessage, str]:
     res = await https.get(url, options)
     return res, await consumers.text(res)
 
 
-def test_agent_resumes_sessions_and_max_cached_sessions_0_disables(run: Any, pki: PKI) -> None:
+def test_agent_resumes_sessions_and_max_cached_sessions_0_disables(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
         for cached, expect in ((100, [False, True, True]), (0, [False, False, False])):
@@ -38,14 +43,14 @@ def test_agent_resumes_sessions_and_max_cached_sessions_0_disables(run: Any, pki
                 res, body = await _get(f"https://localhost:{port}/x", {"agent": agent})
                 assert body == "hello /x"
                 reused.append(res.socket.is_session_reused())
-                await asyncio.sleep(0.05)  # TLS 1.3 tickets arrive after the response
+                await closed(res.socket)  # TLS 1.3 tickets arrive after the response
             assert reused == expect
         await server.aclose()
 
     run(main())
 
 
-def test_resumed_connection_still_shows_the_peer_chain(run: Any, pki: PKI) -> None:
+def test_resumed_connection_still_shows_the_peer_chain(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki, pki.chain_leaf)
         agent = https.Agent({"ca": pki.ca})
@@ -53,18 +58,18 @@ def test_resumed_connection_still_shows_the_peer_chain(run: Any, pki: PKI) -> No
             res, _ = await _get(f"https://localhost:{port}/", {"agent": agent})
             cert = res.socket.get_peer_certificate(True)
             assert res.socket.is_session_reused() == (i == 1)
-            names = []
+            names: list[tuple[str, str]] = []
             while cert is not None and cert.fingerprint256 not in [n[1] for n in names]:
                 names.append((cert.subject["CN"], cert.fingerprint256))
                 cert = cert.issuer_certificate
             assert [n[0] for n in names] == ["localhost", "Test Intermediate", "Test Root"]
-            await asyncio.sleep(0.05)
+            await closed(res.socket)  # its session is in the agent's cache
         await server.aclose()
 
     run(main())
 
 
-def test_failed_identity_check_leaves_no_session_behind(run: Any, pki: PKI) -> None:
+def test_failed_identity_check_leaves_no_session_behind(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki, pki.cn_only, max_version="TLSv1.2")
         agent = https.Agent({"ca": pki.ca, "servername": "nodejs.org", "max_version": "TLSv1.2"})
@@ -122,17 +127,18 @@ def test_get_name_has_every_tls_option_in_nodes_order() -> None:
     assert agent.get_name(camel) == "h:::::::::true::TLSv1.2" + ":" * 11  # as node 20 prints
 
 
-def test_keylog_on_the_agent_and_the_server(run: Any, pki: PKI) -> None:
+def test_keylog_on_the_agent_and_the_server(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
         server_lines: list[bytes] = []
         server.on("keylog", lambda line, sock: server_lines.append(line))
         agent = https.Agent({"ca": pki.ca, "keep_alive": True})
-        client_lines: list[tuple[bytes, Any]] = []
+        client_lines: list[tuple[bytes, tls.TLSSocket]] = []
         agent.on("keylog", lambda line, sock: client_lines.append((line, sock)))
         for _ in range(2):  # the second request reuses the socket: no new lines
+            freed = once(agent, "free")
             await _get(f"https://localhost:{port}/", {"agent": agent})
-            await asyncio.sleep(0.02)
+            await freed
         assert len(client_lines) == 5 and len(server_lines) == 5
         assert all(line.endswith(b"\n") and sock.encrypted for line, sock in client_lines)
         assert sorted(server_lines) == sorted(line for line, _ in client_lines)
@@ -142,7 +148,7 @@ def test_keylog_on_the_agent_and_the_server(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_pinning_check_server_identity(run: Any, pki: PKI) -> None:
+def test_pinning_check_server_identity(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
         spki = pki.leaf.cert.public_key().public_bytes(
@@ -150,10 +156,10 @@ def test_pinning_check_server_identity(run: Any, pki: PKI) -> None:
         )
         good_pin = base64.b64encode(hashlib.sha256(spki).digest()).decode()
         mismatch = errors.make("ERR_PIN", "pin mismatch")
-        seen: list[Any] = []
+        seen: list[tuple[str, str]] = []
 
-        def check(pin: str) -> Any:
-            def fn(host: str, cert: Any) -> Any:
+        def check(pin: str) -> Callable[[str, PeerCertificate], errors.NodeError | None]:
+            def fn(host: str, cert: PeerCertificate) -> errors.NodeError | None:
                 seen.append((host, cert["subject"]["CN"]))
                 err = tls.check_server_identity(host, cert)
                 if err:
@@ -179,7 +185,7 @@ def test_pinning_check_server_identity(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_agent_false_closes_and_default_rejects_unknown_ca(run: Any, pki: PKI) -> None:
+def test_agent_false_closes_and_default_rejects_unknown_ca(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
         res, _ = await _get(f"https://localhost:{port}/", {"ca": pki.ca, "agent": False})
@@ -201,54 +207,55 @@ def test_agent_false_closes_and_default_rejects_unknown_ca(run: Any, pki: PKI) -
 def test_argument_errors() -> None:
     with pytest.raises(TypeError) as info:
         https.request("http://localhost/")
-    assert info.value.code == "ERR_INVALID_PROTOCOL"  # type: ignore[attr-defined]
+    assert isinstance(info.value, errors.NodeError) and info.value.code == "ERR_INVALID_PROTOCOL"
     assert str(info.value) == 'Protocol "http:" not supported. Expected "https:"'
     with pytest.raises(TypeError) as info2:
-        https.Server("foo")  # type: ignore[arg-type]
+        https.Server("foo")  # type: ignore[arg-type]  # wrong on purpose: ERR_INVALID_ARG_TYPE
     assert str(info2.value) == (
         "The \"options\" argument must be of type object. Received type str ('foo')"
     )
     with pytest.raises(TypeError) as info3:
-        https.create_server({"key": True})
+        https.create_server({"key": True})  # type: ignore[arg-type]  # wrong on purpose
     assert str(info3.value) == (
         'The "options.key" property must be of type string or an '
         "instance of Buffer, TypedArray, or DataView. "
         "Received type bool (True)"
     )
-    assert https.global_agent.keep_alive is True
-    assert https.global_agent.options["timeout"] == 5000
-    assert https.global_agent.default_port == 443 and https.global_agent.protocol == "https:"
+    assert global_agent(https).keep_alive is True
+    assert global_agent(https).options["timeout"] == 5000
+    assert global_agent(https).default_port == 443 and global_agent(https).protocol == "https:"
 
 
-def test_global_agent_is_reassignable(run: Any, pki: PKI) -> None:
+def test_global_agent_is_reassignable(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
-        old = https.global_agent
+        old = global_agent(https)
         try:
-            https.global_agent = https.Agent({"ca": pki.ca})
+            https.global_agent = https.Agent({"ca": pki.ca})  # type: ignore[attr-defined]  # see harness.global_agent
             req = https.get({"host": "localhost", "port": port})
             assert (
-                https.global_agent.get_name({"host": "localhost", "port": port, "ca": pki.ca})
-                in https.global_agent.sockets
+                global_agent(https).get_name({"host": "localhost", "port": port, "ca": pki.ca})
+                in global_agent(https).sockets
             )
             assert await consumers.text(await req) == "hello /"
         finally:
-            https.global_agent = old
+            https.global_agent = old  # type: ignore[attr-defined]  # see harness.global_agent
         await server.aclose()
 
     run(main())
 
 
-def test_plain_http_to_the_tls_port_closes_without_a_reply(run: Any, pki: PKI) -> None:
+def test_plain_http_to_the_tls_port_closes_without_a_reply(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
-        errs: list[Any] = []
+        errs: list[errors.NodeError] = []
         server.on("tlsClientError", lambda err, sock: errs.append(err))
+        refused = once(server, "tlsClientError")
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert await asyncio.wait_for(reader.read(), 5) == b""
         writer.close()
-        await asyncio.sleep(0.05)
+        await refused
         assert [e.code for e in errs] == ["ERR_SSL_HTTP_REQUEST"]
         await server.aclose()
 

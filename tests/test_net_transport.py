@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from harness import Run
 from nodehttps import events, http, net
+from servers import Handler
 
 
 async def _listen(server: net.Server, **options: Any) -> int:
@@ -18,7 +21,7 @@ async def _listen(server: net.Server, **options: Any) -> int:
     return int(server.address()["port"])
 
 
-def test_socket_is_its_transports_protocol(run: Any) -> None:
+def test_socket_is_its_transports_protocol(run: Run) -> None:
     """No adapter between asyncio and the socket: the transport drives the socket."""
 
     async def main() -> None:
@@ -35,7 +38,7 @@ def test_socket_is_its_transports_protocol(run: Any) -> None:
     run(main())
 
 
-def test_writes_while_connecting_go_out_in_order_then_drain(run: Any) -> None:
+def test_writes_while_connecting_go_out_in_order_then_drain(run: Run) -> None:
     """Writes made before the connection is up wait, go out at once when it is, and a
     write that said False gets its 'drain' (it never came when the kernel took the
     queued bytes in one go)."""
@@ -70,7 +73,7 @@ def test_writes_while_connecting_go_out_in_order_then_drain(run: Any) -> None:
 
 
 @pytest.mark.parametrize("when", ["before connect", "after destroy", "after close"])
-def test_pause_and_resume_at_any_time(run: Any, when: str) -> None:
+def test_pause_and_resume_at_any_time(run: Run, when: str) -> None:
     """Pausing or resuming a socket whose transport is not there yet, or is closing or
     closed, is a no-op: nothing raises (no exception was hidden for it)."""
 
@@ -94,14 +97,14 @@ def test_pause_and_resume_at_any_time(run: Any, when: str) -> None:
 
 
 # -- reusePort (Node v23) ------------------------------------------------------------------------
-def test_reuse_port_lets_two_servers_share_a_port(run: Any) -> None:
+def test_reuse_port_lets_two_servers_share_a_port(run: Run) -> None:
     """Node v23's ``reusePort: true``: a second server binds the same port (the OS
     shares the connections out), and both serve."""
 
     async def main() -> None:
         served: dict[str, int] = {"a": 0, "b": 0}
 
-        def counting(name: str) -> Any:
+        def counting(name: str) -> Callable[[net.Socket], None]:
             def on_connection(sock: net.Socket) -> None:
                 served[name] += 1
                 sock.end(name.encode())
@@ -126,7 +129,7 @@ def test_reuse_port_lets_two_servers_share_a_port(run: Any) -> None:
 
 
 @pytest.mark.parametrize("value", [False, 1, "true", None])
-def test_reuse_port_only_when_true(run: Any, value: Any) -> None:
+def test_reuse_port_only_when_true(run: Run, value: object) -> None:
     """Only ``True`` counts, as Node's ``reusePort === true``: otherwise the port stays
     the first server's and the second gets ``EADDRINUSE``."""
 
@@ -143,7 +146,7 @@ def test_reuse_port_only_when_true(run: Any, value: Any) -> None:
     run(main())
 
 
-def test_reuse_port_not_on_the_first_server(run: Any) -> None:
+def test_reuse_port_not_on_the_first_server(run: Run) -> None:
     """Every socket sharing the port must ask for it (SO_REUSEPORT semantics)."""
 
     async def main() -> None:
@@ -158,11 +161,14 @@ def test_reuse_port_not_on_the_first_server(run: Any) -> None:
     run(main())
 
 
-def test_reuse_port_for_http_servers(run: Any) -> None:
+def test_reuse_port_for_http_servers(run: Run) -> None:
     """``http.Server`` listens through ``net.Server.listen``: two share a port."""
 
     async def main() -> None:
-        servers = [http.create_server(lambda req, res, n=n: res.end(str(n))) for n in range(2)]
+        def answering(n: int) -> Handler:
+            return lambda req, res: res.end(str(n))
+
+        servers = [http.create_server(answering(n)) for n in range(2)]
         port = await _listen(servers[0], reusePort=True)
         await _listen(servers[1], port=port, reusePort=True)
         with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:

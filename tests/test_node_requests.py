@@ -12,11 +12,13 @@ import tempfile
 import urllib.parse
 import warnings
 from collections.abc import Callable
-from typing import Any
+from types import ModuleType
+from typing import Any, TypeVar
 
 import pytest
 
 import nodehttps as https
+from harness import Run, closed, global_agent, resolve
 from nodehttps import URL, consumers, errors, events, http, tls
 from nodehttps.tls import _connect
 from rawpeer import RawClient
@@ -24,34 +26,32 @@ from servers import https_server, listening
 from tls_pki import PKI
 
 DEFAULT_MAX_HEADER = 16384  # Node's http.maxHeaderSize
+T = TypeVar("T")
 
 
-def _future() -> asyncio.Future[Any]:
+def _future() -> asyncio.Future[T]:
     return asyncio.get_running_loop().create_future()
 
 
-def _settle(fut: asyncio.Future[Any], value: Any = None) -> None:
-    if not fut.done():
-        fut.set_result(value)
-
-
 async def _serve(
-    pki: PKI, handler: Callable[..., Any] | None = None, **options: Any
+    pki: PKI, handler: Callable[..., object] | None = None, **options: Any
 ) -> tuple[https.Server, int]:
     """An https server on 127.0.0.1 with the ``localhost`` leaf, and its port."""
     return await https_server(pki.leaf, handler, **options)
 
 
-async def _raw_tls_server(pki: PKI, on_secure: Callable[[Any], None]) -> tuple[tls.Server, int]:
+async def _raw_tls_server(
+    pki: PKI, on_secure: Callable[[tls.TLSSocket], None]
+) -> tuple[tls.Server, int]:
     """A bare ``tls.Server`` (no HTTP) whose connections ``on_secure`` scripts."""
     server = tls.create_server(pki.leaf.server_options(), on_secure)
     return server, await listening(server)
 
 
-def _answer_once(reply: bytes) -> Callable[[Any], None]:
+def _answer_once(reply: bytes) -> Callable[[tls.TLSSocket], None]:
     """A raw TLS connection script: on the first bytes, write ``reply`` and end."""
 
-    def on_secure(sock: Any) -> None:
+    def on_secure(sock: tls.TLSSocket) -> None:
         sock.on("error", lambda _e: None)
         sock.once("data", lambda _d: sock.end(reply))
 
@@ -75,7 +75,7 @@ async def _raw_request(pki: PKI, port: int, request: bytes) -> bytes:
         client.close()
 
 
-async def _error_of(req: https.ClientRequest) -> Any:
+async def _error_of(req: http.ClientRequest) -> errors.NodeError:
     """The error ``req`` emits (it must not get a response)."""
     with pytest.raises(errors.NodeError) as info:
         await req
@@ -85,7 +85,7 @@ async def _error_of(req: https.ClientRequest) -> Any:
 # -- §A7: request/get argument forms ------------------------------------------------------
 
 
-def test_https_client_get_url(run: Any, pki: PKI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_https_client_get_url(run: Run, pki: PKI, monkeypatch: pytest.MonkeyPatch) -> None:
     """test-https-client-get-url: a string, a ``urllib.parse`` result (Node: ``url.parse``)
     and a ``URL`` all reach the server as ``GET /foo?bar``; verification is off through
     ``NODE_TLS_REJECT_UNAUTHORIZED=0``, as in Node's test."""
@@ -95,7 +95,7 @@ def test_https_client_get_url(run: Any, pki: PKI, monkeypatch: pytest.MonkeyPatc
     async def main() -> None:
         seen: list[tuple[str | None, str | None]] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             seen.append((req.method, req.url))
             res.end("ok")
 
@@ -106,7 +106,7 @@ def test_https_client_get_url(run: Any, pki: PKI, monkeypatch: pytest.MonkeyPatc
             assert await consumers.text(res) == "ok"
             assert res.socket.authorized is False  # verification really was off
         assert seen == [("GET", "/foo?bar")] * 4
-        https.global_agent.destroy()
+        global_agent(https).destroy()
         await server.aclose()
 
     with warnings.catch_warnings(record=True) as caught:
@@ -116,19 +116,19 @@ def test_https_client_get_url(run: Any, pki: PKI, monkeypatch: pytest.MonkeyPatc
     assert len(insecure) == 1  # Node warns once per process
 
 
-def test_https_request_arguments(run: Any, pki: PKI) -> None:
+def test_https_request_arguments(run: Run, pki: PKI) -> None:
     """test-https-request-arguments: ``get(url, options, callback)``: the options' hostname
     and port win over the URL's, the URL's path stays, the callback is the third argument."""
 
     async def main() -> None:
         seen: list[tuple[str | None, str | None]] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             seen.append((req.url, req.headers.get("host")))
             res.end("done")
 
         server, port = await _serve(pki, handler)
-        got = _future()
+        got: asyncio.Future[http.IncomingMessage] = _future()
         req = https.get(
             "https://example.com/testpath",
             {"hostname": "localhost", "port": port, "ca": pki.ca, "agent": False},
@@ -142,33 +142,33 @@ def test_https_request_arguments(run: Any, pki: PKI) -> None:
         assert seen == [("/testpath", f"localhost:{port}")]
         with pytest.raises(TypeError) as info:
             https.get("https://localhost:99999/", {"ca": pki.ca})
-        assert info.value.code == "ERR_INVALID_URL"  # type: ignore[attr-defined]
+        assert isinstance(info.value, errors.NodeError) and info.value.code == "ERR_INVALID_URL"
         assert str(info.value) == "Invalid URL"
         await server.aclose()
 
     run(main())
 
 
-def test_https_host_headers(run: Any, pki: PKI) -> None:
+def test_https_host_headers(run: Run, pki: PKI) -> None:
     """test-https-host-headers: every method sends ``Host: localhost:PORT``;
     ``set_host`` False, 0 or None sends none, True sends it."""
 
     async def main() -> None:
-        seen: list[tuple[str | None, Any]] = []
+        seen: list[tuple[str | None, str | None]] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             seen.append((req.method, req.headers.get("host")))
             req.resume()
             res.end("ok")
 
         server, port = await _serve(pki, handler, require_host_header=False)
-        base = {"host": "localhost", "port": port, "ca": pki.ca}
+        base: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
         for method in ("GET", "POST", "PUT", "DELETE"):
             req = https.request({**base, "method": method, "path": "/m"})
             req.end("body" if method in ("POST", "PUT") else None)
             assert await consumers.text(await req) == "ok"
         for set_host in (False, 0, None, True):
-            res = await https.get({**base, "set_host": set_host})
+            res = await https.get({**base, "set_host": set_host})  # type: ignore[arg-type]  # 0 too, as Node's test
             assert await consumers.text(res) == "ok"
         host = f"localhost:{port}"
         assert seen == [
@@ -181,34 +181,34 @@ def test_https_host_headers(run: Any, pki: PKI) -> None:
             ("GET", None),
             ("GET", host),
         ]
-        https.global_agent.destroy()
+        global_agent(https).destroy()
         await server.aclose()
 
     run(main())
 
 
 @pytest.mark.parametrize("module", ["https", "http"])
-def test_http_default_port(run: Any, pki: PKI, module: str) -> None:
+def test_http_default_port(run: Run, pki: PKI, module: str) -> None:
     """test-http-default-port: with no ``port``, the global agent's ``default_port`` is
     used, and a port equal to the default is left out of the Host header."""
 
     async def main() -> None:
-        hosts: list[Any] = []
+        hosts: list[str | None] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             hosts.append(req.headers.get("host"))
             res.end("ok")
 
-        mod: Any = https if module == "https" else http
+        mod: ModuleType = https if module == "https" else http
+        server: http.Server | https.Server
         if module == "https":
-            server: Any
             server, port = await _serve(pki, handler)
             extra: dict[str, Any] = {"ca": pki.ca}
         else:
             server = http.create_server(handler)
             port = await listening(server)
             extra = {}
-        agent = mod.global_agent
+        agent = global_agent(mod)
         old = agent.default_port
         agent.default_port = port
         try:
@@ -223,45 +223,45 @@ def test_http_default_port(run: Any, pki: PKI, module: str) -> None:
     run(main())
 
 
-def test_https_hwm(run: Any, pki: PKI) -> None:
+def test_https_hwm(run: Run, pki: PKI) -> None:
     """test-https-hwm: ``high_water_mark`` becomes ``res.readable_high_water_mark``
     (128000, 0, and 64 KiB when not given, Node v22+'s default)."""
 
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: res.end("x" * 1000))
         for given, expected in ((128000, 128000), (0, 0), (None, 65536)):
-            options: dict[str, Any] = {"host": "localhost", "port": port, "ca": pki.ca}
+            options: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
             if given is not None:
                 options["high_water_mark"] = given
             res = await https.get(options)
             assert res.readable_high_water_mark == expected
             assert await consumers.text(res) == "x" * 1000
-        https.global_agent.destroy()
+        global_agent(https).destroy()
         await server.aclose()
 
     run(main())
 
 
 @pytest.mark.parametrize("module", ["https", "http"])
-def test_https_socket_options(run: Any, pki: PKI, module: str) -> None:
+def test_https_socket_options(run: Run, pki: PKI, module: str) -> None:
     """test-https-socket-options: ``set_no_delay``, ``set_timeout`` and
     ``set_socket_keep_alive`` may be called before the request has a socket; they apply
     once it has one."""
 
     async def main() -> None:
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             res.end("ok")
 
-        server: Any
+        server: http.Server | https.Server
         if module == "https":
             server, port = await _serve(pki, handler)
-            mod: Any = https
+            mod: ModuleType = https
             extra: dict[str, Any] = {"ca": pki.ca}
         else:
             server = http.create_server(handler)
             port, mod, extra = await listening(server), http, {}
         req = mod.request({"host": "localhost", "port": port, "agent": False, **extra})
-        timeouts: list[Any] = []
+        timeouts: list[str] = []
         req.set_no_delay(True)
         req.set_timeout(1000, lambda: timeouts.append("timeout"))
         req.set_socket_keep_alive(True, 1000)
@@ -276,13 +276,13 @@ def test_https_socket_options(run: Any, pki: PKI, module: str) -> None:
 
 
 @pytest.mark.parametrize("agent", [False, None])
-def test_https_socket_options_socket_comes_later(run: Any, pki: PKI, agent: Any) -> None:
+def test_https_socket_options_socket_comes_later(run: Run, pki: PKI, agent: bool | None) -> None:
     """test-https-socket-options (premise): right after ``request()`` there is no socket
     yet (Node assigns it on a later tick), with or without a pooling agent."""
 
     async def main() -> None:
         server, port = await _serve(pki, lambda req, res: res.end("ok"))
-        options: dict[str, Any] = {"host": "localhost", "port": port, "ca": pki.ca}
+        options: https.HttpsRequestOptions = {"host": "localhost", "port": port, "ca": pki.ca}
         if agent is False:
             options["agent"] = False
         req = https.request(options)
@@ -291,21 +291,26 @@ def test_https_socket_options_socket_comes_later(run: Any, pki: PKI, agent: Any)
         try:
             assert await consumers.text(await req) == "ok"
         finally:
-            https.global_agent.destroy()
+            global_agent(https).destroy()
             await server.aclose()
         assert socket_now is None
 
     run(main())
 
 
-def test_https_localaddress_bind_error(run: Any, pki: PKI) -> None:
+def test_https_localaddress_bind_error(run: Run, pki: PKI) -> None:
     """test-https-localaddress-bind-error: an unassignable ``local_address`` gives
     ``'error'`` (``bind EADDRNOTAVAIL 1.2.3.4``, as Node prints it) and no response."""
 
     async def main() -> None:
-        requests: list[Any] = []
-        server, port = await _serve(pki, lambda req, res: (requests.append(req), res.end()))
-        responses: list[Any] = []
+        requests: list[http.IncomingMessage] = []
+
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
+            requests.append(req)
+            res.end()
+
+        server, port = await _serve(pki, handler)
+        responses: list[http.IncomingMessage] = []
         req = https.request(
             {
                 "host": "localhost",
@@ -316,27 +321,28 @@ def test_https_localaddress_bind_error(run: Any, pki: PKI) -> None:
             },
             responses.append,
         )
+        req_closed = closed(req)
         req.end()
         err = await _error_of(req)
-        assert isinstance(err, OSError)
+        assert isinstance(err, errors.NodeSystemError)
         assert (err.code, err.syscall, err.address) == ("EADDRNOTAVAIL", "bind", "1.2.3.4")
         assert str(err) == "bind EADDRNOTAVAIL 1.2.3.4"
         assert getattr(err, "port", None) is None
-        await asyncio.sleep(0.02)
+        await req_closed  # the request is over: no response can follow
         assert responses == [] and requests == []
         await server.aclose()
 
     run(main())
 
 
-def test_https_localaddress_and_connect_localport(run: Any, pki: PKI) -> None:
+def test_https_localaddress_and_connect_localport(run: Run, pki: PKI) -> None:
     """test-https-localaddress and sequential/test-https-connect-localport: the client
     socket is bound to ``local_address`` and ``local_port``, as the server sees it."""
 
     async def main() -> None:
-        peers: list[tuple[Any, Any]] = []
+        peers: list[tuple[str | None, int | None]] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             peers.append((req.socket.remote_address, req.socket.remote_port))
             res.end("ok")
 
@@ -362,7 +368,7 @@ def test_https_localaddress_and_connect_localport(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_byteswritten(run: Any, pki: PKI) -> None:
+def test_https_byteswritten(run: Run, pki: PKI) -> None:
     """test-https-byteswritten: once the response has ended, the request's socket counts
     a positive number of bytes written."""
 
@@ -384,14 +390,14 @@ def test_https_byteswritten(run: Any, pki: PKI) -> None:
 # test_https_truncate and test_https_drain cover pausing per chunk and back-pressure.
 
 
-def test_https_eof_for_eom(run: Any, pki: PKI) -> None:
+def test_https_eof_for_eom(run: Run, pki: PKI) -> None:
     """test-https-eof-for-eom: a body with neither Content-Length nor chunked encoding
     ends where the server closes the connection; duplicate Set-Cookie headers are kept."""
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
 
-        def on_secure(sock: Any) -> None:
+        def on_secure(sock: tls.TLSSocket) -> None:
             def answer(_data: bytes) -> None:
                 sock.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
@@ -407,9 +413,9 @@ def test_https_eof_for_eom(run: Any, pki: PKI) -> None:
         assert res.status_code == 200
         assert res.headers["set-cookie"] == ["a=1", "b=2"]
         chunks: list[bytes] = []
-        ended = _future()
+        ended: asyncio.Future[None] = _future()
         res.on("data", chunks.append)
-        res.on("end", lambda: _settle(ended))
+        res.on("end", lambda: resolve(ended, None))
         await ended
         assert b"".join(chunks) == b"hello world\nhello world\n"
         assert res.complete
@@ -418,7 +424,7 @@ def test_https_eof_for_eom(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_truncate(run: Any, pki: PKI) -> None:
+def test_https_truncate(run: Run, pki: PKI) -> None:
     """test-https-truncate: a 32 KiB + 1 body with Content-Length, paused and resumed on
     every chunk, arrives whole, and ``readable_length`` is 0 at ``'end'``."""
 
@@ -426,7 +432,7 @@ def test_https_truncate(run: Any, pki: PKI) -> None:
         body = bytes(range(256)) * 128 + b"!"
         assert len(body) == 32 * 1024 + 1
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             res.write_head(200, {"Content-Length": str(len(body))})
             res.end(body)
 
@@ -434,7 +440,7 @@ def test_https_truncate(run: Any, pki: PKI) -> None:
         res = await https.get({"host": "localhost", "port": port, "ca": pki.ca, "agent": False})
         loop = asyncio.get_running_loop()
         got: list[bytes] = []
-        ended = _future()
+        ended: asyncio.Future[int] = _future()
 
         def on_data(chunk: bytes) -> None:
             got.append(chunk)
@@ -442,7 +448,7 @@ def test_https_truncate(run: Any, pki: PKI) -> None:
             loop.call_later(0.001, res.resume)
 
         res.on("data", on_data)
-        res.on("end", lambda: _settle(ended, res.readable_length))
+        res.on("end", lambda: resolve(ended, res.readable_length))
         assert await ended == 0
         assert b"".join(got) == body
         await server.aclose()
@@ -450,7 +456,7 @@ def test_https_truncate(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_drain(run: Any, pki: PKI) -> None:
+def test_https_drain(run: Run, pki: PKI) -> None:
     """test-https-drain: the server echoes a POST; while the response is paused the
     request's ``write()`` eventually returns False; after resuming, ``'drain'`` follows and
     every byte written comes back."""
@@ -473,15 +479,15 @@ def test_https_drain(run: Any, pki: PKI) -> None:
             writes += 1
             assert writes < 4096, "write() never returned False (64 MiB written)"
             if writes % 16 == 0:
-                await asyncio.sleep(0)  # let the server move what it can
+                await asyncio.sleep(0)  # kept: a loop turn, to let the server move what it can
         sent += len(chunk)
         assert sum(received) < sent  # the paused response held the echo back
-        drained = _future()
-        req.once("drain", lambda: _settle(drained))
+        drained: asyncio.Future[None] = _future()
+        req.once("drain", lambda: resolve(drained, None))
         res.resume()
         await drained
-        ended = _future()
-        res.on("end", lambda: _settle(ended))
+        ended: asyncio.Future[None] = _future()
+        res.on("end", lambda: resolve(ended, None))
         req.end()
         await ended
         assert sum(received) == sent
@@ -493,7 +499,7 @@ def test_https_drain(run: Any, pki: PKI) -> None:
 # -- §A6: per-server / per-request HTTP options over https ---------------------------------
 
 
-def test_https_server_options_incoming_message(run: Any, pki: PKI) -> None:
+def test_https_server_options_incoming_message(run: Run, pki: PKI) -> None:
     """test-https-server-options-incoming-message: the ``IncomingMessage`` option gives the
     class the server builds each request from."""
 
@@ -502,9 +508,9 @@ def test_https_server_options_incoming_message(run: Any, pki: PKI) -> None:
             return str(self.headers.get("user-agent", "unknown"))
 
     async def main() -> None:
-        seen: list[Any] = []
+        seen: list[type] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: MyIncomingMessage, res: http.ServerResponse) -> None:
             seen.append(type(req))
             res.end(req.user_agent())
 
@@ -525,7 +531,7 @@ def test_https_server_options_incoming_message(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_server_options_server_response(run: Any, pki: PKI) -> None:
+def test_https_server_options_server_response(run: Run, pki: PKI) -> None:
     """test-https-server-options-server-response: the ``ServerResponse`` option gives the
     class the server builds each response from."""
 
@@ -535,9 +541,9 @@ def test_https_server_options_server_response(run: Any, pki: PKI) -> None:
             return self
 
     async def main() -> None:
-        seen: list[Any] = []
+        seen: list[type] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: MyServerResponse) -> None:
             seen.append(type(res))
             res.status(200).end("ok")
 
@@ -550,7 +556,7 @@ def test_https_server_options_server_response(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_max_header_size_per_stream_client(run: Any, pki: PKI) -> None:
+def test_https_max_header_size_per_stream_client(run: Run, pki: PKI) -> None:
     """test-https-max-header-size-per-stream, client half: ``max_header_size`` of 4x the
     default accepts a 3x-default response header; without it: ``HPE_HEADER_OVERFLOW``."""
 
@@ -558,7 +564,12 @@ def test_https_max_header_size_per_stream_client(run: Any, pki: PKI) -> None:
         big = b"a" * (DEFAULT_MAX_HEADER * 3)
         reply = b"HTTP/1.1 200 OK\r\nX-Big: " + big + b"\r\nContent-Length: 2\r\n\r\nok"
         server, port = await _raw_tls_server(pki, _answer_once(reply))
-        base = {"host": "localhost", "port": port, "ca": pki.ca, "agent": False}
+        base: https.HttpsRequestOptions = {
+            "host": "localhost",
+            "port": port,
+            "ca": pki.ca,
+            "agent": False,
+        }
         res = await https.get({**base, "max_header_size": DEFAULT_MAX_HEADER * 4})
         assert res.headers["x-big"] == big.decode()
         assert await consumers.text(res) == "ok"
@@ -569,7 +580,7 @@ def test_https_max_header_size_per_stream_client(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_max_header_size_per_stream_server(run: Any, pki: PKI) -> None:
+def test_https_max_header_size_per_stream_server(run: Run, pki: PKI) -> None:
     """test-https-max-header-size-per-stream, server half: a server ``max_header_size`` of
     4x the default accepts a 3x-default request header; without it ``'clientError'`` is
     emitted, and with no listener the answer is Node's exact 431."""
@@ -581,7 +592,7 @@ def test_https_max_header_size_per_stream_server(run: Any, pki: PKI) -> None:
         )
         lengths: list[int] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             lengths.append(len(req.headers["x-big"]))
             res.end("ok")
 
@@ -594,9 +605,9 @@ def test_https_max_header_size_per_stream_server(run: Any, pki: PKI) -> None:
         strict, port = await _serve(pki, handler)
         reply = await _raw_request(pki, port, request)
         assert reply == b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
-        client_errors: list[Any] = []
+        client_errors: list[errors.NodeError] = []
 
-        def on_client_error(err: Any, sock: Any) -> None:
+        def on_client_error(err: errors.NodeError, sock: tls.TLSSocket) -> None:
             client_errors.append(err)
             sock.destroy()
 
@@ -610,7 +621,7 @@ def test_https_max_header_size_per_stream_server(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
+def test_https_insecure_parse_per_stream(run: Run, pki: PKI) -> None:
     """test-https-insecure-parse-per-stream: ``insecure_http_parser`` per request and per
     server lets a ``\\x08`` in a header value through; without it the client errors with
     ``HPE_INVALID_HEADER_TOKEN`` and the server answers 400; a non-boolean is refused."""
@@ -618,7 +629,12 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
     async def main() -> None:
         reply = b"HTTP/1.1 200 OK\r\nFoo: bar\x08baz\r\nContent-Length: 2\r\n\r\nok"
         raw, port = await _raw_tls_server(pki, _answer_once(reply))
-        base = {"host": "localhost", "port": port, "ca": pki.ca, "agent": False}
+        base: https.HttpsRequestOptions = {
+            "host": "localhost",
+            "port": port,
+            "ca": pki.ca,
+            "agent": False,
+        }
         res = await https.get({**base, "insecure_http_parser": True})
         assert res.headers["foo"] == "bar\x08baz"
         assert await consumers.text(res) == "ok"
@@ -634,7 +650,7 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
         )
         values: list[str] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             values.append(req.headers["foo"])
             res.end("ok")
 
@@ -645,9 +661,9 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
         await lenient.aclose()
 
         strict, port = await _serve(pki, handler)
-        client_errors: list[Any] = []
+        client_errors: list[str] = []
 
-        def on_client_error(err: Any, sock: Any) -> None:
+        def on_client_error(err: errors.NodeError, sock: tls.TLSSocket) -> None:
             client_errors.append(err.code)
             sock.end(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
 
@@ -663,17 +679,19 @@ def test_https_insecure_parse_per_stream(run: Any, pki: PKI) -> None:
             "Received type int (0)"
         )
         with pytest.raises(TypeError) as info:
-            https.request({"host": "localhost", "insecure_http_parser": 0})
-        assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+            https.request({"host": "localhost", "insecure_http_parser": 0})  # type: ignore[arg-type]  # on purpose
+        assert (
+            isinstance(info.value, errors.NodeError) and info.value.code == "ERR_INVALID_ARG_TYPE"
+        )
         assert str(info.value) == message
         with pytest.raises(TypeError) as info2:
-            https.create_server({**pki.leaf.server_options(), "insecureHTTPParser": 0})
+            https.create_server({**pki.leaf.https_options(), "insecureHTTPParser": 0})  # type: ignore[arg-type]  # on purpose
         assert str(info2.value) == message
 
     run(main())
 
 
-def test_https_max_headers_count(run: Any, pki: PKI) -> None:
+def test_https_max_headers_count(run: Run, pki: PKI) -> None:
     """test-https-max-headers-count: ``server.max_headers_count`` of 50, 1500 and 0 gives
     50, all (102) and all request headers; ``req.max_headers_count`` on the client does the
     same for the response's 104 (20, all, all)."""
@@ -682,14 +700,19 @@ def test_https_max_headers_count(run: Any, pki: PKI) -> None:
         custom = {f"X-Foo{i}": "bar" for i in range(100)}
         counts: list[int] = []
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             counts.append(len(req.headers))
             res.write_head(200, custom)
             res.end()
 
         server, port = await _serve(pki, handler)
         agent = https.Agent({"keep_alive": True, "ca": pki.ca})
-        base = {"host": "localhost", "port": port, "agent": agent, "headers": custom}
+        base: https.HttpsRequestOptions = {
+            "host": "localhost",
+            "port": port,
+            "agent": agent,
+            "headers": custom,
+        }
         for limit in (50, 1500, 0):
             server.max_headers_count = limit
             res = await https.get(base)
@@ -712,14 +735,21 @@ def test_https_max_headers_count(run: Any, pki: PKI) -> None:
     run(main())
 
 
-async def _pipeline_past_the_limit(pki: PKI) -> tuple[bytes, list[Any], list[Any], list[Any]]:
+async def _pipeline_past_the_limit(
+    pki: PKI,
+) -> tuple[
+    bytes,
+    list[str | None],
+    list[tuple[http.IncomingMessage, tls.TLSSocket]],
+    list[tls.TLSSocket],
+]:
     """Two pipelined requests to a server with ``max_requests_per_socket = 1``: the reply
     bytes, the handled URLs, the ``'dropRequest'`` arguments and the TLS connections."""
     handled: list[str | None] = []
-    dropped: list[tuple[Any, Any]] = []
-    connections: list[Any] = []
+    dropped: list[tuple[http.IncomingMessage, tls.TLSSocket]] = []
+    connections: list[tls.TLSSocket] = []
 
-    def handler(req: Any, res: Any) -> None:
+    def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         handled.append(req.url)
         res.end("ok")
 
@@ -730,12 +760,12 @@ async def _pipeline_past_the_limit(pki: PKI) -> tuple[bytes, list[Any], list[Any
     reply = await _raw_request(
         pki, port, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
     )
-    await asyncio.sleep(0.02)
+    await closed(connections[0])  # the server's end of the connection is gone too
     await server.aclose()
     return reply, handled, dropped, connections
 
 
-def test_https_keep_alive_drop_requests(run: Any, pki: PKI) -> None:
+def test_https_keep_alive_drop_requests(run: Run, pki: PKI) -> None:
     """test-https-keep-alive-drop-requests: with ``max_requests_per_socket = 1`` a second
     pipelined request emits ``'dropRequest'`` (IncomingMessage, the TLS socket); the
     handler runs once, its response says ``Connection: close`` and the socket closes."""
@@ -755,7 +785,7 @@ def test_https_keep_alive_drop_requests(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_keep_alive_drop_requests_get_503(run: Any, pki: PKI) -> None:
+def test_https_keep_alive_drop_requests_get_503(run: Run, pki: PKI) -> None:
     """test-https-keep-alive-drop-requests (the probe): the dropped request is answered
     ``503 Service Unavailable`` with ``Connection: close`` after the first response."""
 
@@ -771,7 +801,7 @@ def test_https_keep_alive_drop_requests_get_503(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_unix_socket_listen_on_a_path(run: Any, pki: PKI) -> None:
+def test_https_unix_socket_listen_on_a_path(run: Run, pki: PKI) -> None:
     """test-https-unix-socket-self-signed, server half: ``server.listen(path)`` serves
     https on a Unix socket, and ``address()`` is the path, as in Node."""
 
@@ -779,7 +809,7 @@ def test_https_unix_socket_listen_on_a_path(run: Any, pki: PKI) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "https.sock")
             server = https.create_server(
-                pki.self_signed.server_options(), lambda req, res: res.end("hello")
+                pki.self_signed.https_options(), lambda req, res: res.end("hello")
             )
             server.listen(path)
             await events.once(server, "listening")
@@ -794,7 +824,7 @@ def test_https_unix_socket_listen_on_a_path(run: Any, pki: PKI) -> None:
             reply = await asyncio.wait_for(reader.read(), 5)
             writer.close()
             assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b"hello")
-            second = https.create_server(pki.self_signed.server_options())
+            second = https.create_server(pki.self_signed.https_options())
             second.listen(path)
             (err,) = await events.once(second, "error")
             assert (err.code, err.syscall, err.address) == ("EADDRINUSE", "listen", path)
@@ -805,7 +835,7 @@ def test_https_unix_socket_listen_on_a_path(run: Any, pki: PKI) -> None:
     run(main())
 
 
-def test_https_unix_socket_self_signed(run: Any, pki: PKI) -> None:
+def test_https_unix_socket_self_signed(run: Run, pki: PKI) -> None:
     """test-https-unix-socket-self-signed: ``https.get({socket_path,
     reject_unauthorized: False})`` reaches a server listening on that path."""
 
@@ -813,7 +843,7 @@ def test_https_unix_socket_self_signed(run: Any, pki: PKI) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "https.sock")
             server = https.create_server(
-                pki.self_signed.server_options(), lambda req, res: res.end(f"hello {req.url}")
+                pki.self_signed.https_options(), lambda req, res: res.end(f"hello {req.url}")
             )
             server.listen(path)
             await events.once(server, "listening")

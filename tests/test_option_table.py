@@ -17,6 +17,7 @@ import pytest
 
 import nodehttps as https
 from conftest import NODE, needs_node
+from harness import Run
 from nodehttps import _option_gen, _options, http
 from nodehttps._option_checks import (
     Boolean,
@@ -32,6 +33,7 @@ from nodehttps._option_checks import (
     Types,
 )
 from nodehttps._option_table import BAGS, NO_DEFAULT, Bag, Described, Option
+from nodehttps.errors import NodeError
 
 
 def bad_values(check: Check) -> list[Any]:
@@ -74,7 +76,8 @@ def table_error(option: Option, value: Any) -> tuple[str, str] | None:
     try:
         option.check(value, option.error_name)
     except (TypeError, ValueError) as err:
-        return err.code, str(err)  # type: ignore[attr-defined]
+        assert isinstance(err, NodeError)
+        return err.code, str(err)
     return None
 
 
@@ -143,7 +146,7 @@ def _separated(match: re.Match[str]) -> str:
     return f"Received {number:_}" if number > 2**32 else match.group(0)
 
 
-_JS_RECEIVED = [
+_JS_RECEIVED: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"type number \((-?\d+)\)"), r"type int (\1)"),
     (re.compile(r"type number \((-?[\d.]+|Infinity)\)"), r"type float (\1)"),
     (re.compile(r"type boolean \(true\)"), "type bool (True)"),
@@ -162,7 +165,7 @@ def _as_python_message(message: str) -> str:
     """Node's message with JavaScript's type names and values as Python's (SPEC 6b)."""
     message = message.replace("Infinity)", "inf)")
     for pattern, repl in _JS_RECEIVED:
-        message = pattern.sub(repl, message)  # type: ignore[arg-type]
+        message = pattern.sub(repl, message)
     return message
 
 
@@ -216,7 +219,10 @@ def test_the_tables_checks_give_nodes_errors() -> None:
 
 
 # -- the run time --------------------------------------------------------------------------
-def _runtime_factories() -> dict[str, Callable[[dict[str, Any]], Any]]:
+def _runtime_factories() -> dict[str, Callable[[Any], object]]:
+    """What makes each bag's object at run time; the bags are built from the table, values
+    of any type on purpose (the checks are under test), so the factories take ``Any``."""
+
     def request(module: Any) -> Callable[[dict[str, Any]], Any]:
         def make(opts: dict[str, Any]) -> Any:
             req = module.request({"host": "127.0.0.1", "port": 9, **opts})
@@ -256,7 +262,7 @@ KNOWN_RUNTIME_DIFFERENCES = {
 NODE_20_LACKS = {("HttpsServerOptions", "ALPNCallback")}
 
 
-def test_the_run_time_makes_the_tables_checks_where_it_says(run: Any) -> None:
+def test_the_run_time_makes_the_tables_checks_where_it_says(run: Run) -> None:
     factories = _runtime_factories()
 
     async def main() -> list[tuple[Any, ...]]:
@@ -271,13 +277,13 @@ def test_the_run_time_makes_the_tables_checks_where_it_says(run: Any) -> None:
                 ours = (getattr(err, "code", None), str(err))
             if ours != table_error(option, value):
                 mismatches.append((bag.name, option.node, value, ours))
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # kept: a loop turn for the destroyed requests' callbacks
         return mismatches
 
     assert run(main()) == []
 
 
-def test_the_known_runtime_differences_are_still_there(run: Any) -> None:
+def test_the_known_runtime_differences_are_still_there(run: Run) -> None:
     """When one is fixed, drop it from KNOWN_RUNTIME_DIFFERENCES."""
     factories = _runtime_factories()
 
@@ -298,7 +304,7 @@ def test_the_known_runtime_differences_are_still_there(run: Any) -> None:
     assert run(main()) == KNOWN_RUNTIME_DIFFERENCES
 
 
-def test_the_defaults_in_the_table_are_the_run_times(run: Any) -> None:
+def test_the_defaults_in_the_table_are_the_run_times(run: Run) -> None:
     factories = _runtime_factories()
 
     async def main() -> list[tuple[str, str, Any, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Hashable
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -22,7 +22,13 @@ class Sock:
         return f"S{self.n}"
 
 
-def _make(pool: Pool, name: str, req: Any, counter: list[int]) -> Sock:
+def _as_sock(handle: Hashable) -> Sock:
+    r"""The pool holds handles as ``Hashable``; these tests only give it ``Sock``\ s."""
+    assert isinstance(handle, Sock)
+    return handle
+
+
+def _make(pool: Pool, name: str, req: str, counter: list[int]) -> Sock:
     decision = pool.add_request(name, req)
     assert isinstance(decision, Create)
     counter[0] += 1
@@ -117,10 +123,10 @@ class PoolMachine(RuleBasedStateMachine):
         self.pool: Pool | None = None
         self.counter = 0
         self.req_counter = 0
-        self.pending: list[tuple[str, Any]] = []  # Create decisions not yet carried out
+        self.pending: list[tuple[str, str]] = []  # Create decisions not yet carried out
         self.closing: list[tuple[str, Sock]] = []  # destroyed, 'close' not yet seen
-        self.served: dict[Any, int] = {}
-        self.queued: set[Any] = set()
+        self.served: dict[str, int] = {}
+        self.queued: set[str] = set()
 
     @rule(
         max_sockets=st.sampled_from([1, 2, 3, math.inf]),
@@ -132,7 +138,7 @@ class PoolMachine(RuleBasedStateMachine):
     def setup(self, max_sockets: float, max_free: int, max_total: float, scheduling: str) -> None:
         self.pool = Pool(max_sockets, max_free, max_total, scheduling)
 
-    def _serve(self, req: Any) -> None:
+    def _serve(self, req: str) -> None:
         self.served[req] = self.served.get(req, 0) + 1
         self.queued.discard(req)
 
@@ -170,7 +176,7 @@ class PoolMachine(RuleBasedStateMachine):
 
     def _busy(self) -> list[tuple[str, Sock]]:
         assert self.pool is not None
-        return [(n, s) for n, socks in self.pool.sockets.items() for s in socks]  # type: ignore[misc]
+        return [(n, _as_sock(s)) for n, socks in self.pool.sockets.items() for s in socks]
 
     @rule(data=st.data(), keep=st.booleans())
     @precondition(lambda self: self.pool is not None and self.pool.sockets)
@@ -194,8 +200,8 @@ class PoolMachine(RuleBasedStateMachine):
         candidates = (
             self.closing
             + self._busy()
-            + [(n, s) for n, socks in self.pool.free_sockets.items() for s in socks]
-        )  # type: ignore[misc]
+            + [(n, _as_sock(s)) for n, socks in self.pool.free_sockets.items() for s in socks]
+        )
         name, sock = data.draw(st.sampled_from(candidates))
         if (name, sock) in self.closing:
             self.closing.remove((name, sock))

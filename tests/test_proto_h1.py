@@ -31,10 +31,10 @@ from nodehttps._proto.h1server import Next, ServerConnection, Verdict
 
 
 # -- helpers ---------------------------------------------------------------------------
-def summary(events: list[Event]) -> list[Any]:
+def summary(events: list[Event]) -> list[tuple[object, ...]]:
     """Events as plain data, with body pieces of one message joined (their split into
     pieces follows the reads, and is not part of what a handler may rely on)."""
-    out: list[Any] = []
+    out: list[tuple[object, ...]] = []
     for event in events:
         if isinstance(event, RequestHead):
             out.append(
@@ -64,8 +64,10 @@ def summary(events: list[Event]) -> list[Any]:
                 )
             )
         elif isinstance(event, Body):
-            if out and out[-1][0] == "body":
-                out[-1] = ("body", out[-1][1] + event.data)
+            last = out[-1] if out else ()
+            if last[:1] == ("body",):
+                assert isinstance(last[1], bytes)
+                out[-1] = ("body", last[1] + event.data)
             else:
                 out.append(("body", event.data))
         elif isinstance(event, End):
@@ -78,7 +80,9 @@ def summary(events: list[Event]) -> list[Any]:
     return out
 
 
-def feed_request(pieces: list[bytes], eof: bool = False, **options: Any) -> list[Any]:
+def feed_request(
+    pieces: list[bytes], eof: bool = False, **options: Any
+) -> list[tuple[object, ...]]:
     parser = RequestParser(**options)
     events: list[Event] = []
     for piece in pieces:
@@ -88,7 +92,9 @@ def feed_request(pieces: list[bytes], eof: bool = False, **options: Any) -> list
     return summary(events)
 
 
-def feed_response(pieces: list[bytes], eof: bool = True, **options: Any) -> list[Any]:
+def feed_response(
+    pieces: list[bytes], eof: bool = True, **options: Any
+) -> list[tuple[object, ...]]:
     parser = ResponseParser(**options)
     events: list[Event] = []
     for piece in pieces:

@@ -8,10 +8,10 @@ import asyncio
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from harness import Run
 from nodehttps import consumers, events, http
 from servers import listening
 
@@ -34,14 +34,14 @@ def test_the_reference_builds_without_a_warning(tmp_path: Path) -> None:
     assert (tmp_path / "differences.html").exists() and (tmp_path / "cli.html").exists()
 
 
-def test_a_bounded_body_read_destroys_the_response(run: Any) -> None:
+def test_a_bounded_body_read_destroys_the_response(run: Run) -> None:
     """The head arrives, the body stalls: cancelling the read (``asyncio.timeout``)
     destroys the response and the connection goes away."""
 
     async def main() -> None:
         arrived = asyncio.get_running_loop().create_future()
 
-        def handler(req: Any, res: Any) -> None:
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
             res.write_head(200, {"Content-Length": "1000"})
             res.write(b"x" * 10)  # ... and never the rest
             arrived.set_result(req)

@@ -126,7 +126,7 @@ def test_the_public_docstrings_list_every_option_with_both_spellings() -> None:
 def test_help_of_request_is_useful() -> None:
     import pydoc
 
-    text = pydoc.render_doc(nodehttps.request, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(nodehttps.request))
     for needle in (
         "https.request(url[, options][, callback])",
         "reject_unauthorized",

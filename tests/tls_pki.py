@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from nodehttps import HttpsServerOptions
+
 _NOW = dt.datetime.now(dt.UTC)
 
 
@@ -51,6 +53,11 @@ class Cert:
         return self.cert.public_bytes(serialization.Encoding.DER)
 
     def server_options(self) -> dict[str, str]:
+        """``key`` and ``cert``, for ``tls.create_server`` (and ``add_context``)."""
+        return {"key": self.key_pem, "cert": self.chain_pem}
+
+    def https_options(self) -> HttpsServerOptions:
+        """The same, typed for ``https.create_server``."""
         return {"key": self.key_pem, "cert": self.chain_pem}
 
 
