@@ -131,6 +131,7 @@ class Readable(EventEmitter):
     # later loop turn, never from inside push() (messages: see IncomingMessage).
     _sync = False
     _end_queued = False  # push_eof() queued the turn that ends the stream
+    _close_emitted = False  # 'close' was emitted
     _decoder: codecs.IncrementalDecoder | None = None
     destroyed = False
     readable_ended = False
@@ -328,6 +329,7 @@ class Readable(EventEmitter):
             try:
                 if error is not None:
                     self.emit("error", error)
+                self._close_emitted = True
                 self.emit("close")
             except Exception as exc:
                 _loop.report_uncaught(exc, self._loop)

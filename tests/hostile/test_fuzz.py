@@ -27,7 +27,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostile.fuzz_requests import Request, answer_length, mutated, pipelines, split_points
-from hostile.known_failures import URL_SPLIT
 from hostile.recorder import NodehttpsRecorder
 from hostile.serve import ServerProcess
 from hostile.wire import exchange, parse_responses
@@ -90,7 +89,6 @@ def _plain(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in view.items() if k not in ("index", "headers")} for view in views]
 
 
-@pytest.mark.xfail(strict=True, reason=URL_SPLIT)
 @fuzz(150)
 @given(requests=pipelines(), data=st.data(), transport=st.sampled_from(["tcp", "tls"]))
 def test_split_pipelines_reach_the_handler_as_sent(

@@ -40,7 +40,6 @@ MARGIN_FACTOR, MARGIN_MB = 1.5, 50
 #: With no node to compare with, the nodehttps run is still stopped past this growth.
 FALLBACK_CAP_MB = 1024
 STALL = 5.0
-ITEM_2 = "issue 8 item 2: pipelined requests are all handled at once and every answer buffered"
 
 
 @dataclass
@@ -169,7 +168,6 @@ def test_node_reference_reads_everything(node_run: SlowReaderRun) -> None:
     )
 
 
-
 def test_slow_reader_memory_within_nodes(nodehttps_run: tuple[SlowReaderRun, float | None]) -> None:
     ours, limit = nodehttps_run
     if limit is None:
@@ -177,7 +175,6 @@ def test_slow_reader_memory_within_nodes(nodehttps_run: tuple[SlowReaderRun, flo
     assert not ours.stopped_early and ours.growth_mb <= limit, (
         f"RSS grew {ours.growth_mb:.0f} MB, bound {limit:.0f} MB (1.5 x Node's + 50 MB)"
     )
-
 
 
 def test_slow_reader_gets_every_byte(nodehttps_run: tuple[SlowReaderRun, float | None]) -> None:

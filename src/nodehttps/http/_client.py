@@ -396,9 +396,16 @@ class ClientRequest(OutgoingMessage):
             )
         elif sock.destroyed:
             self._loop.call_soon(self._emit_close)
-        else:  # Node's socketCloseListener: the request closes with its socket
-            sock.once("close", lambda *_: self._emit_close())
+        else:  # Node's socketCloseListener: the request closes with its socket, after
+            # the response's own 'close'
+            sock.once("close", lambda *_: self._close_after(res))
             sock.destroy_soon()
+
+    def _close_after(self, res: IncomingMessage) -> None:
+        if res._close_emitted:
+            self._emit_close()
+        else:
+            res.once("close", self._emit_close)
 
     def _response_ended(self) -> None:
         """Node's ``responseKeepAlive``, first at the response's ``'end'``: the request is

@@ -152,6 +152,7 @@ class IncomingMessage(Readable):
             release(True, None)
 
     def _emit_close_safe(self) -> None:
+        self._close_emitted = True
         self.emit("close")
 
     def destroy(self, error: BaseException | None = None) -> IncomingMessage:
