@@ -41,6 +41,16 @@ class _Help(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: {shown})"
 
 
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"not a number of workers (1 or more): {text!r}")
+    return count
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -61,6 +71,12 @@ def _serve_parser(sub: Any) -> None:
     s.add_argument("--pfx", metavar="FILE", help="key and certificate, PKCS#12")
     s.add_argument("--passphrase", help="passphrase of --pfx or of an encrypted --key")
     s.add_argument("--quiet", action="store_true", help="do not log each request on stderr")
+    s.add_argument(
+        "--workers",
+        type=_count,
+        default=1,
+        help="processes answering on the port (SO_REUSEPORT), sharing TLS ticket keys",
+    )
 
 
 def _get_parser(sub: Any) -> None:
@@ -162,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if isinstance(args, int):
         return args
+    if args.command == "serve" and args.workers > 1:
+        from ._workers import serve_workers
+
+        try:
+            return serve_workers(args)  # forks before any event loop exists
+        except Exception as err:
+            return report(args.command, err)
     return int(run(_dispatch(args)) or 0)
 
 

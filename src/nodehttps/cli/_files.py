@@ -147,15 +147,16 @@ def _pump(fh: IO[bytes], res: Any, length: int) -> None:
 class StaticFiles:
     """The request listener: ``GET``/``HEAD`` of files under ``root``, never outside it."""
 
-    def __init__(self, root: Path, quiet: bool = False) -> None:
+    def __init__(self, root: Path, quiet: bool = False, tag: str = "") -> None:
         self.root = root.resolve()
         self.quiet = quiet
+        self.tag = tag  # a worker's log prefix (serve --workers)
 
     def __call__(self, req: Any, res: Any) -> None:
         status = self.handle(req, res)
         if not self.quiet:
             # llhttp lets no control character into a method or a URL: printable as is
-            print(f"{req.method} {req.url} {status}", file=sys.stderr, flush=True)
+            print(f"{self.tag}{req.method} {req.url} {status}", file=sys.stderr, flush=True)
 
     def _resolve(self, path: str) -> Path | None:
         try:

@@ -64,11 +64,19 @@ def _leaf_der(options: dict[str, Any], cert_pem: bytes | None) -> bytes | None:
 
 
 async def start_server(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    """Listen as ``args`` say; the server and the lines that tell the user about it."""
+    """Listen as ``args`` say; the server and the lines that tell the user about it.
+
+    A worker of ``serve --workers`` (``_workers.py``) also has ``args.ticket_keys``
+    (shared by all workers, so a session resumes whichever one answers) and
+    ``args.worker`` (its number: the port is shared through SO_REUSEPORT)."""
     folder = check_serve_args(args)
     options, cert_pem = _credentials(args)
-    server = create_server(options, StaticFiles(folder, args.quiet))
-    server.listen(args.port, args.host)
+    worker = getattr(args, "worker", None)
+    if worker is not None:
+        options["ticket_keys"] = args.ticket_keys
+    tag = "" if worker is None else f"[worker {worker}] "
+    server = create_server(options, StaticFiles(folder, args.quiet, tag))
+    server.listen({"port": args.port, "host": args.host, "reuse_port": worker is not None})
     await once(server, "listening")  # raises what 'error' emits: EADDRINUSE, EACCES...
     addr = server.address()
     local = args.host in ("localhost", "127.0.0.1", "::1")
@@ -89,7 +97,10 @@ async def run_serve(args: argparse.Namespace) -> int:
     """``serve``: start, tell the user, serve until Ctrl-C or SIGTERM."""
     server, lines = await start_server(args)
     try:
-        print("\n".join(lines), flush=True)
+        if getattr(args, "announce", True):
+            if getattr(args, "worker", None) is not None:
+                lines.insert(1, f"{args.workers} workers share the port and the ticket keys")
+            print("\n".join(lines), flush=True)
         await once(server, "close")  # a signal ends the process before this
     finally:
         server.close()  # cancelled inside someone's loop: stop listening
