@@ -189,6 +189,12 @@ class _Parser:
         return events
 
     def _run(self, data: bytes) -> None:
+        rest: bytes | None = data
+        while rest is not None and not self.dead:
+            rest = self._run_once(rest)
+
+    def _run_once(self, data: bytes) -> bytes | None:
+        """One llhttp run; the bytes to parse afresh with a new parser, if any."""
         raise NotImplementedError
 
     def _begin_run(self) -> None:
@@ -360,11 +366,6 @@ class RequestParser(_Parser):
         self._lenient(parser)
         return parser
 
-    def _run(self, data: bytes) -> None:
-        rest: bytes | None = data
-        while rest is not None and not self.dead:
-            rest = self._run_once(rest)
-
     def _run_once(self, data: bytes) -> bytes | None:
         """One llhttp run; the bytes to parse afresh after an unwanted upgrade."""
         try:
@@ -453,11 +454,6 @@ class ResponseParser(_Parser):
         parser = httptools.HttpResponseParser(self)
         self._lenient(parser)
         return parser
-
-    def _run(self, data: bytes) -> None:
-        rest: bytes | None = data
-        while rest is not None and not self.dead:
-            rest = self._run_once(rest)
 
     def _run_once(self, data: bytes) -> bytes | None:
         """One llhttp run; the bytes to parse afresh after a bodiless head, if any.
