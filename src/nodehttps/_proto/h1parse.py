@@ -60,6 +60,7 @@ __all__ = [
 DEFAULT_MAX_HEADER_PAIRS = 2000
 _FLUSH_GROUP = 31  # Node's binding hands header lines to JavaScript 31 at a time
 
+_END = End([])  # the end of a message without trailers (read only: never changed)
 _NO_BODY = Framing()
 _CHUNKED = Framing(chunked=True)
 _TO_END = Framing(to_end=True)
@@ -117,6 +118,7 @@ class _Parser:
         "_counter",
         "_events",
         "_fed",
+        "_framed",
         "_framings",
         "_head_marks",
         "_head_quiet",
@@ -148,6 +150,7 @@ class _Parser:
         self._body_quiet = 0  # lenient mode: body bytes that brought no callback
         self._progress = False
         self._fed = 0
+        self._framed = False  # the head has a header that may frame the body
         self._body_left = 0  # Content-Length bytes still to come
         self._tail = b""  # the last bytes of a head split across reads
         self._framings: list[Framing] = []
@@ -271,13 +274,20 @@ class _Parser:
         self._trailers = []
         self.in_head = True
         self.in_message = True
+        self._framed = False
         self._header_bytes = 0
         self._head_quiet = 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._progress = self._head_seen = True
-        self._count(len(name) + len(value))
-        target = self._raw if self.in_head else self._trailers
+        size = len(name)
+        self._count(size + len(value))
+        if self.in_head:
+            target = self._raw
+            if size == 14 or size == 17:  # perhaps Content-Length, Transfer-Encoding
+                self._framed = True
+        else:
+            target = self._trailers
         target.append(name.decode("latin-1"))
         target.append(value.rstrip(b" \t").decode("latin-1"))
 
@@ -320,10 +330,11 @@ class _Parser:
         self.in_message = False
         self._body_left = 0
         trailers = self._trailers
-        if trailers:
-            kept, _ = header_cap(len(trailers) // 2, self.max_header_pairs)
-            trailers = trailers[: 2 * kept]
-        self._events.append(End(trailers))
+        if not trailers:
+            self._events.append(_END)
+            return
+        kept, _ = header_cap(len(trailers) // 2, self.max_header_pairs)
+        self._events.append(End(trailers[: 2 * kept]))
 
 
 def _framing(raw: list[str], to_end: bool) -> Framing:
@@ -426,7 +437,8 @@ class RequestParser(_Parser):
         if connect or parser.should_upgrade():
             wanted = self._upgrade_wanted
             head.upgrade = connect or (wanted is not None and wanted(head.method))
-        self._complete_head(head, _TO_END if connect else _framing(self._raw, False))
+        framing = _framing(self._raw, False) if self._framed else _NO_BODY
+        self._complete_head(head, _TO_END if connect else framing)
 
 
 # -- the client side -------------------------------------------------------------------
@@ -539,7 +551,7 @@ class ResponseParser(_Parser):
         bodiless = self.head_request or status in (204, 304) or 100 <= status < 200
         if not bodiless:
             self._buffer = b""
-            self._complete_head(head, _framing(self._raw, True))
+            self._complete_head(head, _framing(self._raw, True) if self._framed else _TO_END)
             return
         self._complete_head(head, _NO_BODY)
         self.in_message = False

@@ -70,7 +70,7 @@ class ServerPolicy(Protocol):
 
     def emit(self, event: str, *args: Any) -> bool: ...
 
-    def _max_header_pairs(self) -> int: ...
+    max_header_pairs: int  # Node's parser.maxHeaderPairs, from maxHeadersCount
 
     def _forget_connection(self, conn: Connection) -> None: ...
 
@@ -96,7 +96,7 @@ class Connection:
         self.req: IncomingMessage | None = None
         self.proto: ServerConnection[ServerResponse] = ServerConnection(
             max_header_size=server.max_header_size,
-            max_header_pairs=server._max_header_pairs(),
+            max_header_pairs=server.max_header_pairs,
             insecure=server.insecure_http_parser,
             upgrade_wanted=self._upgrade_wanted,
             require_host=server.require_host_header,
@@ -133,7 +133,7 @@ class Connection:
         if not proto.in_request:  # Node's clock starts when a message begins
             self.request_start = self.socket._loop.time()
         # ``server.max_headers_count`` may change between requests; it applies to the next
-        proto.parser.max_header_pairs = self.server._max_header_pairs()
+        proto.parser.max_header_pairs = self.server.max_header_pairs
         proto.receive_data(data)
         self.dispatch()
 

@@ -71,7 +71,7 @@ class _HttpServer(EventEmitter):
             5000 if kat is None else validate_number(kat, "keepAliveTimeout", 0)
         )
         self.timeout: float = 0
-        self.max_headers_count: int | None = opts.get("max_headers_count")
+        self.max_headers_count = opts.get("max_headers_count")
         self.max_requests_per_socket: int = opts.get("max_requests_per_socket") or 0
         cci = opts.get("connections_checking_interval")
         self.connections_checking_interval: float = (
@@ -83,10 +83,16 @@ class _HttpServer(EventEmitter):
             self.on("request", request_listener)
         self.on("listening", self._start_checking)
 
-    def _max_header_pairs(self) -> int:
-        """Node's ``parser.maxHeaderPairs``: ``maxHeadersCount << 1``, or its default."""
-        count = self.max_headers_count
-        return DEFAULT_MAX_HEADER_PAIRS if count is None else 2 * count
+    @property
+    def max_headers_count(self) -> int | None:
+        """Node's ``server.maxHeadersCount`` (None: Node's default; 0: no limit)."""
+        return self._max_headers_count
+
+    @max_headers_count.setter
+    def max_headers_count(self, count: int | None) -> None:
+        self._max_headers_count = count
+        # Node's parser.maxHeaderPairs: names and values counted
+        self.max_header_pairs = DEFAULT_MAX_HEADER_PAIRS if count is None else 2 * count
 
     def _connection_listener(self, socket: net.Socket) -> None:
         self._connections_http.add(Connection(self, socket))
