@@ -60,6 +60,7 @@ __all__ = [
 DEFAULT_MAX_HEADER_PAIRS = 2000
 _FLUSH_GROUP = 31  # Node's binding hands header lines to JavaScript 31 at a time
 
+_VERSIONS: dict[str, tuple[int, int]] = {}  # "1.1" -> (1, 1)
 _END = End([])  # the end of a message without trailers (read only: never changed)
 _NO_BODY = Framing()
 _CHUNKED = Framing(chunked=True)
@@ -300,10 +301,18 @@ class _Parser:
         self._tail = b""
         version = parser.get_http_version()
         head.http_version = version
-        head.http_major, head.http_minor = int(version[0]), int(version[2])
+        numbers = _VERSIONS.get(version)
+        if numbers is None:
+            numbers = _VERSIONS[version] = (int(version[0]), int(version[2]))
+        head.http_major, head.http_minor = numbers
         raw = self._raw
-        kept, head.header_pairs = header_cap(len(raw) // 2, self.max_header_pairs)
-        head.raw_headers = raw if 2 * kept == len(raw) else raw[: 2 * kept]
+        pairs = len(raw) // 2
+        limit = self.max_header_pairs
+        if pairs <= _FLUSH_GROUP and (limit <= 0 or pairs <= limit // 2):
+            head.raw_headers, head.header_pairs = raw, pairs  # the common head: all of it
+        else:
+            kept, head.header_pairs = header_cap(pairs, limit)
+            head.raw_headers = raw if 2 * kept == len(raw) else raw[: 2 * kept]
         head.should_keep_alive = parser.should_keep_alive()
         self._body_left = framing.length
         self._head_marks.append(len(self._events))

@@ -70,6 +70,7 @@ class ServerConnection(Generic[R]):
         "_events",
         "_failed",
         "_fresh",
+        "_hint_lines",
         "_last_complete",
         "_max_requests",
         "_require_host",
@@ -104,6 +105,7 @@ class ServerConnection(Generic[R]):
         # Node's parser is active from the connection on: a client that sends nothing
         # is subject to headers_timeout too (and is not idle for closeIdleConnections).
         self._fresh = True
+        self._hint_lines: str | None = None  # the Keep-Alive lines, made once
 
     # -- input ---------------------------------------------------------------------------
     def receive_data(self, data: bytes) -> None:
@@ -196,9 +198,13 @@ class ServerConnection(Generic[R]):
         the connection (``default_hint``: the user set no ``Keep-Alive`` of their own)."""
         if not (self.keep_alive_timeout and default_hint):
             return "Connection: keep-alive\r\n"
-        timeout = int(self.keep_alive_timeout // 1000)
-        limit = f", max={self._max_requests}" if self._max_requests > 0 else ""
-        return f"Connection: keep-alive\r\nKeep-Alive: timeout={timeout}{limit}\r\n"
+        lines = self._hint_lines
+        if lines is None:
+            timeout = int(self.keep_alive_timeout // 1000)
+            limit = f", max={self._max_requests}" if self._max_requests > 0 else ""
+            lines = f"Connection: keep-alive\r\nKeep-Alive: timeout={timeout}{limit}\r\n"
+            self._hint_lines = lines
+        return lines
 
     def response_done(self, response: R, keep_alive: bool, last_allowed: bool) -> Next:
         """``response`` handed its last byte over (``keep_alive``: its head let the

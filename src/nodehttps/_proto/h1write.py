@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .headers import date_header_value
+from .headers import date_header_line
 
 __all__ = ["LAST_CHUNK", "HeadPlan", "MessageShape", "build_head", "chunk_frame"]
 
@@ -118,7 +118,7 @@ def build_head(
     seen = _Seen(shape.keep_alive)
     _scan(lines, pairs, seen)
     if shape.send_date and not seen.date:
-        lines.append(f"Date: {date_header_value()}\r\n")
+        lines.append(date_header_line())
     keep_alive = seen.keep_alive and not seen.close
     last = seen.close
     chunked = seen.chunked

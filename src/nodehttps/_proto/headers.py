@@ -15,6 +15,7 @@ from .. import errors
 __all__ = [
     "METHODS",
     "STATUS_CODES",
+    "date_header_line",
     "date_header_value",
     "headers_distinct_from_raw",
     "headers_from_raw",
@@ -210,6 +211,18 @@ def headers_distinct_from_raw(raw: list[str], pairs: int | None = None) -> dict[
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _date_cache: list[Any] = [-1, ""]
+
+
+_date_line: list[Any] = [-1, ""]
+
+
+def date_header_line() -> str:
+    """``Date: <value>\\r\\n``, rebuilt at most once a second."""
+    now = int(time.time())
+    if now != _date_line[0]:
+        _date_line[0] = now
+        _date_line[1] = f"Date: {date_header_value()}\r\n"
+    return str(_date_line[1])
 
 
 def date_header_value() -> str:

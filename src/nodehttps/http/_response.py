@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ServerResponse"]
 
+# Node's status lines, made once: "HTTP/1.1 200 OK\r\n" ...
+_STATUS_LINES = {code: f"HTTP/1.1 {code} {text}\r\n" for code, text in STATUS_CODES.items()}
+
 # Node's linkValueRegExp (used with fullmatch); its =(")?...\1 is spelt as two alternatives.
 _LINK_VALUE = re.compile(r'<[^>]*>(?:\s*;\s*[^;"\s]+(?:="[^;"\s]*"|=[^;"\s]*)?)*')
 _LINK_FORMAT = 'must be an array or string of format "</styles.css>; rel=preload; as=style"'
@@ -54,9 +57,14 @@ class ServerResponse(OutgoingMessage):
     # -- head ----------------------------------------------------------------------------
     def _first_line(self) -> str:
         status = self.status_code
-        if self.status_message is None:
-            self.status_message = STATUS_CODES.get(status, "unknown")
-        return f"HTTP/1.1 {status} {self.status_message}\r\n"
+        message = self.status_message
+        if message is None:
+            line = _STATUS_LINES.get(status)
+            if line is not None:
+                self.status_message = STATUS_CODES[status]
+                return line
+            message = self.status_message = STATUS_CODES.get(status, "unknown")
+        return f"HTTP/1.1 {status} {message}\r\n"
 
     def _keep_alive_lines(self, default_hint: bool) -> str:
         conn = self._conn
