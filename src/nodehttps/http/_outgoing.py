@@ -67,7 +67,7 @@ class OutgoingMessage(EventEmitter):
         self._shape = MessageShape()  # what the head builder needs besides the headers
 
     # -- headers -------------------------------------------------------------------------
-    def set_header(self, name: str, value: Any) -> OutgoingMessage:
+    def set_header(self, name: Any, value: Any) -> OutgoingMessage:
         """Node's ``setHeader(name, value)``; returns the message."""
         if self.headers_sent:
             raise errors.ERR_HTTP_HEADERS_SENT(
@@ -86,7 +86,7 @@ class OutgoingMessage(EventEmitter):
             self.set_header(name, value)
         return self
 
-    def append_header(self, name: str, value: Any) -> OutgoingMessage:
+    def append_header(self, name: Any, value: Any) -> OutgoingMessage:
         """Node's ``appendHeader(name, value)``: adds to any existing value."""
         if self.headers_sent:
             raise errors.ERR_HTTP_HEADERS_SENT(
@@ -104,7 +104,7 @@ class OutgoingMessage(EventEmitter):
             entry[1] = old + new
         return self
 
-    def get_header(self, name: str) -> Any:
+    def get_header(self, name: Any) -> Any:
         """Node's ``getHeader(name)``; ``None`` when unset."""
         if not isinstance(name, str):
             raise errors.invalid_arg_type("name", "string", name)
@@ -123,11 +123,11 @@ class OutgoingMessage(EventEmitter):
         """Node's ``getRawHeaderNames()``."""
         return [entry[0] for entry in self._header_map.values()]
 
-    def has_header(self, name: str) -> bool:
+    def has_header(self, name: Any) -> bool:
         """Node's ``hasHeader(name)``."""
         return name.lower() in self._header_map
 
-    def remove_header(self, name: str) -> None:
+    def remove_header(self, name: Any) -> None:
         """Node's ``removeHeader(name)``."""
         if self.headers_sent:
             raise errors.ERR_HTTP_HEADERS_SENT(
