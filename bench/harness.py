@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import select
 import shutil
 import subprocess
@@ -31,12 +32,14 @@ __all__ = [
     "LOAD_CORES",
     "SERVER_CORES",
     "BenchError",
+    "OtherLoad",
     "Peer",
-    "busy_cores",
     "ensure_tools",
+    "other_cores",
     "pinned",
     "run_tool",
     "started",
+    "wait_for_quiet",
 ]
 
 SERVER_CORES = "0"
@@ -142,12 +145,7 @@ class Peer:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the peer and its descendants (``/proc/PID/stat``)."""
-        ticks = 0
-        for pid in _process_tree(self.pid):
-            fields = _stat_fields(pid)
-            if fields:
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / _CLOCK_TICKS
+        return sum(_cpu_ticks(pid) for pid in _process_tree(self.pid)) / _CLOCK_TICKS
 
     def rss_bytes(self) -> int:
         """Resident memory of the peer and its descendants (``VmRSS``)."""
@@ -191,6 +189,11 @@ def _stat_fields(pid: int) -> list[str]:
     return stat.rpartition(")")[2].split()
 
 
+def _cpu_ticks(pid: int) -> int:
+    fields = _stat_fields(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0  # utime, stime
+
+
 def _process_tree(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -206,18 +209,49 @@ def _process_tree(root: int) -> list[int]:
     return tree
 
 
-def busy_cores(seconds: float = 0.5) -> float:
-    """How many cores' worth of CPU the whole machine used over ``seconds`` (/proc/stat)."""
+class OtherLoad:
+    """Cores used by other processes while a block runs: the machine's busy time
+    (``/proc/stat``: user, nice, system, steal) minus this process's, its reaped
+    children's (rusage) and its live descendants' (``/proc``)."""
 
-    def times() -> tuple[int, int]:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        idle = fields[3] + fields[4]  # idle, iowait
-        return sum(fields) - idle, sum(fields)
+    cores = 0.0
 
-    busy0, total0 = times()
-    time.sleep(seconds)
-    busy1, total1 = times()
-    return (busy1 - busy0) / max(total1 - total0, 1) * (os.cpu_count() or 1)
+    def __enter__(self) -> OtherLoad:
+        self._start = (time.monotonic(), _machine_busy_seconds(), _own_cpu_seconds())
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        wall, busy, own = self._start
+        others = (_machine_busy_seconds() - busy) - (_own_cpu_seconds() - own)
+        self.cores = max(0.0, others / (time.monotonic() - wall))
+
+
+def other_cores(seconds: float = 1.0) -> float:
+    """Cores other processes use now, watched for ``seconds``."""
+    with OtherLoad() as load:
+        time.sleep(seconds)
+    return load.cores
+
+
+def wait_for_quiet(max_cores: float, timeout: float) -> bool:
+    """Wait until other processes use at most ``max_cores``; False if they never did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if other_cores() <= max_cores:
+            return True
+    return False
+
+
+def _machine_busy_seconds() -> float:
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, steal = fields[0], fields[1], fields[2], fields[7]
+    return (user + nice + system + steal) / _CLOCK_TICKS
+
+
+def _own_cpu_seconds() -> float:
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    live = sum(_cpu_ticks(pid) for pid in _process_tree(os.getpid())[1:]) / _CLOCK_TICKS
+    return sum(u.ru_utime + u.ru_stime for u in usage) + live
 
 
 def ensure_tools(names: Sequence[str]) -> None:

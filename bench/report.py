@@ -57,6 +57,10 @@ class Outcome:
         runs = ["/".join(str(v) for v in s.counts.values()) for s in self.samples[system]]
         return runs[0] if len(set(runs)) == 1 else ", ".join(runs)
 
+    def most_others(self) -> float:
+        """The most cores other processes used during one of the measurements."""
+        return max(s.others for samples in self.samples.values() for s in samples)
+
     @property
     def complete(self) -> bool:
         return not self.error and all(self.samples.get(system) for system in SYSTEMS)
@@ -77,6 +81,7 @@ def notes(outcome: Outcome) -> str:
     if scenario.counts_label:
         ours, node = (outcome.counts(s) for s in SYSTEMS)
         parts.append(f"{scenario.counts_label}: {ours} vs {node}")
+    parts.append(f"other processes at most {outcome.most_others():.2f} cores")
     return "; ".join(parts)
 
 
@@ -99,8 +104,7 @@ def summary_lines(outcome: Outcome) -> list[str]:
         f"  ratio nodehttps/node: {outcome.ratio():.2f} "
         f"({direction(outcome.scenario)}; target {outcome.scenario.target})"
     )
-    if outcome.scenario.figures or outcome.scenario.counts_label:
-        lines.append(f"  notes (nodehttps vs node): {notes(outcome)}")
+    lines.append(f"  notes (nodehttps vs node): {notes(outcome)}")
     return lines
 
 
@@ -116,8 +120,9 @@ def markdown(outcomes: list[Outcome], facts: dict[str, str], rounds: int, comman
         f"{LOAD_CORES}; {rounds} round(s), nodehttps and node alternating; each cell is the "
         "median with its spread ((max - min) / median). Ratios are nodehttps / node from "
         "this one run; absolute figures drift between runs on shared machines. Other "
-        f"processes kept {facts['busy_before']} cores busy just before the run and "
-        f"{facts['busy_after']} just after.",
+        f"processes used {facts['others_before']} cores just before the run and "
+        f"{facts['others_after']} just after; the notes give the most they used during "
+        "one scenario's measurements.",
         "",
         "| scenario | nodehttps | node | nodehttps / node | target | notes |",
         "| --- | ---: | ---: | ---: | --- | --- |",

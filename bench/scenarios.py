@@ -68,6 +68,7 @@ class Sample:
     value: float
     figures: dict[str, float] = field(default_factory=dict)  # medians are reported
     counts: dict[str, int] = field(default_factory=dict)  # every round's are reported
+    others: float = 0.0  # cores other processes used meanwhile (set by the runner)
 
 
 class Figure(NamedTuple):
