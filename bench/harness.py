@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,12 +35,12 @@ __all__ = [
     "BenchError",
     "OtherLoad",
     "Peer",
+    "ToolRun",
     "ensure_tools",
     "other_cores",
     "pinned",
     "run_tool",
     "started",
-    "wait_for_quiet",
 ]
 
 SERVER_CORES = "0"
@@ -68,8 +69,15 @@ def pinned(cmd: Sequence[str], cores: str) -> list[str]:
     return ["taskset", "-c", cores, *cmd]
 
 
-def run_tool(cmd: Sequence[str], cores: str, timeout: float) -> str:
-    """Run a load tool pinned to ``cores``; its stdout, or :class:`BenchError`."""
+@dataclass(frozen=True)
+class ToolRun:
+    stdout: str
+    cpu_seconds: float  # the tool's user + system time
+
+
+def run_tool(cmd: Sequence[str], cores: str, timeout: float) -> ToolRun:
+    """Run a load tool pinned to ``cores`` to its end, or raise :class:`BenchError`."""
+    before = _children_cpu_seconds()
     try:
         done = subprocess.run(
             pinned(cmd, cores), capture_output=True, text=True, timeout=timeout, check=False
@@ -78,7 +86,12 @@ def run_tool(cmd: Sequence[str], cores: str, timeout: float) -> str:
         raise BenchError(f"{cmd[0]} did not finish within {timeout:.0f} s") from exc
     if done.returncode != 0:
         raise BenchError(f"{' '.join(cmd)} exited {done.returncode}: {_tail(done.stderr)}")
-    return done.stdout
+    return ToolRun(done.stdout, _children_cpu_seconds() - before)
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tail(text: str, lines: int = 5) -> str:
@@ -233,15 +246,6 @@ def other_cores(seconds: float = 1.0) -> float:
     return load.cores
 
 
-def wait_for_quiet(max_cores: float, timeout: float) -> bool:
-    """Wait until other processes use at most ``max_cores``; False if they never did."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if other_cores() <= max_cores:
-            return True
-    return False
-
-
 def _machine_busy_seconds() -> float:
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     user, nice, system, steal = fields[0], fields[1], fields[2], fields[7]
@@ -249,9 +253,9 @@ def _machine_busy_seconds() -> float:
 
 
 def _own_cpu_seconds() -> float:
-    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    own = resource.getrusage(resource.RUSAGE_SELF)
     live = sum(_cpu_ticks(pid) for pid in _process_tree(os.getpid())[1:]) / _CLOCK_TICKS
-    return sum(u.ru_utime + u.ru_stime for u in usage) + live
+    return own.ru_utime + own.ru_stime + _children_cpu_seconds() + live
 
 
 def ensure_tools(names: Sequence[str]) -> None:

@@ -1,15 +1,16 @@
 """nodehttps against node on this machine, in one run: ``python bench/run.py``.
 
     python bench/run.py [--quick] [--only KEY,...] [--rounds N] [--seconds S]
-                        [--max-others CORES] [--retries N]
+                        [--max-others CORES] [--retries N] [--patience SECONDS]
                         [--markdown FILE] [--json FILE] [--list]
 
 Makes a throw-away certificate (``python -m nodehttps cert``: P-256, localhost and
 127.0.0.1), installs wrk/ab/curl if they are missing (apt-get, as root), then runs each
 scenario of ``scenarios.py`` in rounds, nodehttps then node in every round (A B A B),
-the server under test pinned to one core and the load to the other. A measurement
-during which other processes kept more than ``--max-others`` cores busy is repeated
-once the machine is quiet (at most ``--retries`` times, ten minutes of waiting in all).
+the server under test pinned to one core and the load to the other. Each measurement
+waits for the rest of the machine to be quiet (other processes using at most
+``--max-others`` cores) and is repeated (``--retries``) when they were busier during
+it, within ``--patience`` seconds of waiting for the whole run.
 Prints each scenario's medians, spread and ratio as it finishes, then a Markdown table
 for the README. Everything talks to 127.0.0.1 only; every run is bounded in time. See
 ``bench/README.md`` for what each scenario measures.
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import BenchError, OtherLoad, ensure_tools, other_cores, wait_for_quiet
+from harness import BenchError, OtherLoad, ensure_tools, other_cores
 from report import Outcome, machine_facts, markdown, summary_lines, to_json
 from scenarios import QUICK, SCENARIOS, SYSTEMS, Bench, Load, Sample, Scenario
 
@@ -49,8 +50,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=0.25,
         help="repeat a measurement during which other processes used more cores (0.25)",
     )
+    parser.add_argument("--retries", type=int, help="how many times to repeat it at most (2)")
     parser.add_argument(
-        "--retries", type=int, help="how many times to repeat it at most (2, --quick 0)"
+        "--patience",
+        type=float,
+        help="seconds the run may spend waiting for a quiet machine in all (900, --quick 0)",
     )
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     return parser.parse_args(argv)
@@ -88,28 +92,39 @@ def make_certificate(folder: Path) -> tuple[str, str]:
 
 @dataclasses.dataclass
 class Policy:
+    """How many rounds, and how a run copes with other processes on the machine."""
+
     rounds: int
     max_others: float  # cores other processes may use during a measurement
     retries: int  # times a measurement is repeated when they used more
-    wait_left: float = 600.0  # seconds the whole run may spend waiting for quiet
+    patience: float  # seconds the whole run may still spend waiting for quiet
+
+    def wait_for_quiet(self) -> None:
+        """Wait, within the run's patience, until other processes use at most max_others."""
+        started = time.monotonic()
+        while time.monotonic() - started < self.patience:
+            busy = other_cores(0.5)
+            if busy <= self.max_others:
+                break
+            if time.monotonic() - started < 1:
+                print(f"    other processes use {busy:.2f} cores: waiting", flush=True)
+        self.patience = max(0.0, self.patience - (time.monotonic() - started))
 
 
 def measure_quietly(
     bench: Bench, scenario: Scenario, system: str, fixture: Any, policy: Policy
 ) -> Sample:
-    """One measurement, repeated (after waiting for quiet) while other processes were
-    busy during it; the attempt they disturbed least is kept."""
+    """One measurement on a quiet machine if patience allows: repeated when other
+    processes were busy during it; the attempt they disturbed least is kept."""
     attempts = []
     for attempt in range(policy.retries + 1):
+        policy.wait_for_quiet()
         with OtherLoad() as others:
             sample = scenario.measure(bench, system, fixture)
         attempts.append(dataclasses.replace(sample, others=others.cores))
-        if others.cores <= policy.max_others or attempt == policy.retries:
+        if others.cores <= policy.max_others or attempt == policy.retries or not policy.patience:
             break
-        print(f"    other processes used {others.cores:.2f} cores: measuring again when quiet")
-        waited = time.monotonic()
-        wait_for_quiet(policy.max_others, timeout=min(60.0, policy.wait_left))
-        policy.wait_left -= time.monotonic() - waited
+        print(f"    other processes used {others.cores:.2f} cores meanwhile: again", flush=True)
     return min(attempts, key=lambda s: s.others)
 
 
@@ -157,7 +172,8 @@ def main(argv: list[str]) -> int:
     policy = Policy(
         rounds=args.rounds or (1 if args.quick else 3),
         max_others=args.max_others,
-        retries=(0 if args.quick else 2) if args.retries is None else args.retries,
+        retries=2 if args.retries is None else args.retries,
+        patience=(0 if args.quick else 900) if args.patience is None else args.patience,
     )
     ensure_tools(["node", "taskset", *(t for s in scenarios for t in s.tools)])
     facts = machine_facts()

@@ -149,7 +149,11 @@ def server_keepalive(bench: Bench, system: str, _fixture: None, *, mode: str) ->
         cpu = server.peer.cpu_seconds() - cpu_before
     return Sample(
         result.per_second,
-        {"cpu_us": cpu / result.requests * 1e6, "server_cpu": cpu / result.seconds * 100},
+        {
+            "cpu_us": cpu / result.requests * 1e6,
+            "server_cpu": cpu / result.seconds * 100,
+            "load_cpu": result.cpu_seconds / result.seconds * 100,
+        },
         {"errors": result.errors},
     )
 
@@ -164,7 +168,11 @@ def full_handshakes(bench: Bench, system: str, _fixture: None) -> Sample:
         after = server.peer.ask("stats")
     return Sample(
         result.complete / cpu,
-        {"per_second": result.complete / result.seconds, "server_cpu": cpu / result.seconds * 100},
+        {
+            "per_second": result.complete / result.seconds,
+            "server_cpu": cpu / result.seconds * 100,
+            "load_cpu": result.cpu_seconds / result.seconds * 100,
+        },
         {
             "failed": result.failed,
             "connections": after["tls_connections"] - before["tls_connections"],
@@ -227,7 +235,7 @@ def client_run(bench: Bench, system: str, target: Server, *, mode: str, style: s
     }[mode]
     args = [mode, style, target.url, bench.cert_file, str(requests), str(bench.load.workers)]
     before = target.peer.ask("stats")
-    out = run_tool(peer_command(system, "client", *args), LOAD_CORES, 300)
+    out = run_tool(peer_command(system, "client", *args), LOAD_CORES, 300).stdout
     after = target.peer.ask("stats")
     result = json.loads(out.strip().splitlines()[-1])
     if result["bytes"] != requests * len(HELLO):
@@ -248,6 +256,7 @@ def client_run(bench: Bench, system: str, target: Server, *, mode: str, style: s
 SERVER_FIGURES = (
     Figure("cpu_us", "server CPU per request", "{:.1f} us"),
     Figure("server_cpu", "server CPU", "{:.0f}%"),
+    Figure("load_cpu", "wrk CPU", "{:.0f}%"),
 )
 CLIENT_FIGURES = (
     Figure("cpu_us", "client CPU per request", "{:.1f} us"),
@@ -302,6 +311,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         figures=(
             Figure("per_second", "wall-clock", "{:,.0f} req/s"),
             Figure("server_cpu", "server CPU", "{:.0f}%"),
+            Figure("load_cpu", "ab CPU", "{:.0f}%"),
         ),
         counts_label="failed/TLS connections/resumed per run",
     ),
