@@ -131,7 +131,7 @@ def markdown(outcomes: list[Outcome], facts: dict[str, str], rounds: int, comman
         if not outcome.complete:
             rows.append(
                 f"| {outcome.title} | - | - | - | {outcome.scenario.target} | "
-                f"not measured: {outcome.error} |"
+                f"not measured: {outcome.error.replace('|', '/')} |"
             )
             continue
         unit = outcome.scenario.unit

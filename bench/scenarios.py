@@ -32,6 +32,7 @@ SYSTEMS = ("nodehttps", "node")  # measured in this order in every round: A B A 
 PEERS = Path(__file__).resolve().parent / "peers"
 HELLO = b"hello world\n"
 BIG_BODY = 64 << 20
+IDLE_PARALLEL = 50  # idle connections being set up at once
 RUNTIMES = {"nodehttps": (sys.executable, ".py"), "node": ("node", ".js")}
 
 
@@ -122,6 +123,8 @@ def no_fixture(_bench: Bench) -> AbstractContextManager[Any]:
 
 @dataclass(frozen=True)
 class Scenario:
+    """One row of the report: how to measure one system once, and how to show it."""
+
     key: str
     title: str  # formatted with the Load's fields: "wrk -d{seconds}s"
     unit: str
@@ -201,8 +204,8 @@ def idle_memory(bench: Bench, system: str, _fixture: None) -> Sample:
         loads.curl_download(server.url, bench.cert_file, len(HELLO))  # first-use costs
         time.sleep(0.5)
         rss_before = server.peer.rss_bytes()
-        idle = ["node", str(PEERS / "idle.js"), str(server.port), bench.cert_file, str(count), "50"]
-        with started(idle, LOAD_CORES) as client:
+        args = [str(server.port), bench.cert_file, str(count), str(IDLE_PARALLEL)]
+        with started(["node", str(PEERS / "idle.js"), *args], LOAD_CORES) as client:
             client.read_json(timeout=120)  # {"ready": count}
             time.sleep(1.0)
             rss_after = server.peer.rss_bytes()
