@@ -49,6 +49,10 @@ class Outcome:
     def ratio(self) -> float:
         return self.median("nodehttps") / self.median("node")
 
+    def round_ratios(self) -> list[float]:
+        """nodehttps / node within each round: neighbours in time share the machine's mood."""
+        return [ours / node for ours, node in zip(*(self.values(s) for s in SYSTEMS), strict=True)]
+
     def figure(self, system: str, key: str) -> float:
         return statistics.median(s.figures[key] for s in self.samples[system])
 
@@ -81,6 +85,8 @@ def notes(outcome: Outcome) -> str:
     if scenario.counts_label:
         ours, node = (outcome.counts(s) for s in SYSTEMS)
         parts.append(f"{scenario.counts_label}: {ours} vs {node}")
+    ratios = "/".join(f"{r:.2f}" for r in outcome.round_ratios())
+    parts.append(f"ratio per round {ratios}")
     parts.append(f"other processes at most {outcome.most_others():.2f} cores")
     return "; ".join(parts)
 
@@ -158,6 +164,7 @@ def to_json(outcomes: list[Outcome], facts: dict[str, str], rounds: int) -> dict
         }
         if outcome.complete:
             entry["ratio"] = outcome.ratio()
+            entry["round_ratios"] = outcome.round_ratios()
             entry["systems"] = {
                 system: {
                     "median": outcome.median(system),
