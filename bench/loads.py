@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harness import LOAD_CORES, BenchError, run_tool
+from processes import LOAD_CORES, BenchError, run_tool
 
 __all__ = ["AbResult", "Download", "WrkResult", "ab", "curl_download", "wrk"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import LOAD_CORES, SERVER_CORES
+from processes import LOAD_CORES, SERVER_CORES
 from scenarios import SYSTEMS, Sample, Scenario
 
 __all__ = ["Outcome", "machine_facts", "markdown", "summary_lines", "to_json"]

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import BenchError, OtherLoad, ensure_tools, other_cores
+from processes import BenchError, OtherLoad, ensure_tools, other_cores
 from report import Outcome, machine_facts, markdown, summary_lines, to_json
 from scenarios import QUICK, SCENARIOS, SYSTEMS, Bench, Load, Sample, Scenario
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import loads
-from harness import LOAD_CORES, SERVER_CORES, BenchError, Peer, run_tool, started
+from processes import LOAD_CORES, SERVER_CORES, BenchError, Peer, run_tool, started
 
 __all__ = ["QUICK", "SCENARIOS", "SYSTEMS", "Bench", "Figure", "Load", "Sample", "Scenario"]
 
