@@ -98,6 +98,7 @@ class ClientRequest(OutgoingMessage):
         self._error_report: Any = None
         self._parser: ResponseParser | None = None
         self._upgrade_head: ResponseHead | None = None
+        self._listeners: tuple[tuple[str, Callable[..., None]], ...] | None = None
         self._shape.chunked_by_default = method not in _NO_BODY_METHODS
         self._options = options
         if callback is not None:
@@ -226,7 +227,14 @@ class ClientRequest(OutgoingMessage):
             self._mark_finished()
 
     def _socket_listeners(self) -> tuple[tuple[str, Callable[..., None]], ...]:
-        return tuple((event, getattr(self, method)) for event, method in _SOCKET_EVENTS)
+        """The request's listeners on its socket, made once: the same objects detach
+        fast (``remove_listener`` finds them by identity)."""
+        listeners = self._listeners
+        if listeners is None:
+            listeners = self._listeners = tuple(
+                (event, getattr(self, method)) for event, method in _SOCKET_EVENTS
+            )
+        return listeners
 
     def _detach(self, sock: Any) -> None:
         for event, listener in self._socket_listeners():

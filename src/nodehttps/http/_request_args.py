@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import errors
 from .._options import normalize, validate_boolean, validate_integer, validate_number
-from .._url import URL, url_to_http_options
+from .._url import URL, string_to_http_options, url_to_http_options
 
 __all__ = ["Target", "request_args", "resolve_target"]
 
@@ -28,7 +28,7 @@ def request_args(
     """Node's argument rules for ``request(url[, options][, callback])``; keyword
     arguments (``http.request(url, method="POST")``) override the options."""
     if isinstance(url, str):
-        base = url_to_http_options(URL(url))
+        base = string_to_http_options(url)
     elif isinstance(url, URL):
         base = url_to_http_options(url)
     elif url is not None and hasattr(url, "scheme") and hasattr(url, "netloc"):
