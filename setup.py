@@ -28,6 +28,7 @@ COMPILED = [
     "src/nodehttps/http/_client.py",
     "src/nodehttps/http/_request_args.py",
     "src/nodehttps/http/_agent.py",
+    "src/nodehttps/_https_agent.py",
     "src/nodehttps/net/_socket.py",
     "src/nodehttps/net/_server.py",
     "src/nodehttps/net/_refable.py",

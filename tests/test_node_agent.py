@@ -1679,7 +1679,7 @@ def test_http_agent_no_protocol(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)
         agent = https.Agent({"ca": pki.ca})
-        agent.protocol = None  # type: ignore[assignment]  # None on purpose, as Node's test
+        agent.protocol = None  # None on purpose, as Node's test
         assert await _body(https.get({"host": "localhost", "port": port, "agent": agent})) == "ok"
         await server.aclose()
 

@@ -19,7 +19,7 @@ from typing import TypeVar
 from ._option_checks import Elsewhere
 from ._option_table import BAGS, NO_DEFAULT, Bag, Described, Option
 
-__all__ = ["documents", "options_section"]
+__all__ = ["class_doc", "documents", "options_section"]
 
 T = TypeVar("T")
 
@@ -74,7 +74,7 @@ def documents(bag_name: str) -> Callable[[T], T]:
     section = options_section(BAGS[bag_name])
 
     def apply(obj: T) -> T:
-        own = inspect.cleandoc(getattr(obj, "__doc__", None) or _source_doc(obj))
+        own = class_doc(obj) if isinstance(obj, type) else inspect.cleandoc(obj.__doc__ or "")
         try:
             obj.__doc__ = f"{own}\n\n{section}\n"
         except (AttributeError, TypeError):  # a compiled object: its own docstring stays
@@ -84,13 +84,22 @@ def documents(bag_name: str) -> Callable[[T], T]:
     return apply
 
 
-def _source_doc(obj: object) -> str:
-    """The docstring a class has in its source: mypyc drops the docstrings of the
-    classes it compiles, and the package ships the ``.py`` beside the compiled module."""
-    module = sys.modules.get(getattr(obj, "__module__", ""))
-    name = getattr(obj, "__name__", None)
+def class_doc(cls: type) -> str:
+    """A class's docstring, the nearest in its MRO, read from the source where the class
+    was compiled: mypyc drops the docstrings of the classes it compiles, and the package
+    ships the ``.py`` beside the compiled module."""
+    for klass in cls.__mro__[:-1]:  # not ``object``'s
+        doc = klass.__dict__.get("__doc__") or _source_doc(klass)
+        if doc:
+            return inspect.cleandoc(doc)
+    return ""
+
+
+def _source_doc(cls: type) -> str:
+    module = sys.modules.get(cls.__module__)
+    name = cls.__name__
     filename = getattr(module, "__file__", None)
-    if not isinstance(obj, type) or not name or not filename:
+    if not filename:
         return ""
     source = Path(filename.split(".cpython-")[0].removesuffix(".py") + ".py")
     try:

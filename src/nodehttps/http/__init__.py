@@ -11,12 +11,11 @@ from .._option_docs import documents
 from .._option_types import HttpAgentOptions, HttpRequestOptions, HttpServerOptions
 from .._proto.headers import METHODS, STATUS_CODES, validate_header_name, validate_header_value
 from .._url import URL
-from . import _agent
-from ._agent import Agent
+from . import _public
 from ._client import request_args
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
-from ._request import ClientRequest
+from ._public import Agent, ClientRequest
 from ._response import ServerResponse
 from ._server import Server
 
@@ -48,7 +47,7 @@ max_header_size = 16384
 documents("HttpAgentOptions")(Agent)
 documents("HttpServerOptions")(Server)
 
-reassignable_global_agent(__name__, _agent)
+reassignable_global_agent(__name__, _public)
 
 _URLish = str | URL | SplitResult | ParseResult
 _RequestListener = Callable[[IncomingMessage, ServerResponse], object]
@@ -84,7 +83,7 @@ def request(
     ``res = await req`` gives the :class:`IncomingMessage` in asyncio code.
     """
     opts, cb = request_args(url, options, callback, kwargs)
-    return ClientRequest(opts, cb, default_agent=_agent.global_agent)
+    return ClientRequest(opts, cb, default_agent=_public.global_agent)
 
 
 @documents("HttpRequestOptions")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from mypy_extensions import mypyc_attr
@@ -33,7 +33,7 @@ from .._options import normalize, validate_number, validate_one_of
 from .._proto import pool as _pool
 from ..events import EventEmitter
 
-__all__ = ["Agent", "PoolClient", "global_agent"]
+__all__ = ["Agent", "PoolClient", "connection_args"]
 
 _HINT = re.compile(r"^timeout=(\d+)")
 
@@ -59,7 +59,7 @@ class Agent(EventEmitter):
     """Node's ``http.Agent([options])``: socket pooling with keep-alive."""
 
     default_port = 80
-    protocol = "http:"
+    protocol: str | None = "http:"
 
     def __init__(self, options: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__()
@@ -117,7 +117,11 @@ class Agent(EventEmitter):
 
     def get_name(self, options: dict[str, Any] | None = None) -> str:
         """Node's ``agent.getName([options])``: ``host:port:localAddress[:family]``."""
-        opts = normalize(options)
+        return self._http_name(normalize(options))
+
+    @staticmethod
+    def _http_name(opts: dict[str, Any]) -> str:
+        """:meth:`get_name` of options already in snake_case."""
         name = str(opts.get("host") or "localhost") + ":"
         if opts.get("port"):
             name += str(opts["port"])
@@ -208,10 +212,12 @@ class Agent(EventEmitter):
     def _prepare_socket_options(self, opts: dict[str, Any], req: Any) -> None:
         """Hook for ``https.Agent`` (servername, session)."""
 
-    def create_connection(
-        self, options: dict[str, Any], callback: Callable[..., Any] | None = None
-    ) -> Any:
-        """Node's ``agent.createConnection(options[, callback])``: a ``net.Socket``."""
+    def create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        """Node's ``agent.createConnection(options[, callback])``: a ``net.Socket``.
+
+        Also takes ``(port[, host][, options])``, as ``net.createConnection`` does.
+        """
+        options, callback = connection_args(args, kwargs)
         sock = net.connect(options)  # sets the ``timeout`` option, as Node's
         if callback is not None:
             sock.once("connect", lambda: callback(None, sock))
@@ -337,4 +343,25 @@ def _free_socket_error_listener(
     return on_error
 
 
-global_agent = Agent({"keep_alive": True, "scheduling": "lifo", "timeout": 5000})
+def connection_args(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], Callable[..., Any] | None]:
+    """Node's argument handling in ``agent.createConnection(port, host, options)``."""
+    rest = list(args)
+    callback = rest.pop() if rest and callable(rest[-1]) else kwargs.pop("callback", None)
+    port, host, options = [*rest, None, None, None][:3]
+    if isinstance(port, Mapping):
+        opts = normalize(port)
+    elif isinstance(host, Mapping):
+        opts = normalize(host)
+    elif isinstance(options, Mapping):
+        opts = normalize(options)
+    else:
+        opts = {}
+    if kwargs:
+        opts.update(normalize(kwargs))
+    if isinstance(port, int) and not isinstance(port, bool):
+        opts["port"] = port
+    if isinstance(host, str):
+        opts["host"] = host
+    return opts, callback
