@@ -8,12 +8,12 @@ import hashlib
 import ipaddress
 import json
 import subprocess
-from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conftest import NODE, needs_node
@@ -54,8 +54,8 @@ console.log(JSON.stringify(pems.map(pem => {
 
 
 def _make(
-    key: Any,
-    issuer_key: Any,
+    key: CertificateIssuerPrivateKeyTypes,
+    issuer_key: CertificateIssuerPrivateKeyTypes,
     subject: x509.Name,
     issuer: x509.Name,
     ca: bool,

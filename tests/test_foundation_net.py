@@ -11,10 +11,12 @@ import asyncio
 import errno
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness import Run, closed, emitted, once, resolve, until
 from nodehttps import errors, events, net
 from nodehttps.events import EventEmitter
 
@@ -78,10 +80,10 @@ def replying(data: bytes) -> Callable[[net.Socket], None]:
 
 
 # -- data flow ---------------------------------------------------------------------
-def test_echo(run: Any) -> None:
+def test_echo(run: Run) -> None:
     async def main() -> None:
         # Node's createServer(connectionListener) form, the options omitted:
-        server = net.create_server(lambda s: s.pipe(s))  # type: ignore[arg-type]
+        server = net.create_server(lambda s: s.pipe(s))
         port = await listen(server)
         client = net.connect(port, "127.0.0.1")
         order: list[str] = []
@@ -100,7 +102,7 @@ def test_echo(run: Any) -> None:
     run(main())
 
 
-def test_writes_made_while_connecting_are_delivered(run: Any) -> None:
+def test_writes_made_while_connecting_are_delivered(run: Run) -> None:
     async def main() -> None:
         server, port = await serving()
         got = asyncio.ensure_future(accepted(server))
@@ -118,7 +120,7 @@ def test_writes_made_while_connecting_are_delivered(run: Any) -> None:
     run(main())
 
 
-def test_write_back_pressure_then_drain(run: Any) -> None:
+def test_write_back_pressure_then_drain(run: Run) -> None:
     async def main() -> None:
         server, client, peer = await socket_pair()
         peer.pause()  # the peer does not read: the kernel buffers fill up
@@ -133,7 +135,7 @@ def test_write_back_pressure_then_drain(run: Any) -> None:
         assert client.writable_need_drain
         assert client.bytes_written == total
         drained = asyncio.ensure_future(events.once(client, "drain"))
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # kept: a window in which no 'drain' may come
         assert not drained.done()
         received = [0]
         peer.on("data", lambda d: received.__setitem__(0, received[0] + len(d)))
@@ -148,7 +150,7 @@ def test_write_back_pressure_then_drain(run: Any) -> None:
     run(main())
 
 
-def test_end_half_closes_and_peer_ends_its_side(run: Any) -> None:
+def test_end_half_closes_and_peer_ends_its_side(run: Run) -> None:
     async def main() -> None:
         server, client, peer = await socket_pair()
         client.end(b"bye")
@@ -163,7 +165,7 @@ def test_end_half_closes_and_peer_ends_its_side(run: Any) -> None:
     run(main())
 
 
-def test_allow_half_open_keeps_writing_after_end(run: Any) -> None:
+def test_allow_half_open_keeps_writing_after_end(run: Run) -> None:
     async def main() -> None:
         def on_connection(sock: net.Socket) -> None:
             def on_end() -> None:
@@ -185,7 +187,7 @@ def test_allow_half_open_keeps_writing_after_end(run: Any) -> None:
     run(main())
 
 
-def test_destroy_with_error_emits_error_then_close(run: Any) -> None:
+def test_destroy_with_error_emits_error_then_close(run: Run) -> None:
     async def main() -> None:
         server, port = await serving(lambda s: s.resume())
         client = await connected(port)
@@ -197,7 +199,7 @@ def test_destroy_with_error_emits_error_then_close(run: Any) -> None:
         assert client.destroyed and log == []  # emitted on a later turn
         client.destroy(ValueError("again"))  # no-op
         client.end()
-        await asyncio.sleep(0.05)
+        await closed(client)
         assert log == [("error", boom), ("close", True)]
         assert client.closed
         await server.aclose()
@@ -205,7 +207,7 @@ def test_destroy_with_error_emits_error_then_close(run: Any) -> None:
     run(main())
 
 
-def test_write_after_end_destroys_with_the_error(run: Any) -> None:
+def test_write_after_end_destroys_with_the_error(run: Run) -> None:
     """As Node's ``writeAfterEnd``: the callback gets the error, then ``'error'`` and
     ``'close'`` with ``had_error``; the socket is destroyed."""
 
@@ -229,11 +231,13 @@ def test_write_after_end_destroys_with_the_error(run: Any) -> None:
     run(main())
 
 
-def test_close_emitted_exactly_once(run: Any) -> None:
+def test_close_emitted_exactly_once(run: Run) -> None:
     async def main() -> None:
-        closes: list[Any] = []
+        closes: list[tuple[str, bool]] = []
+        server_side: asyncio.Future[net.Socket] = asyncio.get_running_loop().create_future()
 
         def on_connection(sock: net.Socket) -> None:
+            resolve(server_side, sock)
             sock.on("close", lambda h: closes.append(("server", h)))
             sock.resume()
             sock.end(b"x")
@@ -243,16 +247,17 @@ def test_close_emitted_exactly_once(run: Any) -> None:
         client.on("close", lambda h: closes.append(("client", h)))
         assert await read_all(client) == b"x"
         await client.wait_closed()
+        await closed(await server_side)
         client.destroy()
         client.end()
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # kept: a window in which no second 'close' may come
         assert sorted(closes) == [("client", False), ("server", False)]
         await server.aclose()
 
     run(main())
 
 
-def test_pause_and_resume(run: Any) -> None:
+def test_pause_and_resume(run: Run) -> None:
     async def main() -> None:
         server, client, peer = await socket_pair()
         peer.resume()
@@ -260,12 +265,11 @@ def test_pause_and_resume(run: Any) -> None:
         client.on("data", chunks.append)
         assert client.readable_flowing is True
         peer.write(b"one")
-        while not chunks:
-            await asyncio.sleep(0.005)
+        await once(client, "data")
         client.pause()
         assert client.is_paused() and client.readable_flowing is False
         peer.write(b"two")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # kept: a window in which paused data must not flow
         assert chunks == [b"one"]
         client.resume()
         assert not client.is_paused()
@@ -277,7 +281,7 @@ def test_pause_and_resume(run: Any) -> None:
     run(main())
 
 
-def test_set_encoding_decodes_split_characters(run: Any) -> None:
+def test_set_encoding_decodes_split_characters(run: Run) -> None:
     async def main() -> None:
         server, client, peer = await socket_pair()
         peer.resume()
@@ -285,7 +289,7 @@ def test_set_encoding_decodes_split_characters(run: Any) -> None:
         chunks: list[Any] = []
         client.on("data", chunks.append)
         peer.write(b"h\xc3")
-        await asyncio.sleep(0.02)
+        await once(client, "data")  # "h": the split character's first byte is held
         peer.end(b"\xa9llo \xe2\x82\xac")
         await events.once(client, "end")
         assert all(isinstance(c, str) for c in chunks)
@@ -299,7 +303,7 @@ def test_set_encoding_decodes_split_characters(run: Any) -> None:
     ("encoding", "text"),
     [("hex", "68656c6c6f3eff"), ("base64", "aGVsbG8+/w=="), ("base64url", "aGVsbG8-_w")],
 )
-def test_binary_text_encodings_both_ways(run: Any, encoding: str, text: str) -> None:
+def test_binary_text_encodings_both_ways(run: Run, encoding: str, text: str) -> None:
     """Node's hex/base64/base64url: ``write(text, enc)`` sends the bytes the text stands
     for; ``set_encoding(enc)`` turns bytes into that text, also across split chunks."""
 
@@ -317,7 +321,7 @@ def test_binary_text_encodings_both_ways(run: Any, encoding: str, text: str) -> 
         chunks: list[Any] = []
         client.on("data", chunks.append)
         peer.write(b"hell")
-        await asyncio.sleep(0.02)
+        await once(client, "data")  # what "hell" encodes to whole; the rest is held
         peer.end(b"o>\xff")
         await events.once(client, "end")
         assert "".join(chunks) == text
@@ -326,7 +330,7 @@ def test_binary_text_encodings_both_ways(run: Any, encoding: str, text: str) -> 
     run(main())
 
 
-def test_async_for_over_an_ended_or_destroyed_stream(run: Any) -> None:
+def test_async_for_over_an_ended_or_destroyed_stream(run: Run) -> None:
     """As Node's iterator: an ended stream yields nothing at once; one destroyed before
     its end raises ``ERR_STREAM_PREMATURE_CLOSE`` (neither waits for an 'end' long gone)."""
 
@@ -338,11 +342,11 @@ def test_async_for_over_an_ended_or_destroyed_stream(run: Any) -> None:
         assert [chunk async for chunk in client] == []
         server2, client2, peer2 = await socket_pair()
         client2.destroy()
-        await asyncio.sleep(0.01)
+        await closed(client2)
         with pytest.raises(errors.NodeError) as info:
             async for _chunk in client2:
                 pass
-        assert info.value.code == "ERR_STREAM_PREMATURE_CLOSE"  # type: ignore[attr-defined]
+        assert info.value.code == "ERR_STREAM_PREMATURE_CLOSE"
         peer2.destroy()
         await server.aclose()
         await server2.aclose()
@@ -350,7 +354,7 @@ def test_async_for_over_an_ended_or_destroyed_stream(run: Any) -> None:
     run(main())
 
 
-def test_async_for_reads_until_end(run: Any) -> None:
+def test_async_for_reads_until_end(run: Run) -> None:
     async def main() -> None:
         def on_connection(sock: net.Socket) -> None:
             sock.resume()
@@ -401,7 +405,7 @@ class SlowSink(EventEmitter):
         self.emit("finish")
 
 
-def test_pipe_with_back_pressure(run: Any) -> None:
+def test_pipe_with_back_pressure(run: Run) -> None:
     async def main() -> None:
         size = 2 * 1024 * 1024
         server, port = await serving(replying(b"z" * size))
@@ -418,7 +422,7 @@ def test_pipe_with_back_pressure(run: Any) -> None:
 
 
 # -- timeouts --------------------------------------------------------------------------
-def test_timeout_fires_after_idle_not_while_active(run: Any) -> None:
+def test_timeout_fires_after_idle_not_while_active(run: Run) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         server, client, peer = await socket_pair()
@@ -428,11 +432,10 @@ def test_timeout_fires_after_idle_not_while_active(run: Any) -> None:
         assert peer.timeout == 100
         for _ in range(8):  # 240 ms of activity, gaps well under 100 ms
             client.write(b".")
-            await asyncio.sleep(0.03)
+            await asyncio.sleep(0.03)  # kept: the gaps of activity are the test
         assert fired == []
         last = loop.time()
-        while not fired and loop.time() - last < 2:
-            await asyncio.sleep(0.01)
+        await once(peer, "timeout", timeout=2)
         assert fired and fired[0] - last >= 0.06
         client.destroy()
         await server.aclose()
@@ -440,7 +443,7 @@ def test_timeout_fires_after_idle_not_while_active(run: Any) -> None:
     run(main())
 
 
-def test_set_timeout_zero_disables(run: Any) -> None:
+def test_set_timeout_zero_disables(run: Run) -> None:
     async def main() -> None:
         server, port = await serving(lambda s: s.resume())
         client = await connected(port)
@@ -450,10 +453,11 @@ def test_set_timeout_zero_disables(run: Any) -> None:
         client.set_timeout(50)
         client.set_timeout(0)
         assert client.timeout == 0 and client.timeout is not None  # as Node: 0, not undefined
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # kept: a window in which no 'timeout' may come
         assert fired == []
         client.set_timeout(30)
-        await asyncio.sleep(0.15)
+        await once(client, "timeout")
+        await asyncio.sleep(0)  # kept: a loop turn, in which a close it queued would run
         assert fired  # the socket does not close by itself: Node only emits 'timeout'
         assert not client.destroyed
         client.destroy()
@@ -462,17 +466,14 @@ def test_set_timeout_zero_disables(run: Any) -> None:
     run(main())
 
 
-def test_eof_with_nothing_buffered_ends_without_consumer(run: Any) -> None:
+def test_eof_with_nothing_buffered_ends_without_consumer(run: Run) -> None:
     async def main() -> None:
         server, port = await serving(lambda s: s.end())
         client = net.connect(port, "127.0.0.1")
         log: list[str] = []
         client.on("end", lambda: log.append("end"))
         client.on("close", lambda had_error: log.append("close"))
-        for _ in range(50):
-            if "close" in log:
-                break
-            await asyncio.sleep(0.01)
+        await closed(client)
         assert log == ["end", "close"]
         assert client.readable_flowing is None
         client.destroy()
@@ -481,12 +482,14 @@ def test_eof_with_nothing_buffered_ends_without_consumer(run: Any) -> None:
     run(main())
 
 
-def test_eof_with_unread_data_waits_for_consumer(run: Any) -> None:
+def test_eof_with_unread_data_waits_for_consumer(run: Run) -> None:
     async def main() -> None:
         server, port = await serving(replying(b"data"))
         client = net.connect(port, "127.0.0.1")
         log: list[str] = []
         client.on("end", lambda: log.append("end"))
+        await until(lambda: client.readable_length == 4, what="the data buffered")
+        # kept: a window in which the peer's FIN arrives; 'end' must wait for a consumer
         await asyncio.sleep(0.1)
         assert log == [] and client.readable_length == 4
         client.resume()
@@ -498,7 +501,7 @@ def test_eof_with_unread_data_waits_for_consumer(run: Any) -> None:
     run(main())
 
 
-def test_write_chunk_and_encoding_errors_as_node(run: Any) -> None:
+def test_write_chunk_and_encoding_errors_as_node(run: Run) -> None:
     """Node's encodings (``latin1``/``binary``, ``ucs2``/``utf16le``) and errors:
     ``ERR_STREAM_NULL_VALUES``, ``ERR_INVALID_ARG_TYPE``, ``ERR_UNKNOWN_ENCODING``."""
 
@@ -520,7 +523,7 @@ def test_write_chunk_and_encoding_errors_as_node(run: Any) -> None:
         ]
         for args, kind, code, message in cases:
             with pytest.raises(kind) as info:
-                sock.write(*args)
+                sock.write(*args)  # type: ignore[arg-type]  # wrong chunks on purpose
             assert (getattr(info.value, "code", None), str(info.value)) == (code, message)
         with pytest.raises(TypeError) as bad:
             sock.set_encoding("bogus")
@@ -531,7 +534,7 @@ def test_write_chunk_and_encoding_errors_as_node(run: Any) -> None:
 
 
 @pytest.mark.parametrize("value", [-1, "a", None])
-def test_set_timeout_validation(run: Any, value: Any) -> None:
+def test_set_timeout_validation(run: Run, value: Any) -> None:
     async def main() -> None:
         sock = net.Socket()
         with pytest.raises((TypeError, ValueError)) as info:
@@ -542,10 +545,10 @@ def test_set_timeout_validation(run: Any, value: Any) -> None:
 
 
 # -- addresses and counters -------------------------------------------------------------
-def test_addresses_and_byte_counts(run: Any) -> None:
+def test_addresses_and_byte_counts(run: Run) -> None:
     async def main() -> None:
         server, client, peer = await socket_pair()
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         local = client.address()
         assert local["address"] == "127.0.0.1" and local["family"] == "IPv4"
         assert client.local_address == "127.0.0.1" and client.local_port == local["port"]
@@ -564,7 +567,7 @@ def test_addresses_and_byte_counts(run: Any) -> None:
     run(main())
 
 
-def test_econnrefused(run: Any) -> None:
+def test_econnrefused(run: Run) -> None:
     async def main() -> None:
         port = closed_port()
         client = net.connect(port, "127.0.0.1")
@@ -579,13 +582,13 @@ def test_econnrefused(run: Any) -> None:
         assert str(err) == f"connect ECONNREFUSED 127.0.0.1:{port}"
         assert isinstance(err, ConnectionRefusedError)
         assert isinstance(err, errors.NodeError)
-        await asyncio.sleep(0.01)
+        await closed(client)
         assert log == [True]
 
     run(main())
 
 
-def test_connect_bad_port_raises_synchronously(run: Any) -> None:
+def test_connect_bad_port_raises_synchronously(run: Run) -> None:
     async def main() -> None:
         for port in (-1, 65536, "x"):
             with pytest.raises(ValueError) as info:
@@ -599,14 +602,14 @@ def test_connect_bad_port_raises_synchronously(run: Any) -> None:
     run(main())
 
 
-def test_signal_option_destroys_the_socket(run: Any) -> None:
+def test_signal_option_destroys_the_socket(run: Run) -> None:
     """Node's ``signal`` option of ``net.Socket``: abort -> ``AbortError`` with the
     signal's reason as its ``cause``; an already aborted signal errors on the next turn."""
     from nodehttps._abort import AbortController, AbortSignal
 
     async def main() -> None:
         server, _client, _peer = await socket_pair()
-        port = server.address()["port"]  # type: ignore[index]
+        port = server.address()["port"]
         controller = AbortController()
         sock = await connected(port, signal=controller.signal)
         assert controller.signal.listener_count("abort") == 1
@@ -619,7 +622,7 @@ def test_signal_option_destroys_the_socket(run: Any) -> None:
             "The operation was aborted",
         )
         assert err.cause == "enough"
-        await asyncio.sleep(0.01)
+        await closed(sock)
         assert controller.signal.listener_count("abort") == 0  # removed on 'close'
         early = net.connect(port, "127.0.0.1", signal=AbortSignal.abort())
         (err,) = await events.once(early, "error")
@@ -637,7 +640,7 @@ def test_signal_option_destroys_the_socket(run: Any) -> None:
     run(main())
 
 
-def test_unix_socket_path(run: Any, tmp_path: Any) -> None:
+def test_unix_socket_path(run: Run, tmp_path: Path) -> None:
     """``listen(path)`` / ``connect({'path'})``; a missing path is Node's ``ENOENT``."""
 
     async def main() -> None:
@@ -646,7 +649,7 @@ def test_unix_socket_path(run: Any, tmp_path: Any) -> None:
         server.listen(path)
         await events.once(server, "listening")
         accepted: asyncio.Future[net.Socket] = asyncio.get_running_loop().create_future()
-        server.on("connection", lambda sock: accepted.done() or accepted.set_result(sock))
+        server.on("connection", lambda sock: resolve(accepted, sock))
         client = net.connect({"path": path})
         await events.once(client, "connect")
         assert client.remote_address is None
@@ -665,7 +668,7 @@ def test_unix_socket_path(run: Any, tmp_path: Any) -> None:
 
 
 # -- Server ----------------------------------------------------------------------------
-def test_listen_forms(run: Any) -> None:
+def test_listen_forms(run: Run) -> None:
     async def main() -> None:
         called: list[str] = []
         a = net.create_server()
@@ -682,7 +685,7 @@ def test_listen_forms(run: Any) -> None:
         assert c_addr["address"] in {"::", "0.0.0.0"}
         d = net.create_server()
         d.listen(port=0, host="127.0.0.1")
-        await asyncio.sleep(0.05)
+        await asyncio.gather(*(once(s, "listening") for s in (a, b, c, d)))  # emitted later
         assert sorted(called) == ["a", "b", "c"]
         assert a.listening and b.listening and c.listening and d.listening
         with pytest.raises(RuntimeError) as info:
@@ -698,7 +701,7 @@ def test_listen_forms(run: Any) -> None:
     run(main())
 
 
-def test_eaddrinuse(run: Any) -> None:
+def test_eaddrinuse(run: Run) -> None:
     async def main() -> None:
         first = net.create_server()
         port = await listen(first)
@@ -716,35 +719,42 @@ def test_eaddrinuse(run: Any) -> None:
     run(main())
 
 
-def test_close_waits_for_connections(run: Any) -> None:
+def test_close_waits_for_connections(run: Run) -> None:
     async def main() -> None:
         server, port = await serving(lambda s: s.resume())
+        got = asyncio.ensure_future(accepted(server))
         client = await connected(port)
         client.resume()
-        await asyncio.sleep(0.02)
+        await got
         done: list[Any] = []
         server.on("close", lambda: done.append("close event"))
         assert server.close(lambda err: done.append(("cb", err))) is server
         assert not server.listening
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # kept: a window in which close must wait for the client
         assert done == []
         refused = net.connect(port, "127.0.0.1")
         (err,) = await events.once(refused, "error")
         assert err.code == "ECONNREFUSED"
         client.end()
         await events.once(server, "close")
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # kept: a loop turn, for a callback queued after 'close'
         assert done == [("cb", None), "close event"] or done == ["close event", ("cb", None)]
 
     run(main())
 
 
-def test_close_not_running_calls_back_with_error(run: Any) -> None:
+def test_close_not_running_calls_back_with_error(run: Run) -> None:
     async def main() -> None:
         server = net.create_server()
         got: list[Any] = []
-        server.close(got.append)
-        await asyncio.sleep(0.01)
+        called: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def callback(err: BaseException | None) -> None:
+            got.append(err)
+            resolve(called, None)
+
+        server.close(callback)
+        await asyncio.wait_for(called, 5)
         assert len(got) == 1
         assert isinstance(got[0], errors.ERR_SERVER_NOT_RUNNING)
         assert got[0].code == "ERR_SERVER_NOT_RUNNING"
@@ -752,39 +762,56 @@ def test_close_not_running_calls_back_with_error(run: Any) -> None:
     run(main())
 
 
-def test_close_not_running_emits_close(run: Any) -> None:
+def test_close_not_running_emits_close(run: Run) -> None:
     async def main() -> None:
         server = net.create_server()
         got: list[Any] = []
         server.on("close", lambda: got.append("close"))
+        closing = once(server, "close")
         server.close()
-        await asyncio.sleep(0.01)
+        await closing
         assert got == ["close"]
 
     run(main())
 
 
-def test_get_connections(run: Any) -> None:
+def test_get_connections(run: Run) -> None:
     async def main() -> None:
-        server, port = await serving(lambda s: s.resume())
+        peers: list[net.Socket] = []
+
+        def on_connection(sock: net.Socket) -> None:
+            sock.resume()
+            peers.append(sock)
+
+        server, port = await serving(on_connection)
+        both = emitted(server, "connection", 2)
         clients = [await connected(port) for _ in range(2)]
-        await asyncio.sleep(0.02)
-        got: list[Any] = []
-        server.get_connections(lambda err, n: got.append((err, n)))
-        await asyncio.sleep(0.01)
+        await both
+        got: list[tuple[Any, int]] = []
+
+        async def connections() -> None:
+            called: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+            def callback(err: BaseException | None, n: int) -> None:
+                got.append((err, n))
+                resolve(called, None)
+
+            server.get_connections(callback)
+            await asyncio.wait_for(called, 5)
+
+        await connections()
         assert got == [(None, 2)]
         for c in clients:
             c.destroy()
-        await asyncio.sleep(0.05)
-        server.get_connections(lambda err, n: got.append((err, n)))
-        await asyncio.sleep(0.01)
+        await asyncio.gather(*(closed(peer) for peer in peers))
+        await connections()
         assert got[-1] == (None, 0)
         await server.aclose()
 
     run(main())
 
 
-def test_max_connections_drops_with_nodes_data(run: Any) -> None:
+def test_max_connections_drops_with_nodes_data(run: Run) -> None:
     async def main() -> None:
         server, port = await serving(lambda s: s.resume())
         server.max_connections = 1
@@ -808,7 +835,7 @@ def test_max_connections_drops_with_nodes_data(run: Any) -> None:
     run(main())
 
 
-def test_async_with_server(run: Any) -> None:
+def test_async_with_server(run: Run) -> None:
     async def main() -> None:
         closed: list[str] = []
         server = net.create_server(None, replying(b"hi"))
@@ -824,12 +851,18 @@ def test_async_with_server(run: Any) -> None:
     run(main())
 
 
-def test_exception_in_data_listener_reaches_loop_handler(run: Any) -> None:
+def test_exception_in_data_listener_reaches_loop_handler(run: Run) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         caught: list[dict[str, Any]] = []
+        reported: asyncio.Future[None] = loop.create_future()
         previous: Callable[..., Any] | None = loop.get_exception_handler()
-        loop.set_exception_handler(lambda _loop, ctx: caught.append(ctx))
+
+        def handler(_loop: asyncio.AbstractEventLoop, ctx: dict[str, Any]) -> None:
+            caught.append(ctx)
+            resolve(reported, None)
+
+        loop.set_exception_handler(handler)
         try:
             server, port = await serving()
             got = asyncio.ensure_future(accepted(server))
@@ -842,10 +875,7 @@ def test_exception_in_data_listener_reaches_loop_handler(run: Any) -> None:
 
             client.on("data", bad)
             peer.write(b"x")
-            for _ in range(100):
-                if caught:
-                    break
-                await asyncio.sleep(0.01)
+            await asyncio.wait_for(reported, 5)
             assert len(caught) == 1
             assert isinstance(caught[0].get("exception"), ZeroDivisionError)
             client.destroy()

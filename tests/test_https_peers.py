@@ -7,13 +7,13 @@ import asyncio
 import shutil
 import socket
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import nodehttps as https
 from conftest import NODE
-from nodehttps import consumers
+from harness import Run
+from nodehttps import consumers, http
 from servers import https_server
 from tls_pki import PKI
 
@@ -28,7 +28,7 @@ def pems(pki: PKI, tmp_path: Path) -> dict[str, Path]:
 
 
 async def _serve(pki: PKI) -> tuple[https.Server, int]:
-    def handler(req: Any, res: Any) -> None:
+    def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         res.set_header("Content-Type", "text/plain")
         res.end(f"hello {req.method} {req.url}\n")
 
@@ -47,7 +47,7 @@ async def _run(*cmd: str, stdin: bytes = b"") -> tuple[int, str, str]:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_against_our_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
+def test_curl_against_our_server(run: Run, pki: PKI, pems: dict[str, Path]) -> None:
     async def main() -> None:
         ca = pems["ca"]
         server, port = await _serve(pki)
@@ -71,7 +71,7 @@ def test_curl_against_our_server(run: Any, pki: PKI, pems: dict[str, Path]) -> N
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 def test_openssl_s_client_reconnect_reuses_sessions(
-    run: Any, pki: PKI, pems: dict[str, Path]
+    run: Run, pki: PKI, pems: dict[str, Path]
 ) -> None:
     async def main() -> None:
         ca = pems["ca"]
@@ -98,7 +98,7 @@ def test_openssl_s_client_reconnect_reuses_sessions(
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_node_client_against_our_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
+def test_node_client_against_our_server(run: Run, pki: PKI, pems: dict[str, Path]) -> None:
     async def main() -> None:
         ca = pems["ca"]
         server, port = await _serve(pki)
@@ -119,7 +119,7 @@ def test_node_client_against_our_server(run: Any, pki: PKI, pems: dict[str, Path
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_our_client_against_node_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
+def test_our_client_against_node_server(run: Run, pki: PKI, pems: dict[str, Path]) -> None:
     async def main() -> None:
         script = (
             "const https = require('https'); const fs = require('fs');"
@@ -135,7 +135,8 @@ def test_our_client_against_node_server(run: Any, pki: PKI, pems: dict[str, Path
         port = int(await asyncio.wait_for(proc.stdout.readline(), 10))
         try:
             agent = https.Agent({"ca": pki.ca, "keep_alive": True})
-            bodies, reused = [], []
+            bodies: list[str] = []
+            reused: list[bool] = []
             for path in ("/1", "/2"):
                 req = https.get(f"https://localhost:{port}{path}", {"agent": agent})
                 res = await req
@@ -151,6 +152,13 @@ def test_our_client_against_node_server(run: Any, pki: PKI, pems: dict[str, Path
     run(main(), timeout=30)
 
 
+async def _accepting(stdout: asyncio.StreamReader) -> None:
+    """Return once ``openssl s_server`` says ``ACCEPT`` (it listens)."""
+    while (line := await stdout.readline()).strip() != b"ACCEPT":
+        if not line:
+            raise AssertionError("openssl s_server ended before it listened")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -158,7 +166,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
-def test_our_client_against_openssl_s_server(run: Any, pki: PKI, pems: dict[str, Path]) -> None:
+def test_our_client_against_openssl_s_server(run: Run, pki: PKI, pems: dict[str, Path]) -> None:
     """https.get against ``openssl s_server -www``: an HTTP/1.0 reply ended by the close."""
 
     async def main() -> None:
@@ -173,18 +181,13 @@ def test_our_client_against_openssl_s_server(run: Any, pki: PKI, pems: dict[str,
             "-cert",
             str(pems["cert"]),
             "-www",
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
-            for _ in range(100):  # until s_server listens
-                try:
-                    res = await https.get(
-                        f"https://localhost:{port}/", {"ca": pki.ca, "agent": False}
-                    )
-                    break
-                except ConnectionRefusedError:
-                    await asyncio.sleep(0.05)
+            assert proc.stdout is not None
+            await asyncio.wait_for(_accepting(proc.stdout), 10)
+            res = await https.get(f"https://localhost:{port}/", {"ca": pki.ca, "agent": False})
             body = await consumers.text(res)
             assert (res.status_code, res.http_version) == (200, "1.0")
             assert res.socket.authorized is True

@@ -6,16 +6,18 @@ its Python object calls nothing freed), and ticket keys shared between servers."
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import gc
 import os
 import ssl
 import tracemalloc
 import weakref
+from _ctypes import CFuncPtr
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from harness import Run, once, reject, resolve
 from nodehttps import tls
 from nodehttps.tls import _ctxstate, _hooks, _libssl, _reports
 from nodehttps.tls._engine import TLSState
@@ -29,40 +31,48 @@ def certs() -> PKI:
     return PKI()
 
 
-async def _serve(options: dict[str, Any], on_secure: Any = None) -> tuple[tls.Server, int]:
+async def _serve(
+    options: dict[str, Any], on_secure: Callable[[tls.TLSSocket], object] | None = None
+) -> tuple[tls.Server, int]:
     server = tls.create_server(options, on_secure)
     server.on("tlsClientError", lambda err, sock: None)
+    listening = once(server, "listening")
     server.listen(0, "127.0.0.1")
-    await asyncio.sleep(0)
+    await listening
     return server, int(server.address()["port"])
 
 
 async def _secure(sock: tls.TLSSocket) -> tls.TLSSocket:
-    fut = asyncio.get_running_loop().create_future()
-    sock.on("secureConnect", lambda: fut.done() or fut.set_result(sock))
-    sock.on("error", lambda err: fut.done() or fut.set_exception(err))
-    return await asyncio.wait_for(fut, 5)  # type: ignore[no-any-return]
+    fut: asyncio.Future[tls.TLSSocket] = asyncio.get_running_loop().create_future()
+    sock.on("secureConnect", lambda: resolve(fut, sock))
+    sock.on("error", lambda err: reject(fut, err))
+    return await asyncio.wait_for(fut, 5)
+
+
+def _state(sock: tls.TLSSocket) -> TLSState:
+    """The engine's state now (a call: a checker would keep an earlier reading)."""
+    return sock._engine.state
 
 
 # -- states --------------------------------------------------------------------------------------
-def test_engine_states_over_a_connection(run: Any, certs: PKI) -> None:
+def test_engine_states_over_a_connection(run: Run, certs: PKI) -> None:
     """NEW -> HANDSHAKING -> HELD (verifying, inside 'secure') -> SECURE -> CLOSING
     (our close_notify) -> CLOSED; the facts the socket keeps outlive the end."""
 
     async def main() -> None:
         seen: list[TLSState] = []
         server, port = await _serve(certs.leaf.server_options(), lambda s: s.resume())
-        sock = tls.connect(
+        sock: tls.TLSSocket = tls.connect(
             {
                 "port": port,
                 "host": "localhost",
                 "ca": certs.ca,
-                "check_server_identity": lambda host, cert: seen.append(sock._engine.state),
+                "check_server_identity": lambda host, cert: seen.append(_state(sock)),
             }
         )
-        assert sock._engine.state is TLSState.NEW
-        sock.on("connect", lambda: seen.append(sock._engine.state))
-        sock.on("secureConnect", lambda: seen.append(sock._engine.state))
+        assert _state(sock) is TLSState.NEW
+        sock.on("connect", lambda: seen.append(_state(sock)))
+        sock.on("secureConnect", lambda: seen.append(_state(sock)))
         await _secure(sock)
         # 'connect' comes as the transport is attached (the ClientHello follows at once);
         # the identity check runs before the release, 'secureConnect' after it
@@ -71,11 +81,11 @@ def test_engine_states_over_a_connection(run: Any, certs: PKI) -> None:
             TLSState.HELD,
             TLSState.SECURE,
         ]  # the identity check runs before the release
-        assert sock._engine.state is TLSState.SECURE
+        assert _state(sock) is TLSState.SECURE
         sock.end()
-        assert sock._engine.state is TLSState.CLOSING
+        assert _state(sock) is TLSState.CLOSING
         await sock.wait_closed()
-        assert sock._engine.state is TLSState.CLOSED
+        assert _state(sock) is TLSState.CLOSED
         assert sock._engine.handshake_finished and sock._engine.released
         assert sock.get_cipher() is not None  # the connection's facts stay readable
         server.close()
@@ -83,16 +93,16 @@ def test_engine_states_over_a_connection(run: Any, certs: PKI) -> None:
     run(main())
 
 
-def test_server_holds_the_client_hello_while_asking(run: Any, certs: PKI) -> None:
+def test_server_holds_the_client_hello_while_asking(run: Run, certs: PKI) -> None:
     """A server with an async SNICallback: HELLO while the ClientHello comes in, ASKING
     while the callback has not answered, then the handshake."""
 
     async def main() -> None:
         states: list[TLSState] = []
         accepted_sockets: list[tls.TLSSocket] = []
-        answer: list[Any] = []
+        asked: asyncio.Future[Callable[..., None]] = asyncio.get_running_loop().create_future()
         server = tls.create_server(
-            {**certs.leaf.server_options(), "SNICallback": lambda name, cb: answer.append(cb)}
+            {**certs.leaf.server_options(), "SNICallback": lambda name, cb: resolve(asked, cb)}
         )
 
         def on_connection(sock: tls.TLSSocket) -> None:
@@ -100,18 +110,18 @@ def test_server_holds_the_client_hello_while_asking(run: Any, certs: PKI) -> Non
             accepted_sockets.append(sock)
 
         server.on("connection", on_connection)
-        accepted = asyncio.get_running_loop().create_future()
-        server.on("secureConnection", lambda sock: accepted.set_result(sock))
+        accepted: asyncio.Future[tls.TLSSocket] = asyncio.get_running_loop().create_future()
+        server.on("secureConnection", lambda sock: resolve(accepted, sock))
+        listening = once(server, "listening")
         server.listen(0, "127.0.0.1")
-        await asyncio.sleep(0)
+        await listening
         client = tls.connect(
             {"port": server.address()["port"], "host": "localhost", "servername": "localhost"}
             | {"ca": certs.ca}
         )
-        while not answer:
-            await asyncio.sleep(0.001)
+        answer = await asyncio.wait_for(asked, 5)
         assert accepted_sockets[0]._engine.state is TLSState.ASKING
-        answer[0](None, None)
+        answer(None, None)
         await _secure(client)
         assert (await asyncio.wait_for(accepted, 5))._engine.state is TLSState.SECURE
         assert states == [TLSState.NEW]
@@ -122,11 +132,11 @@ def test_server_holds_the_client_hello_while_asking(run: Any, certs: PKI) -> Non
 
 
 # -- errors ----------------------------------------------------------------------------------------
-def test_translated_errors_keep_their_ssl_cause(run: Any, certs: PKI) -> None:
+def test_translated_errors_keep_their_ssl_cause(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port = await _serve(certs.leaf.server_options())
-        failed = asyncio.get_running_loop().create_future()
-        server.on("tlsClientError", lambda err, sock: failed.done() or failed.set_result(err))
+        failed: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
+        server.on("tlsClientError", lambda err, sock: resolve(failed, err))
         _reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"\x16\x03\x01\x00\x05hello")  # a handshake record that is garbage
         err = await asyncio.wait_for(failed, 5)
@@ -138,16 +148,16 @@ def test_translated_errors_keep_their_ssl_cause(run: Any, certs: PKI) -> None:
     run(main())
 
 
-def test_a_bad_record_while_ending_is_reported_not_swallowed(run: Any, certs: PKI) -> None:
+def test_a_bad_record_while_ending_is_reported_not_swallowed(run: Run, certs: PKI) -> None:
     """end() sends close_notify (unwrap); when what came in meanwhile is no valid
     record, that is an error on the socket, as any bad record is (it was swallowed)."""
 
     async def main() -> None:
-        ready = asyncio.get_running_loop().create_future()
-        server, port = await _serve(certs.leaf.server_options(), lambda s: ready.set_result(s))
+        ready: asyncio.Future[tls.TLSSocket] = asyncio.get_running_loop().create_future()
+        server, port = await _serve(certs.leaf.server_options(), lambda s: resolve(ready, s))
         client = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
         await _secure(client)
-        server_sock: tls.TLSSocket = await asyncio.wait_for(ready, 5)
+        server_sock = await asyncio.wait_for(ready, 5)
         server_sock.pause()
         errors_seen: list[BaseException] = []
         server_sock.on("error", errors_seen.append)
@@ -169,7 +179,7 @@ def test_a_bad_record_while_ending_is_reported_not_swallowed(run: Any, certs: PK
 
 # -- no state on ssl objects ---------------------------------------------------------------------
 @needs_bridge
-def test_nothing_is_set_on_ssl_objects(run: Any, certs: PKI) -> None:
+def test_nothing_is_set_on_ssl_objects(run: Run, certs: PKI) -> None:
     """Keylog, sessions, ALPN callbacks, SNI: all in the side table, none as attributes
     of the SSLContext or the SSLObject."""
 
@@ -199,7 +209,7 @@ def test_nothing_is_set_on_ssl_objects(run: Any, certs: PKI) -> None:
 
 # -- callbacks no context owns -------------------------------------------------------------------
 def _ctypes_callbacks() -> int:
-    return sum(1 for obj in gc.get_objects() if isinstance(obj, ctypes._CFuncPtr))
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, CFuncPtr))
 
 
 def _rss() -> int:
@@ -302,14 +312,18 @@ def _copy_context(certs: PKI) -> ssl.SSLContext:
 
 
 # -- bytes counted -------------------------------------------------------------------------------
-def test_byte_counters_count_plaintext_as_node(run: Any, certs: PKI) -> None:
+def test_byte_counters_count_plaintext_as_node(run: Run, certs: PKI) -> None:
     """Node's ``bytesRead``/``bytesWritten`` on a TLS socket are application bytes."""
 
     async def main() -> None:
-        got = asyncio.get_running_loop().create_future()
+        got: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         def on_secure(sock: tls.TLSSocket) -> None:
-            sock.on("data", lambda d: (sock.end(b"xy"), got.set_result(sock.bytes_read)))
+            def on_data(_chunk: bytes) -> None:
+                sock.end(b"xy")
+                resolve(got, sock.bytes_read)
+
+            sock.on("data", on_data)
 
         server, port = await _serve(certs.leaf.server_options(), on_secure)
         client = await _secure(tls.connect({"port": port, "host": "localhost", "ca": certs.ca}))
@@ -329,7 +343,7 @@ def test_byte_counters_count_plaintext_as_node(run: Any, certs: PKI) -> None:
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
 @pytest.mark.parametrize("shared", [True, False])
 def test_servers_sharing_ticket_keys_resume_each_others_sessions(
-    run: Any, certs: PKI, version: str, shared: bool
+    run: Run, certs: PKI, version: str, shared: bool
 ) -> None:
     """Server A (``ticketKeys`` option) and server B (``set_ticket_keys``) are two
     contexts, as in two processes: a session from A resumes on B when the keys are the

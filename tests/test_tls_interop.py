@@ -6,11 +6,13 @@ import asyncio
 import json
 import shutil
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness import Run, once, resolve
 from nodehttps import tls
 from tls_pki import PKI
 
@@ -61,9 +63,14 @@ async def echo_server(options: dict[str, Any], *, once: bool = False) -> tuple[t
 
     server = tls.create_server(options, on_secure)
     server.on("tlsClientError", lambda err, sock: None)
+    return server, await _listen(server)
+
+
+async def _listen(server: tls.Server) -> int:
+    listening = once(server, "listening")
     server.listen(0, "127.0.0.1")
-    await asyncio.sleep(0)
-    return server, int(server.address()["port"])
+    await listening
+    return int(server.address()["port"])
 
 
 def _free_port() -> int:
@@ -78,7 +85,7 @@ async def _read_until_close(sock: tls.TLSSocket) -> tuple[bytes, BaseException |
     fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     sock.on("data", data.extend)
     sock.on("error", err.append)
-    sock.on("close", lambda *_: fut.done() or fut.set_result(None))
+    sock.on("close", lambda *_: resolve(fut, None))
     await asyncio.wait_for(fut, 10)
     return bytes(data), (err[0] if err else None)
 
@@ -86,7 +93,7 @@ async def _read_until_close(sock: tls.TLSSocket) -> tuple[bytes, BaseException |
 # -- openssl ------------------------------------------------------------------------------------
 @needs_openssl
 def test_openssl_s_client_reconnect_reuses_tls12(
-    run: Any, certs: PKI, files: dict[str, str]
+    run: Run, certs: PKI, files: dict[str, str]
 ) -> None:
     async def main() -> None:
         server, port = await echo_server(certs.leaf.server_options())
@@ -113,7 +120,7 @@ def test_openssl_s_client_reconnect_reuses_tls12(
 
 @needs_openssl
 def test_openssl_s_client_resumes_tls13_ticket(
-    run: Any, certs: PKI, files: dict[str, str], tmp_path: Path
+    run: Run, certs: PKI, files: dict[str, str], tmp_path: Path
 ) -> None:
     async def main() -> None:
         server, port = await echo_server(certs.leaf.server_options(), once=True)
@@ -139,7 +146,7 @@ def test_openssl_s_client_resumes_tls13_ticket(
 
 
 @needs_openssl
-def test_our_client_against_openssl_s_server(run: Any, files: dict[str, str]) -> None:
+def test_our_client_against_openssl_s_server(run: Run, files: dict[str, str]) -> None:
     async def main() -> None:
         port = _free_port()
         p = await asyncio.create_subprocess_exec(
@@ -154,26 +161,17 @@ def test_our_client_against_openssl_s_server(run: Any, files: dict[str, str]) ->
             "-www",
             "-naccept",
             "1",
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
-            sock = None
-            for _ in range(100):
-                sock = tls.connect(
-                    {"port": port, "host": "localhost", "ca": Path(files["ca"]).read_text()}
-                )
-                err: list[BaseException] = []
-                ok = asyncio.get_running_loop().create_future()
-                sock.once("secureConnect", lambda f=ok: f.done() or f.set_result(True))
-                sock.once(
-                    "error",
-                    lambda e, f=ok, errs=err: (errs.append(e), f.done() or f.set_result(False)),
-                )
-                if await ok:
-                    break
-                await asyncio.sleep(0.05)
-            assert sock is not None and sock.authorized is True
+            assert p.stdout is not None
+            await asyncio.wait_for(_accepting(p.stdout), 10)
+            sock = tls.connect(
+                {"port": port, "host": "localhost", "ca": Path(files["ca"]).read_text()}
+            )
+            await once(sock, "secureConnect", timeout=10)
+            assert sock.authorized is True
             sock.write(b"GET / HTTP/1.0\r\n\r\n")
             data, error = await _read_until_close(sock)
             assert error is None
@@ -187,20 +185,35 @@ def test_our_client_against_openssl_s_server(run: Any, files: dict[str, str]) ->
     run(main(), timeout=30)
 
 
+async def _accepting(stdout: asyncio.StreamReader) -> None:
+    """Return once ``openssl s_server`` says ``ACCEPT`` (it listens)."""
+    while (line := await stdout.readline()).strip() != b"ACCEPT":
+        if not line:
+            raise AssertionError("openssl s_server ended before it listened")
+
+
+async def _read_through(stdout: asyncio.StreamReader, marker: bytes) -> bytes:
+    """Lines of ``stdout`` up to and including the first that holds ``marker``."""
+    out = bytearray()
+    while marker not in (line := await stdout.readline()):
+        if not line:
+            raise AssertionError(f"the output ended before {marker!r}: {bytes(out)!r}")
+        out += line
+    return bytes(out + line)
+
+
 @needs_openssl
-def test_client_renegotiation_is_refused(run: Any, certs: PKI) -> None:
+def test_client_renegotiation_is_refused(run: Run, certs: PKI) -> None:
     async def main() -> None:
         closed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def on_secure(sock: tls.TLSSocket) -> None:
             sock.on("error", lambda err: None)
             sock.on("data", lambda d: sock.write(b"echo:" + d))
-            sock.on("close", lambda had_error=False: closed.done() or closed.set_result(had_error))
+            sock.on("close", lambda had_error=False: resolve(closed, had_error))
 
         server = tls.create_server(certs.leaf.server_options(), on_secure)
-        server.listen(0, "127.0.0.1")
-        await asyncio.sleep(0)
-        port = server.address()["port"]
+        port = await _listen(server)
         p = await asyncio.create_subprocess_exec(
             OPENSSL or "openssl",
             "s_client",
@@ -215,9 +228,10 @@ def test_client_renegotiation_is_refused(run: Any, certs: PKI) -> None:
         )
         assert p.stdin is not None and p.stdout is not None
         p.stdin.write(b"hello\n")
-        await asyncio.sleep(0.2)
+        echoed = await asyncio.wait_for(_read_through(p.stdout, b"echo:hello"), 10)
         p.stdin.write(b"R\n")  # s_client's command: renegotiate
-        out = (await asyncio.wait_for(p.stdout.read(), 10)).decode(errors="replace")
+        rest = await asyncio.wait_for(p.stdout.read(), 10)
+        out = (echoed + rest).decode(errors="replace")
         await p.wait()
         assert "echo:hello" in out and "RENEGOTIATING" in out
         assert "no renegotiation" in out
@@ -265,7 +279,7 @@ next(0);
 
 
 @needs_node
-def test_our_client_against_a_node_server(run: Any, certs: PKI, files: dict[str, str]) -> None:
+def test_our_client_against_a_node_server(run: Run, certs: PKI, files: dict[str, str]) -> None:
     async def main() -> None:
         p = await asyncio.create_subprocess_exec(
             NODE or "node",
@@ -289,7 +303,7 @@ def test_our_client_against_a_node_server(run: Any, certs: PKI, files: dict[str,
 
 @needs_node
 def test_node_client_against_our_server_keylog_matches(
-    run: Any, certs: PKI, files: dict[str, str]
+    run: Run, certs: PKI, files: dict[str, str]
 ) -> None:
     async def main() -> None:
         server, port = await echo_server(certs.leaf.server_options())
@@ -310,15 +324,15 @@ VERIFY_ROLES = ["untrusted_leaf", "self_signed", "expired", "future", "cn_only",
 
 
 @needs_node
-def test_verify_errors_match_node(run: Any, certs: PKI, files: dict[str, str]) -> None:
+def test_verify_errors_match_node(run: Run, certs: PKI, files: dict[str, str]) -> None:
     async def main() -> None:
-        servers = []
-        ports = []
+        servers: list[tls.Server] = []
+        ports: list[tuple[str, int]] = []
         for role in VERIFY_ROLES:
             options = getattr(certs, role).server_options()
             server, port = await echo_server(options)
             servers.append(server)
-            ports.append([role, port])
+            ports.append((role, port))
         # chain_leaf is trusted through the root: both sides must accept it.
         out = await proc(NODE or "node", "-e", _NODE_VERIFY, files["ca"], json.dumps(ports))
         node = json.loads(out.strip().splitlines()[-1])
@@ -326,16 +340,13 @@ def test_verify_errors_match_node(run: Any, certs: PKI, files: dict[str, str]) -
         for role, port in ports:
             sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
             fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            sock.on(
-                "secureConnect", lambda f=fut, s=sock: (f.set_result({"code": None}), s.destroy())
-            )
+            sock.on("secureConnect", lambda f=fut: resolve(f, {"code": None}))
             sock.on(
                 "error",
-                lambda e, f=fut: (
-                    f.done() or f.set_result({"code": getattr(e, "code", None), "message": str(e)})
-                ),
+                lambda e, f=fut: resolve(f, {"code": getattr(e, "code", None), "message": str(e)}),
             )
             ours[role] = await asyncio.wait_for(fut, 10)
+            sock.destroy()
         assert ours == node
         for server in servers:
             server.close()
@@ -384,7 +395,7 @@ function twice(port) {
 @needs_node
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
 def test_session_store_events_match_node(
-    run: Any, certs: PKI, files: dict[str, str], version: str
+    run: Run, certs: PKI, files: dict[str, str], version: str
 ) -> None:
     """'newSession'/'resumeSession' with an external store: node's client resumes from
     our server exactly as from node's, and both servers report the same events in order."""
@@ -404,20 +415,18 @@ def test_session_store_events_match_node(
             {**certs.leaf.server_options(), "secure_options": no_ticket}, on_secure
         )
 
-        def on_new(session_id: bytes, data: bytes, done: Any) -> None:
+        def on_new(session_id: bytes, data: bytes, done: Callable[[], None]) -> None:
             events.append(f"new:{len(session_id)}")
             store[session_id] = data
             done()
 
-        def on_resume(session_id: bytes, done: Any) -> None:
+        def on_resume(session_id: bytes, done: Callable[[object, bytes | None], None]) -> None:
             events.append(f"resume:{str(session_id in store).lower()}")
             done(None, store.get(session_id))
 
         server.on("newSession", on_new)
         server.on("resumeSession", on_resume)
-        server.listen(0, "127.0.0.1")
-        await asyncio.sleep(0)
-        port = server.address()["port"]
+        port = await _listen(server)
         out = await proc(
             NODE or "node",
             "-e",

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from conftest import NODE, needs_node
+from harness import Run, once, reject, resolve
 from nodehttps import errors, tls
 from nodehttps.tls._certobj import certificate_from_der
 from tls_pki import PKI
@@ -50,7 +51,13 @@ def _node(script: str, *args: str, stdin: str = "") -> Any:
     return json.loads(out.stdout)
 
 
-def _fields(err: Any) -> list[Any]:
+async def _listening(server: tls.Server) -> None:
+    listening = once(server, "listening")
+    server.listen(0, "127.0.0.1")
+    await listening
+
+
+def _fields(err: BaseException) -> list[object]:
     return [getattr(err, "code", None), getattr(err, "library", None), getattr(err, "reason", None)]
 
 
@@ -58,7 +65,7 @@ def _fields(err: Any) -> list[Any]:
 SERVER_ALPN = ["h2", "http/1.1"]
 # (what the client offers, what both sides get: the protocol, or the client's and the
 # server's (code, library, reason))
-ALPN_CASES: list[tuple[list[str] | None, Any]] = [
+ALPN_CASES: list[tuple[list[str] | None, dict[str, object]]] = [
     (
         ["foo", "bar"],
         {
@@ -108,7 +115,7 @@ server.listen(0, '127.0.0.1', async () => {
 async def _alpn_case(certs: PKI, offer: list[str] | None) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     got: dict[str, Any] = {}
-    done = loop.create_future()
+    done: asyncio.Future[dict[str, Any]] = loop.create_future()
 
     def finish() -> None:
         if "client" in got and "server" in got and not done.done():
@@ -119,7 +126,7 @@ async def _alpn_case(certs: PKI, offer: list[str] | None) -> dict[str, Any]:
         sock.on("error", lambda err: None)
         finish()
 
-    def on_client_error(err: BaseException, _sock: Any) -> None:
+    def on_client_error(err: BaseException, _sock: tls.TLSSocket) -> None:
         got["server"] = _fields(err)
         finish()
 
@@ -127,8 +134,7 @@ async def _alpn_case(certs: PKI, offer: list[str] | None) -> dict[str, Any]:
         {**certs.leaf.server_options(), "ALPNProtocols": SERVER_ALPN}, on_secure
     )
     server.on("tlsClientError", on_client_error)
-    server.listen(0, "127.0.0.1")
-    await asyncio.sleep(0)
+    await _listening(server)
     options: dict[str, Any] = {
         "port": server.address()["port"],
         "host": "127.0.0.1",
@@ -158,13 +164,13 @@ async def _alpn_case(certs: PKI, offer: list[str] | None) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("offer", "expected"), ALPN_CASES)
 def test_alpn_without_a_protocol_in_common_fails_the_handshake(
-    run: Any, certs: PKI, offer: list[str] | None, expected: Any
+    run: Run, certs: PKI, offer: list[str] | None, expected: dict[str, object]
 ) -> None:
     assert run(_alpn_case(certs, offer)) == expected
 
 
 @needs_node
-def test_alpn_cases_as_node(run: Any, certs: PKI) -> None:
+def test_alpn_cases_as_node(run: Run, certs: PKI) -> None:
     offers = [offer for offer, _ in ALPN_CASES]
     theirs = _node(
         NODE_ALPN,
@@ -175,7 +181,7 @@ def test_alpn_cases_as_node(run: Any, certs: PKI) -> None:
 
 
 # -- ecdhCurve -----------------------------------------------------------------------------------
-CURVES: list[tuple[Any, Any]] = [
+CURVES: list[tuple[object, str | list[str]]] = [
     ("P-256", "ok"),
     ("prime256v1", "ok"),
     ("secp384r1", "ok"),
@@ -206,16 +212,16 @@ console.log(JSON.stringify(curves.map((ecdhCurve) => {
 """
 
 
-def _our_curve(curve: Any) -> Any:
+def _our_curve(curve: object) -> str | list[str]:
     try:
         tls.create_secure_context({"ecdhCurve": curve})
     except errors.NodeError as err:
-        return [err.code, str(err)]  # type: ignore[attr-defined]
+        return [err.code, str(err)]
     return "ok"
 
 
 @pytest.mark.parametrize(("curve", "expected"), CURVES)
-def test_ecdh_curve_in_node_spellings(curve: Any, expected: Any) -> None:
+def test_ecdh_curve_in_node_spellings(curve: object, expected: str | list[str]) -> None:
     assert _our_curve(curve) == expected
 
 
@@ -230,14 +236,13 @@ def test_ecdh_curves_as_node() -> None:
             assert ours[0] == node[0] and node[1].endswith("Received type number (123)")
 
 
-def test_ecdh_curve_is_the_group_negotiated(run: Any, certs: PKI) -> None:
+def test_ecdh_curve_is_the_group_negotiated(run: Run, certs: PKI) -> None:
     """A client's ``ecdhCurve`` is what its handshake offers: ``'P-256'`` (which the
     stdlib's ``set_ecdh_curve`` refuses) gives prime256v1, a list its first group."""
 
     async def main() -> None:
         server = tls.create_server(certs.leaf.server_options(), lambda sock: sock.end())
-        server.listen(0, "127.0.0.1")
-        await asyncio.sleep(0)
+        await _listening(server)
         port = server.address()["port"]
         expected = {
             "P-256": {"type": "ECDH", "name": "prime256v1", "size": 256},
@@ -248,11 +253,11 @@ def test_ecdh_curve_is_the_group_negotiated(run: Any, certs: PKI) -> None:
             client = tls.connect(
                 {"port": port, "host": "localhost", "ca": certs.ca, "ecdhCurve": curve}
             )
-            fut = asyncio.get_running_loop().create_future()
+            fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
             client.on(
-                "secureConnect", lambda c=client, f=fut: f.set_result(c.get_ephemeral_key_info())
+                "secureConnect", lambda c=client, f=fut: resolve(f, c.get_ephemeral_key_info())
             )
-            client.on("error", lambda err, f=fut: f.done() or f.set_exception(err))
+            client.on("error", lambda err, f=fut: reject(f, err))
             assert await asyncio.wait_for(fut, 5) == info, curve
             client.destroy()
         server.close()
@@ -314,7 +319,7 @@ def _our_identity(der: bytes) -> list[Any]:
     cert = certificate_from_der(der)
     err = tls.check_server_identity("8.8.8.8", cert)
     assert err is not None
-    return [cert["subjectaltname"], err.code, err.reason, str(err)]  # type: ignore[attr-defined]
+    return [cert["subjectaltname"], err.code, getattr(err, "reason", None), str(err)]
 
 
 @pytest.mark.parametrize(("names", "listed"), SAN_MIXES)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from harness import DataCount, Run, closed, emitted, once, resolve
 from nodehttps import errors, net, tls
 from nodehttps.tls import _libssl, _reports
 from tls_pki import PKI
@@ -31,20 +32,29 @@ class Conn:
         self.events: list[str] = []
         self.sessions: list[tls.TLSSession] = []
         self.keylog: list[bytes] = []
+        self.received = DataCount(sock)
         loop = asyncio.get_running_loop()
-        self.secure = loop.create_future()
-        self.closed = loop.create_future()
+        self.secure: asyncio.Future[bool] = loop.create_future()
+        self.closed: asyncio.Future[bool] = loop.create_future()
+        self.session: asyncio.Future[tls.TLSSession] = loop.create_future()
         sock.on("secureConnect", lambda: self._event("secureConnect"))
         sock.on("error", self._on_error)
         sock.on("data", self.data.extend)
         sock.on("end", lambda: self.events.append("end"))
         sock.on("close", self._on_close)
-        sock.on("session", self.sessions.append)
+        sock.on("session", self._on_session)
 
     def _event(self, name: str) -> None:
         self.events.append(name)
-        if not self.secure.done():
-            self.secure.set_result(True)
+        resolve(self.secure, True)
+
+    def _on_session(self, session: tls.TLSSession) -> None:
+        self.sessions.append(session)
+        resolve(self.session, session)
+
+    async def echoed(self, data: bytes) -> None:
+        """Return once the echo server's answer to ``data`` has arrived."""
+        await self.received.reach(len(b"echo:" + data))
 
     def _on_error(self, err: BaseException) -> None:
         self.events.append("error")
@@ -52,10 +62,8 @@ class Conn:
 
     def _on_close(self, had_error: bool = False) -> None:
         self.events.append("close")
-        if not self.secure.done():
-            self.secure.set_result(False)
-        if not self.closed.done():
-            self.closed.set_result(had_error)
+        resolve(self.secure, False)
+        resolve(self.closed, had_error)
 
 
 async def serve(
@@ -73,9 +81,14 @@ async def serve(
 
     server = tls.create_server(options, listener)
     server.on("tlsClientError", lambda err, sock: None)
+    return server, await listen(server), accepted
+
+
+async def listen(server: net.Server) -> int:
+    listening = once(server, "listening")
     server.listen(0, "127.0.0.1")
-    await asyncio.sleep(0)
-    return server, server.address()["port"], accepted
+    await listening
+    return int(server.address()["port"])
 
 
 async def dial(port: int, **options: Any) -> Conn:
@@ -85,14 +98,9 @@ async def dial(port: int, **options: Any) -> Conn:
     return conn
 
 
-async def settle(turns: int = 5) -> None:
-    for _ in range(turns):
-        await asyncio.sleep(0.002)
-
-
 # -- handshakes and connection facts -------------------------------------------------------
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
-def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> None:
+def test_roundtrip_and_connection_facts(run: Run, certs: PKI, version: str) -> None:
     async def main() -> None:
         server, port, accepted = await serve(
             {**certs.chain_leaf.server_options(), "max_version": version}
@@ -116,10 +124,7 @@ def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> N
         assert root["subject"]["CN"] == "Test Root"
         assert root["issuer_certificate"] is root
         sock.write(b"ping")
-        for _ in range(200):
-            if conn.data:
-                break
-            await asyncio.sleep(0.005)
+        await conn.echoed(b"ping")
         assert bytes(conn.data) == b"echo:ping"
         assert accepted[0].servername == "localhost"
         if _libssl.available():  # Finished messages: each side's own is the other's peer's
@@ -135,7 +140,7 @@ def test_roundtrip_and_connection_facts(run: Any, certs: PKI, version: str) -> N
     run(main())
 
 
-def test_writes_before_the_handshake_are_sent_after_it(run: Any, certs: PKI) -> None:
+def test_writes_before_the_handshake_are_sent_after_it(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.leaf.server_options())
         conn = Conn(tls.connect(port, "localhost", {"ca": certs.ca}))
@@ -152,20 +157,22 @@ def test_writes_before_the_handshake_are_sent_after_it(run: Any, certs: PKI) -> 
 
 # -- keylog ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(("version", "lines"), [("TLSv1.3", 5), ("TLSv1.2", 1)])
-def test_keylog_lines_per_side(run: Any, certs: PKI, version: str, lines: int) -> None:
+def test_keylog_lines_per_side(run: Run, certs: PKI, version: str, lines: int) -> None:
     async def main() -> None:
         server_lines: dict[int, list[bytes]] = {}
         server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
         server.on("keylog", lambda line, sock: server_lines.setdefault(id(sock), []).append(line))
+        logged = [emitted(server, "keylog", 2 * lines)]
         conns = []
         for _ in range(2):
             sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca})
             conn = Conn(sock)
             sock.on("keylog", conn.keylog.append)
+            logged.append(emitted(sock, "keylog", lines))
             conns.append(conn)
         for conn in conns:
             assert await conn.secure
-        await settle()
+        await asyncio.gather(*logged)
         randoms = set()
         for conn in conns:
             assert len(conn.keylog) == lines
@@ -198,7 +205,7 @@ def test_keylog_lines_per_side(run: Any, certs: PKI, version: str, lines: int) -
     run(main())
 
 
-def test_keylog_client_random_is_the_one_on_the_wire(run: Any, certs: PKI) -> None:
+def test_keylog_client_random_is_the_one_on_the_wire(run: Run, certs: PKI) -> None:
     """Each keylog line names the client random the ClientHello carried (read from the
     bytes between client and server by a relay that is not ours)."""
 
@@ -228,8 +235,9 @@ def test_keylog_client_random_is_the_one_on_the_wire(run: Any, certs: PKI) -> No
         sock = tls.connect({"port": proxy_port, "host": "localhost", "ca": certs.ca})
         conn = Conn(sock)
         sock.on("keylog", conn.keylog.append)
+        logged = emitted(sock, "keylog", 5)  # TLS 1.3's five secrets
         assert await conn.secure
-        await settle()
+        await logged
         hello = await first_flight
         assert hello[0] == 22 and hello[5] == 1  # a handshake record holding a ClientHello
         random = hello[11:43].hex().encode()  # after record (5) + handshake (4) + version (2)
@@ -246,7 +254,7 @@ def test_keylog_client_random_is_the_one_on_the_wire(run: Any, certs: PKI) -> No
 @pytest.mark.parametrize("polling", [False, True], ids=["callback", "polling"])
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
 def test_session_resumption(
-    run: Any, certs: PKI, version: str, polling: bool, monkeypatch: pytest.MonkeyPatch
+    run: Run, certs: PKI, version: str, polling: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if polling:  # the path taken where libssl's new-session callback is unavailable
         monkeypatch.setattr(_reports, "SESSION_CALLBACK", False)
@@ -256,10 +264,8 @@ def test_session_resumption(
         first = await dial(port, ca=certs.ca)
         assert first.sock.is_session_reused() is False
         first.sock.write(b"x")  # TLS 1.3 tickets come after the handshake
-        for _ in range(200):
-            if first.sessions and first.data:
-                break
-            await asyncio.sleep(0.005)
+        await first.echoed(b"x")
+        await asyncio.wait_for(first.session, 5)
         assert first.sessions, "a 'session' event"
         session = first.sessions[-1]
         assert isinstance(session, tls.TLSSession)
@@ -298,7 +304,7 @@ VERIFY_TABLE = [
 
 @pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
 def test_authorization_error_when_not_rejecting(
-    run: Any, certs: PKI, role: str, code: str, message: str
+    run: Run, certs: PKI, role: str, code: str, message: str
 ) -> None:
     async def main() -> None:
         server, port, _ = await serve(getattr(certs, role).server_options())
@@ -314,22 +320,22 @@ def test_authorization_error_when_not_rejecting(
 
 @pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
 def test_rejecting_emits_the_verify_error(
-    run: Any, certs: PKI, role: str, code: str, message: str
+    run: Run, certs: PKI, role: str, code: str, message: str
 ) -> None:
     async def main() -> None:
         server, port, _ = await serve(getattr(certs, role).server_options())
         conn = await dial(port, ca=certs.ca)
         await conn.closed
         assert "secureConnect" not in conn.events
-        assert conn.error is not None
-        assert conn.error.code == code  # type: ignore[attr-defined]
+        assert isinstance(conn.error, errors.NodeError)
+        assert conn.error.code == code
         assert str(conn.error) == message
         server.close()
 
     run(main())
 
 
-def test_chain_with_unknown_root(run: Any, certs: PKI) -> None:
+def test_chain_with_unknown_root(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.chain_leaf.server_options())
         conn = await dial(port, ca=certs.other_root.cert_pem, reject_unauthorized=False)
@@ -340,7 +346,7 @@ def test_chain_with_unknown_root(run: Any, certs: PKI) -> None:
     run(main())
 
 
-def test_revoked_with_crl(run: Any, certs: PKI) -> None:
+def test_revoked_with_crl(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.revoked.server_options())
         conn = await dial(port, ca=certs.ca, crl=certs.crl, reject_unauthorized=False)
@@ -356,13 +362,13 @@ def test_revoked_with_crl(run: Any, certs: PKI) -> None:
     run(main())
 
 
-def test_custom_check_server_identity(run: Any, certs: PKI) -> None:
+def test_custom_check_server_identity(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.leaf.server_options())
-        seen: list[tuple[str, Any]] = []
+        seen: list[tuple[str, dict[str, Any]]] = []
         mine = errors.make("ERR_MY_PIN", "pin mismatch")
 
-        def reject(host: str, cert: Any) -> Any:
+        def reject(host: str, cert: dict[str, Any]) -> errors.NodeError:
             seen.append((host, cert))
             return mine
 
@@ -391,12 +397,10 @@ async def junk_server(reply: bytes) -> tuple[net.Server, int]:
         sock.once("data", lambda _d: sock.end(reply))
 
     server = net.create_server(on_conn)
-    server.listen(0, "127.0.0.1")
-    await asyncio.sleep(0)
-    return server, server.address()["port"]
+    return server, await listen(server)
 
 
-def test_remembered_identity_is_per_host_and_certificate(run: Any, certs: PKI) -> None:
+def test_remembered_identity_is_per_host_and_certificate(run: Run, certs: PKI) -> None:
     """The default check remembers successes for (host, leaf); any other pair is checked."""
 
     async def main() -> None:
@@ -410,7 +414,8 @@ def test_remembered_identity_is_per_host_and_certificate(run: Any, certs: PKI) -
         await bad.closed
         assert isinstance(bad.error, errors.NodeError)
         assert bad.error.code == "ERR_TLS_CERT_ALTNAME_INVALID"
-        assert bad.error.cert["issuer_certificate"]["subject"]["CN"] == "Test Intermediate"  # type: ignore[attr-defined]
+        cert = vars(bad.error)["cert"]  # a field Node's error carries
+        assert cert["issuer_certificate"]["subject"]["CN"] == "Test Intermediate"
         lenient = await dial(
             port, ca=certs.ca, servername="other.example", reject_unauthorized=False
         )
@@ -422,64 +427,66 @@ def test_remembered_identity_is_per_host_and_certificate(run: Any, certs: PKI) -
     run(main())
 
 
-def test_junk_server_gives_wrong_version_number(run: Any) -> None:
+def test_junk_server_gives_wrong_version_number(run: Run) -> None:
     async def main() -> None:
         server, port = await junk_server(b"HTTP/1.1 400 Bad Request\r\n\r\n")
         conn = await dial(port, host="127.0.0.1")
         await conn.closed
         err = conn.error
-        assert err is not None and err.code == "ERR_SSL_WRONG_VERSION_NUMBER"  # type: ignore[attr-defined]
+        assert isinstance(err, errors.NodeError) and err.code == "ERR_SSL_WRONG_VERSION_NUMBER"
         assert re.search(r"error:0A00010B:SSL routines:[^:]*:wrong version number", str(err))
-        assert err.reason == "wrong version number"  # type: ignore[attr-defined]
+        assert vars(err)["reason"] == "wrong version number"
         assert isinstance(err, ConnectionError)
         # With a write pending, Node reports the handshake failure as the write's: EPROTO.
         sock = tls.connect({"port": port, "host": "127.0.0.1"})
         writer = Conn(sock)
         sock.write(b"GET / HTTP/1.1\r\n\r\n")
         await writer.closed
-        assert writer.error is not None and writer.error.code == "EPROTO"  # type: ignore[attr-defined]
+        assert isinstance(writer.error, errors.NodeError) and writer.error.code == "EPROTO"
         assert str(writer.error).startswith("write EPROTO ")
         assert "wrong version number" in str(writer.error)
-        assert writer.error.syscall == "write"  # type: ignore[attr-defined]
+        assert vars(writer.error)["syscall"] == "write"
         server.close()
 
     run(main())
 
 
-def test_peer_closing_mid_handshake_is_econnreset(run: Any) -> None:
+def test_peer_closing_mid_handshake_is_econnreset(run: Run) -> None:
     async def main() -> None:
         server, port = await junk_server(b"")
         conn = await dial(port, host="127.0.0.1")
         await conn.closed
         err = conn.error
-        assert isinstance(err, ConnectionResetError)
-        assert err.code == "ECONNRESET"  # type: ignore[attr-defined]
+        assert isinstance(err, ConnectionResetError) and isinstance(err, errors.NodeError)
+        assert err.code == "ECONNRESET"
         assert str(err) == (
             "Client network socket disconnected before secure TLS connection was established"
         )
-        assert err.host == "127.0.0.1" and err.port == port  # type: ignore[attr-defined]
+        assert (vars(err)["host"], vars(err)["port"]) == ("127.0.0.1", port)
         server.close()
 
     run(main())
 
 
 # -- SNI and ALPN ------------------------------------------------------------------------------
-def test_servername_rules(run: Any, certs: PKI) -> None:
+def test_servername_rules(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, accepted = await serve(certs.leaf.server_options())
+        four = emitted(server, "secureConnection", 4)
         a = await dial(port, ca=certs.ca)
         b = await dial(port, ca=certs.ca, servername="")
         c = await dial(port, host="127.0.0.1", ca=certs.ca)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             d = await dial(port, host="127.0.0.1", ca=certs.ca, servername="127.0.0.1")
-        await settle()
+        await four
         # Node's tls.connect sends no SNI unless told (only the https Agent sends the host)
         assert [s.servername for s in accepted] == [False, False, False, False]
         # a client's servername is the name it sent, as Node's (false for none)
         assert [x.sock.servername for x in (a, b, c)] == [False, False, False]
+        fifth = once(server, "secureConnection")
         named = await dial(port, ca=certs.ca, servername="localhost")
-        await settle()
+        await fifth
         assert named.sock.servername == "localhost" and accepted[-1].servername == "localhost"
         assert a.sock.authorized is True  # no SNI, yet the identity check uses the host
         assert c.sock.authorized is True  # the IP is checked against the IP SAN
@@ -494,15 +501,16 @@ def test_servername_rules(run: Any, certs: PKI) -> None:
     run(main())
 
 
-def test_alpn(run: Any, certs: PKI) -> None:
+def test_alpn(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, accepted = await serve(
             {**certs.leaf.server_options(), "ALPNProtocols": ["http/1.1"]}
         )
         assert server.alpn_protocols == b"\x08http/1.1"
+        served = once(server, "secureConnection")
         conn = await dial(port, ca=certs.ca, ALPNProtocols=["h2", "http/1.1"])
         none = await dial(port, ca=certs.ca, alpn_protocols=["h2"])
-        await settle()
+        await served
         assert conn.sock.alpn_protocol == "http/1.1"
         assert accepted[0].alpn_protocol == "http/1.1"
         assert none.sock.alpn_protocol is False
@@ -515,40 +523,39 @@ def test_alpn(run: Any, certs: PKI) -> None:
 
 # -- over an existing socket, half-close, ragged EOF -------------------------------------------
 @pytest.mark.parametrize("wait_connected", [True, False])
-def test_tls_over_an_existing_socket(run: Any, certs: PKI, wait_connected: bool) -> None:
+def test_tls_over_an_existing_socket(run: Run, certs: PKI, wait_connected: bool) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.leaf.server_options())
         raw = net.connect(port, "127.0.0.1")
         if wait_connected:
-            fut = asyncio.get_running_loop().create_future()
-            raw.once("connect", lambda: fut.set_result(None))
-            await fut
+            await once(raw, "connect")
         conn = Conn(tls.connect({"socket": raw, "servername": "localhost", "ca": certs.ca}))
         assert await conn.secure
         assert conn.sock.authorized is True
         assert conn.sock.remote_port == port
         conn.sock.write(b"tunnel")
-        for _ in range(200):
-            if conn.data:
-                break
-            await asyncio.sleep(0.005)
+        await conn.echoed(b"tunnel")
         assert bytes(conn.data) == b"echo:tunnel"
         conn.sock.end()
         await conn.closed
-        await settle()
+        await closed(raw)
         assert raw.destroyed
         server.close()
 
     run(main())
 
 
-def test_half_close_sends_close_notify_then_fin(run: Any, certs: PKI) -> None:
+def test_half_close_sends_close_notify_then_fin(run: Run, certs: PKI) -> None:
     async def main() -> None:
         ended: list[str] = []
 
         def on_secure(sock: tls.TLSSocket) -> None:
+            def on_end() -> None:
+                ended.append("end")
+                sock.end(b"bye")
+
             sock.on("data", lambda d: None)
-            sock.on("end", lambda: (ended.append("end"), sock.end(b"bye")))
+            sock.on("end", on_end)
 
         server, port, _ = await serve(
             {**certs.leaf.server_options(), "allow_half_open": True}, on_secure
@@ -564,12 +571,14 @@ def test_half_close_sends_close_notify_then_fin(run: Any, certs: PKI) -> None:
     run(main())
 
 
-def test_ragged_eof_after_the_handshake_is_a_normal_end(run: Any, certs: PKI) -> None:
+def test_ragged_eof_after_the_handshake_is_a_normal_end(run: Run, certs: PKI) -> None:
     async def main() -> None:
         def on_secure(sock: tls.TLSSocket) -> None:
             sock.write(b"partial")
             # FIN without close_notify, as a peer that just closes its socket.
-            sock._loop.call_later(0.02, lambda: sock._transport.close())
+            transport = sock._transport
+            assert transport is not None
+            sock._loop.call_later(0.02, transport.close)
 
         server, port, _ = await serve(certs.leaf.server_options(), on_secure)
         conn = await dial(port, ca=certs.ca)
@@ -582,11 +591,11 @@ def test_ragged_eof_after_the_handshake_is_a_normal_end(run: Any, certs: PKI) ->
     run(main())
 
 
-def test_session_option_validation(run: Any) -> None:
+def test_session_option_validation(run: Run) -> None:
     async def main() -> None:
         with pytest.raises(TypeError) as info:
             tls.TLSSocket(None, {"session": "not a session"})
-        assert info.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+        assert getattr(info.value, "code", None) == "ERR_INVALID_ARG_TYPE"
         assert str(info.value).startswith(
             'The "session" argument must be an instance of TLSSession or Buffer.'
         )
@@ -596,7 +605,7 @@ def test_session_option_validation(run: Any) -> None:
 
 @pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
-def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
+def test_session_as_bytes(run: Run, certs: PKI, version: str) -> None:
     """Node's session Buffer: ``bytes(session)`` resumes through any context (here a
     connection with other options, so another SSLContext); junk bytes mean a full
     handshake, as in Node."""
@@ -605,18 +614,23 @@ def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
         server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
         first = await dial(port, ca=certs.ca)
         first.sock.write(b"x")
-        await settle()  # TLS 1.3 tickets come after the handshake
-        der = bytes(first.sock.get_session())  # type: ignore[arg-type]
+        await first.echoed(b"x")  # TLS 1.3 tickets come after the handshake, before this
+        await asyncio.wait_for(first.session, 5)
+        session = first.sock.get_session()
+        assert session is not None
+        der = bytes(session)
         assert der[:1] == b"\x30"  # a DER SEQUENCE
         first.sock.destroy()
         again = await dial(port, ca=certs.ca, session=der, ciphers="DEFAULT:@SECLEVEL=1")
         assert again.sock.is_session_reused() is True and again.sock.authorized is True
+        resumed = again.sock.get_session()
+        assert resumed is not None
         raw = await dial(
             port,
             ca=certs.ca,
             ciphers="DEFAULT:@SECLEVEL=1",
-            session=again.sock.get_session().session,
-        )  # type: ignore[union-attr]
+            session=resumed.session,
+        )
         assert raw.sock.is_session_reused() is True  # an ssl.SSLSession of another context
         raw.sock.destroy()
         again.sock.destroy()
@@ -628,11 +642,13 @@ def test_session_as_bytes(run: Any, certs: PKI, version: str) -> None:
     run(main())
 
 
-def test_keys_and_certificates_of_the_connection(run: Any, certs: PKI) -> None:
+def test_keys_and_certificates_of_the_connection(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, accepted = await serve(certs.leaf.server_options())
+        served = once(server, "secureConnection")
         conn = await dial(port, ca=certs.ca, ecdh_curve="P-256:X25519")
-        await settle()
+        await served
+        await asyncio.wait_for(conn.session, 5)  # TLS 1.3: its ticket comes after 'secure'
         sock, peer = conn.sock, accepted[0]
         info = sock.get_ephemeral_key_info()
         assert info == {"type": "ECDH", "name": "prime256v1", "size": 256}
@@ -642,15 +658,15 @@ def test_keys_and_certificates_of_the_connection(run: Any, certs: PKI) -> None:
         assert len(ours) == 32 and ours == theirs
         assert sock.export_keying_material(32, "EXPORTER-other") != ours
         with pytest.raises(TypeError):
-            sock.export_keying_material(32, 5)  # type: ignore[arg-type]
+            sock.export_keying_material(32, 5)  # wrong on purpose
         # Node's validateUint32(length, 'length', true) and validateBuffer(context)
         for length in (0, 1.5, -1):
             with pytest.raises(errors.NodeError) as bad:
-                sock.export_keying_material(length, "x")  # type: ignore[arg-type]
-            assert bad.value.code == "ERR_OUT_OF_RANGE"  # type: ignore[attr-defined]
+                sock.export_keying_material(length, "x")  # on purpose
+            assert bad.value.code == "ERR_OUT_OF_RANGE"
         with pytest.raises(errors.NodeError, match="must be an instance of Buffer") as bad:
-            sock.export_keying_material(2, "x", "ctx")  # type: ignore[arg-type]
-        assert bad.value.code == "ERR_INVALID_ARG_TYPE"  # type: ignore[attr-defined]
+            sock.export_keying_material(2, "x", "ctx")  # on purpose
+        assert bad.value.code == "ERR_INVALID_ARG_TYPE"
         assert sock.export_keying_material(32, "EXPORTER-test", bytearray(b"ctx")) == ours
         own = peer.get_certificate()
         assert own["fingerprint256"] == sock.get_peer_certificate()["fingerprint256"]
@@ -665,12 +681,10 @@ def test_keys_and_certificates_of_the_connection(run: Any, certs: PKI) -> None:
     run(main())
 
 
-def test_connect_argument_forms(run: Any, certs: PKI) -> None:
+def test_connect_argument_forms(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.leaf.server_options())
         called: list[str] = []
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
         socks = [
             tls.connect(port, "localhost", {"ca": certs.ca}, lambda: called.append("a")),
             tls.connect(port, {"host": "localhost", "ca": certs.ca}, lambda: called.append("b")),
@@ -679,9 +693,7 @@ def test_connect_argument_forms(run: Any, certs: PKI) -> None:
             ),
             tls.connect(port=port, host="localhost", ca=certs.ca),
         ]
-        socks[-1].on("secureConnect", lambda: done.set_result(None))
-        await done
-        await settle()
+        await asyncio.gather(*(once(s, "secureConnect") for s in socks))
         assert sorted(called) == ["a", "b", "c"]
         assert all(s.authorized for s in socks)
         for s in socks:
@@ -700,18 +712,20 @@ def no_libssl(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def test_fallback_keylog_through_keylog_filename(
-    run: Any, certs: PKI, no_libssl: dict[str, str]
+    run: Run, certs: PKI, no_libssl: dict[str, str]
 ) -> None:
     async def main() -> None:
         server, port, _ = await serve({**certs.leaf.server_options(), **no_libssl})
         server_lines: list[bytes] = []
         server.on("keylog", lambda line, sock: server_lines.append(line))
+        all_logged = emitted(server, "keylog", 10)
         unwatched = await dial(port, ca=certs.ca, **no_libssl)
         sock = tls.connect({"port": port, "host": "localhost", "ca": certs.ca, **no_libssl})
         conn = Conn(sock)
         sock.on("keylog", conn.keylog.append)
+        logged = emitted(sock, "keylog", 5)
         assert await conn.secure
-        await settle()
+        await asyncio.gather(logged, all_logged)
         assert len(conn.keylog) == 5
         assert len({line.split()[1] for line in conn.keylog}) == 1
         assert len(server_lines) == 10  # both connections, 5 lines each
@@ -725,7 +739,7 @@ def test_fallback_keylog_through_keylog_filename(
 
 @pytest.mark.parametrize(("role", "code", "message"), VERIFY_TABLE)
 def test_fallback_verify_codes_when_rejecting(
-    run: Any, certs: PKI, no_libssl: dict[str, str], role: str, code: str, message: str
+    run: Run, certs: PKI, no_libssl: dict[str, str], role: str, code: str, message: str
 ) -> None:
     async def main() -> None:
         server, port, _ = await serve(getattr(certs, role).server_options())
@@ -739,7 +753,7 @@ def test_fallback_verify_codes_when_rejecting(
 
 
 def test_fallback_without_rejecting_cannot_tell(
-    run: Any, certs: PKI, no_libssl: dict[str, str]
+    run: Run, certs: PKI, no_libssl: dict[str, str]
 ) -> None:
     async def main() -> None:
         server, port, _ = await serve(certs.leaf.server_options())
@@ -761,11 +775,12 @@ def test_bridge_that_cannot_load_says_feature_unavailable(monkeypatch: pytest.Mo
     monkeypatch.setitem(_libssl._SIGNATURES, "nodehttps_no_such_symbol", (None, []))
     assert _libssl.available() is False
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    for call in (
+    calls: list[Callable[[], object]] = [
         lambda: _libssl.set_groups(ctx, "P-256"),
         lambda: _libssl.set_session_timeout(ctx, 10),
         lambda: _libssl.set_ticket_keys(ctx, bytes(48)),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(errors.NodeError) as info:
             call()
-        assert info.value.code == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"  # type: ignore[attr-defined]
+        assert info.value.code == "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"

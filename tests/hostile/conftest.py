@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import _new_loop
+from conftest import _new_loop, _turns
 from hostile.regen_node_verdicts import VERDICTS, load
 from tls_pki import PKI
 
@@ -43,5 +43,5 @@ def module_loop() -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
-        loop.run_until_complete(asyncio.sleep(0.01))
+        loop.run_until_complete(_turns(3))
         loop.close()

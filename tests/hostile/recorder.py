@@ -8,7 +8,9 @@ connection closes before it ends is recorded too, with ``complete: false``.
 Records are keyed by the server's port and the client's (``localPort``, ``remotePort``)
 and ordered by the request's place on its connection, so one server can take many
 vectors at once; a client keeps its connection open until the records are read, so
-that its port is not reused meanwhile.
+that its port is not reused meanwhile. The recorder also counts the requests the handler
+got that have no record yet: :meth:`Recorder.settled` waits for that count to reach
+zero (Node's server says ``{"started": true}`` as its handler starts).
 
 Each server set is, per option set, a plain http server, an https server, and a third
 http server (``codes``) whose ``'clientError'`` listener records ``err.code`` and
@@ -19,14 +21,15 @@ process that prints its ports, then one JSON line per request or client error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import nodehttps as https
-from nodehttps import http
+from nodehttps import http, net
 
 __all__ = ["NODE", "NODE_RECORDER_JS", "NodeRecorder", "NodehttpsRecorder", "Recorder"]
 
@@ -40,6 +43,7 @@ const readline = require('readline');
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 
 function handler(req, res) {
+  out({started: true});
   const sock = req.socket;
   sock.__requests = (sock.__requests || 0) + 1;
   const index = sock.__requests - 1;
@@ -94,6 +98,13 @@ class Recorder:
         self.ports: dict[str, dict[str, int]] = {}
         self._records: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
         self._errors: dict[tuple[int, int], list[str | None]] = defaultdict(list)
+        self._open = 0  # requests the handler got that have no record yet
+        self._none_open = asyncio.Event()
+
+    def started(self) -> None:
+        """The handler got a request: its record comes once it ends or closes."""
+        self._open += 1
+        self._none_open.clear()
 
     def add(self, record: dict[str, Any]) -> None:
         key = (int(record.pop("server")), int(record.pop("port")))
@@ -101,6 +112,17 @@ class Recorder:
             self._errors[key].append(record["clientError"])
         else:
             self._records[key].append(record)
+            self._open -= 1
+            if self._open <= 0:
+                self._none_open.set()
+
+    async def settled(self, timeout: float = 5) -> None:
+        """Return once every request the handler got has its record (a request whose
+        connection closed before it ended is recorded at that close), or after
+        ``timeout`` seconds: what is still missing then shows in the comparison."""
+        if self._open > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._none_open.wait(), timeout)
 
     def client_errors(self, server_port: int, client_port: int) -> list[str | None]:
         """The codes of the ``'clientError'`` events of this connection, in order."""
@@ -121,7 +143,7 @@ class Recorder:
 class NodeRecorder(Recorder):
     """Node's http and https recording servers, one per option set, in a ``node`` process."""
 
-    def __init__(self, servers: Mapping[str, Mapping[str, Any]], key: str, cert: str) -> None:
+    def __init__(self, servers: Mapping[str, http.HttpServerOptions], key: str, cert: str) -> None:
         super().__init__()
         self._spec = {"servers": dict(servers), "key": key, "cert": cert}
         self._proc: asyncio.subprocess.Process | None = None
@@ -148,7 +170,11 @@ class NodeRecorder(Recorder):
     async def _read(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
         async for line in self._proc.stdout:
-            self.add(json.loads(line))
+            record = json.loads(line)
+            if record.get("started"):
+                self.started()
+            else:
+                self.add(record)
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._proc is not None
@@ -166,13 +192,14 @@ class NodeRecorder(Recorder):
 class NodehttpsRecorder(Recorder):
     """The same servers made with nodehttps, in this process and this event loop."""
 
-    def __init__(self, servers: Mapping[str, Mapping[str, Any]], key: str, cert: str) -> None:
+    def __init__(self, servers: Mapping[str, http.HttpServerOptions], key: str, cert: str) -> None:
         super().__init__()
         self._options = servers
         self._key, self._cert = key, cert
-        self._servers: list[Any] = []
+        self._servers: list[http.Server | https.Server] = []
 
-    def handler(self, req: Any, res: Any) -> None:
+    def handler(self, req: http.IncomingMessage, res: http.ServerResponse) -> None:
+        self.started()
         sock = req.socket
         port, local = int(sock.remote_port), int(sock.local_port)
         counts = self._counts
@@ -209,13 +236,15 @@ class NodehttpsRecorder(Recorder):
         req.on("end", end)
         req.on("close", lambda *_: emit(False))
 
-    def _client_error(self, err: BaseException, sock: Any) -> None:
+    def _client_error(self, err: BaseException, sock: net.Socket) -> None:
         code = getattr(err, "code", None)
         self.add({"server": sock.local_port, "port": sock.remote_port, "clientError": code})
         sock.destroy()
 
-    def _accepted(self, sock: Any) -> None:
-        self._connections.add((int(sock.local_port), int(sock.remote_port)))
+    def _accepted(self, sock: net.Socket) -> None:
+        local, remote = sock.local_port, sock.remote_port
+        assert local is not None and remote is not None  # connected
+        self._connections.add((local, remote))
         self._arrived.set()
 
     async def ready(self, server_port: int, client_port: int) -> None:
@@ -232,11 +261,13 @@ class NodehttpsRecorder(Recorder):
         self._connections: set[tuple[int, int]] = set()
         self._arrived = asyncio.Event()
         for name, options in self._options.items():
-            plain = http.create_server(dict(options), self.handler)
+            plain = http.create_server({**options}, self.handler)
+            # http's options are https's too, but the checker does not relate the two bags
+            tls = cast(https.HttpsServerOptions, {**options})
             secure = https.create_server(
-                {**options, "key": self._key, "cert": self._cert}, self.handler
+                {**tls, "key": self._key, "cert": self._cert}, self.handler
             )
-            codes = http.create_server(dict(options), self.handler)
+            codes = http.create_server({**options}, self.handler)
             codes.on("clientError", self._client_error)
             for server in (plain, secure, codes):
                 if "maxHeadersCount" in options:  # a property, as in Node
@@ -244,8 +275,13 @@ class NodehttpsRecorder(Recorder):
             plain.on("connection", self._accepted)
             codes.on("connection", self._accepted)
             secure.on("secureConnection", self._accepted)
-            ports = {}
-            for transport, server in (("tcp", plain), ("tls", secure), ("codes", codes)):
+            ports: dict[str, int] = {}
+            servers: tuple[tuple[str, http.Server | https.Server], ...] = (
+                ("tcp", plain),
+                ("tls", secure),
+                ("codes", codes),
+            )
+            for transport, server in servers:
                 server.listen(0, "127.0.0.1")
                 await https.events.once(server, "listening")
                 ports[transport] = int(server.address()["port"])

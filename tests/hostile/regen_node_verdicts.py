@@ -34,6 +34,7 @@ from hostile.request_vectors import VECTORS, Vector
 from hostile.response_peers import RawResponder, comparable, job_path, node_fetch_all
 from hostile.response_vectors import RESPONSES
 from hostile.wire import exchange, mask_date, status_lines
+from nodehttps.http import HttpServerOptions
 from tls_pki import PKI
 
 VERDICTS = Path(__file__).with_name("node_verdicts.json")
@@ -90,7 +91,7 @@ def judged_by(vector: Vector, transport: str) -> str:
     return "tcp" if vector.judge_tls_by_tcp else transport
 
 
-def server_sets() -> dict[str, dict[str, Any]]:
+def server_sets() -> dict[str, HttpServerOptions]:
     return {v.server_key: v.server for v in VECTORS}
 
 
@@ -108,7 +109,7 @@ async def collect(pki: PKI | None = None) -> dict[str, Any]:
         results = await asyncio.gather(*(run_vector(rec, v, t, ctx, gate, hold) for v, t in jobs))
         for writer in hold:
             writer.transport.abort()
-        await asyncio.sleep(0.5)  # the 'close' records of requests that never ended
+        await rec.settled()  # the 'close' records of requests that never ended
     for (vector, transport), (port, client, data, closed) in zip(jobs, results, strict=True):
         entry = out.setdefault(vector.name, {"sha256": digest(vector.data)})
         if transport == CODES:

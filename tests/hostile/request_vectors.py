@@ -14,7 +14,8 @@ HTTP Garden's payload list, smuggler's Transfer-Encoding mutations and h1spec's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from nodehttps.http import HttpServerOptions
 
 __all__ = ["SPEC9_SECTION", "VECTORS", "Spec9", "Vector", "by_name"]
 
@@ -47,7 +48,7 @@ class Vector:
     name: str
     data: bytes
     half: bool = False
-    server: dict[str, Any] = field(default_factory=dict)
+    server: HttpServerOptions = field(default_factory=HttpServerOptions)
     spec9: Spec9 | None = None
     judge_tls_by_tcp: bool = False
 

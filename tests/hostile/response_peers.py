@@ -184,6 +184,8 @@ class RawResponder:
 
 
 async def _pause(in_process: bool) -> None:
+    """Between two pieces (kept: the pause is the test, each piece a read of its own):
+    a few loop turns for a client in this process, 3 ms for one in another."""
     if in_process:
         for _ in range(4):
             await asyncio.sleep(0)
@@ -204,7 +206,7 @@ async def nodehttps_fetch(port: int, path: str, method: str) -> dict[str, Any]:
     seen: dict[str, Any] | None = None
     done = loop.create_future()
 
-    def on_response(res: Any) -> None:
+    def on_response(res: http.IncomingMessage) -> None:
         nonlocal seen
         log.append(f"response {res.status_code}")
         seen = {
@@ -234,7 +236,7 @@ async def nodehttps_fetch(port: int, path: str, method: str) -> dict[str, Any]:
         if not done.done():
             done.set_result(None)
 
-    def on_close(*_: Any) -> None:
+    def on_close(*_: object) -> None:
         log.append("req close")
         loop.call_later(GRACE_MS / 1000, finish)
 

@@ -18,7 +18,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nodehttps import http
+    from tls_pki import PKI
 
 BIG_SIZE = 10 * 1024 * 1024
 
@@ -46,7 +50,7 @@ def main(config: dict[str, Any]) -> None:
 
     big = b"x" * BIG_SIZE
 
-    def handler(req: Any, res: Any) -> None:
+    def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         url = req.url or ""
         if url == "/big":
             res.end(big)
@@ -56,9 +60,10 @@ def main(config: dict[str, Any]) -> None:
             req.resume()
             req.on("end", lambda: res.end(b"ok"))
 
+    server: http.Server | https.Server
     if config.get("tls"):
-        options = {"key": Path(config["key"]).read_text(), "cert": Path(config["cert"]).read_text()}
-        server: Any = https.create_server(options, handler)
+        key, cert = Path(config["key"]).read_text(), Path(config["cert"]).read_text()
+        server = https.create_server({"key": key, "cert": cert}, handler)
     else:
         server = http.create_server(handler)
 
@@ -116,7 +121,7 @@ class ServerProcess:
         raise KeyError(field)
 
     @staticmethod
-    def tls_config(pki: Any, folder: Path) -> dict[str, Any]:
+    def tls_config(pki: PKI, folder: Path) -> dict[str, Any]:
         """The config of a TLS server with ``pki.leaf`` (written into ``folder``)."""
         key, cert = folder / "key.pem", folder / "cert.pem"
         key.write_text(pki.leaf.key_pem)

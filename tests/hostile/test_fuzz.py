@@ -81,7 +81,7 @@ async def _views(
         linger=0,
         ready=lambda client: rec.ready(port, client),
     )
-    await asyncio.sleep(0)
+    await rec.settled()
     return rec.take(port, outcome.client_port)
 
 

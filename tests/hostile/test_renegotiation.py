@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from conftest import NODE
+from harness import Run
 from hostile.serve import ServerProcess
 from tls_pki import PKI
 
@@ -97,7 +98,7 @@ def tls_files(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[
 
 
 def test_nodehttps_refuses_client_renegotiation(
-    run: Any, tls_files: tuple[dict[str, Any], Path], client_tls: ssl.SSLContext
+    run: Run, tls_files: tuple[dict[str, Any], Path], client_tls: ssl.SSLContext
 ) -> None:
     config, ca = tls_files
     status, output, after = run(_probe("nodehttps", config, ca, client_tls), timeout=40)
@@ -110,7 +111,7 @@ def test_nodehttps_refuses_client_renegotiation(
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_node_reference_renegotiates(
-    run: Any, tls_files: tuple[dict[str, Any], Path], client_tls: ssl.SSLContext
+    run: Run, tls_files: tuple[dict[str, Any], Path], client_tls: ssl.SSLContext
 ) -> None:
     config, ca = tls_files
     _, output, after = run(_probe("node", config, ca, client_tls), timeout=40)

@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 
 from conftest import needs_node
+from harness import Run
 from hostile.known_failures import code_failure, vector_failure
 from hostile.recorder import NodehttpsRecorder
 from hostile.regen_node_verdicts import (
@@ -99,7 +100,7 @@ async def _run_all(
         done = await asyncio.gather(*(one(*job) for job in jobs))
         for writer in hold:
             writer.transport.abort()
-        await asyncio.sleep(0.3)  # 'close' records of requests that never ended
+        await rec.settled()  # 'close' records of requests that never ended
         results: dict[Key, list[Sent]] = {}
         for (vector, transport, mode, _), (port, outcome) in zip(jobs, done, strict=True):
             views = rec.requests(port, outcome.client_port)
@@ -209,7 +210,7 @@ def _views_certain(node: dict[str, Any]) -> int:
 
 
 @needs_node
-def test_node_verdicts_are_current(run: Any, pki: PKI, node_verdicts_doc: dict[str, Any]) -> None:
+def test_node_verdicts_are_current(run: Run, pki: PKI, node_verdicts_doc: dict[str, Any]) -> None:
     """The installed node, asked again, gives the committed verdicts, server and client
     side (else: regenerate with ``tests/hostile/regen_node_verdicts.py``, review the diff).
     A difference must show twice in a row: one run on a loaded machine can lose a race

@@ -27,6 +27,7 @@ import pytest
 from conftest import NODE
 from hostile.recorder import NodehttpsRecorder, NodeRecorder, Recorder
 from hostile.wire import Outcome, Pause, exchange, mask_date
+from nodehttps.http import HttpServerOptions
 from tls_pki import PKI
 
 #: One shared run in a module fixture: its setup counts against the first test.
@@ -36,7 +37,7 @@ HEADERS_TIMEOUT = 1.0
 REQUEST_TIMEOUT = 2.0
 INTERVAL = 0.25
 KEEP_ALIVE = 1.0
-OPTIONS = {
+OPTIONS: HttpServerOptions = {
     "headersTimeout": int(HEADERS_TIMEOUT * 1000),
     "requestTimeout": int(REQUEST_TIMEOUT * 1000),
     "connectionsCheckingInterval": int(INTERVAL * 1000),

@@ -84,7 +84,7 @@ async def _watch(server: ServerProcess, baseline_kb: int, cap_mb: float) -> tupl
         peak = max(peak, growth)
         if peak > cap_mb * MB:
             return peak / MB, True
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # kept: the sampling period
     return peak / MB, False
 
 
@@ -101,7 +101,7 @@ async def run_slow_readers(
         writer.write(REQUEST)  # warm-up: one whole answer
         assert (await _read_answers(reader, 1))[0] == 1
         writer.close()
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # kept: the server settles before its baseline RSS is read
         baseline = server.status_kb("VmRSS")
         hwm_reset = server.reset_peak()
         conns = [await connect() for _ in range(CONNECTIONS)]

@@ -93,7 +93,7 @@ async def drop_once(port: int, ctx: ssl.SSLContext, rng: random.Random) -> str:
         writer.write(b"GET /size/200000 HTTP/1.1\r\nHost: x\r\n\r\n")
         await reader.readexactly(rng.randrange(1, 100_000))
     await writer.drain()
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # kept: a loop turn, so the drop comes after what was written
     _abort(writer, rng)
     return where
 
@@ -117,12 +117,13 @@ async def _phase(port: int, ctx: ssl.SSLContext, requests: int, drops: int, seed
 
 
 async def _settle(server: ServerProcess, fds: int) -> int:
-    """Wait until the server holds ``fds`` descriptors again (10 s at most); its count."""
+    """Wait until the server holds ``fds`` descriptors again (10 s at most); its count.
+    (Polled: no event announces another process's descriptors.)"""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 10
     while server.open_fds() > fds and loop.time() < deadline:
         await asyncio.sleep(0.1)
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.3)  # kept: a window in which the count must stay down
     return server.open_fds()
 
 

@@ -170,7 +170,8 @@ class _Conn:
 
 
 async def _settle(in_process: bool) -> None:
-    """Let the server read what was just sent before the next piece goes."""
+    """Let the server read what was just sent before the next piece goes (kept: the
+    pacing is the test; a server in another process says nothing when it has read)."""
     if in_process:
         for _ in range(4):
             await asyncio.sleep(0)
