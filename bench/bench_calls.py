@@ -24,7 +24,12 @@ from nodehttps import net, tls
 
 def _once(emitter: Any, event: str) -> asyncio.Future[Any]:
     fut = asyncio.get_running_loop().create_future()
-    emitter.once(event, lambda *args: fut.done() or fut.set_result(args))
+
+    def settle(*args: Any) -> None:
+        if not fut.done():
+            fut.set_result(args)
+
+    emitter.once(event, settle)
     return fut
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
+    "ALL_CORES",
     "LOAD_CORES",
     "SERVER_CORES",
     "BenchError",
@@ -45,6 +46,7 @@ __all__ = [
 
 SERVER_CORES = "0"
 LOAD_CORES = "1"
+ALL_CORES = "0,1"  # a server with worker processes: its own core and the load's
 
 # The Debian package that provides each command the scenarios use.
 APT_PACKAGES = {

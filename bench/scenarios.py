@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import loads
-from processes import LOAD_CORES, SERVER_CORES, BenchError, Peer, run_tool, started
+from processes import ALL_CORES, LOAD_CORES, SERVER_CORES, BenchError, Peer, run_tool, started
 
 __all__ = ["QUICK", "SCENARIOS", "SYSTEMS", "Bench", "Figure", "Load", "Sample", "Scenario"]
 
@@ -97,13 +97,22 @@ class Bench:
 
     @contextmanager
     def server(
-        self, system: str, mode: str = "tls", body: str = "hello", keep_alive_timeout: int = 0
+        self,
+        system: str,
+        mode: str = "tls",
+        body: str = "hello",
+        keep_alive_timeout: int = 0,
+        workers: int = 1,
     ) -> Iterator[Server]:
-        """A server under test (``peers/server.*``) on the server core, stopped on exit."""
-        args = [mode, body, self.key_file, self.cert_file]
-        if keep_alive_timeout:
-            args.append(str(keep_alive_timeout))
-        with started(peer_command(system, "server", *args), SERVER_CORES) as peer:
+        """A server under test (``peers/server.*``) on the server core, stopped on exit.
+
+        With ``workers`` > 1 its processes may use every core (the load's included)."""
+        args = [mode, body, self.key_file, self.cert_file, str(keep_alive_timeout)]
+        cores = SERVER_CORES
+        if workers > 1:
+            args.append(str(workers))
+            cores = ALL_CORES
+        with started(peer_command(system, "server", *args), cores) as peer:
             port = int(peer.read_line(timeout=30))
             scheme = "https" if mode == "tls" else "http"
             yield Server(peer, port, f"{scheme}://127.0.0.1:{port}/")
@@ -143,9 +152,11 @@ class Scenario:
 # -- servers under test ------------------------------------------------------------------
 
 
-def server_keepalive(bench: Bench, system: str, _fixture: None, *, mode: str) -> Sample:
+def server_keepalive(
+    bench: Bench, system: str, _fixture: None, *, mode: str, workers: int = 1
+) -> Sample:
     """wrk's keep-alive load on a fresh server, after a warm-up run; server CPU from /proc."""
-    with bench.server(system, mode) as server:
+    with bench.server(system, mode, workers=workers) as server:
         loads.wrk(server.url, bench.load.warmup_seconds)
         cpu_before = server.peer.cpu_seconds()
         result = loads.wrk(server.url, bench.load.seconds)
@@ -292,8 +303,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         figures=SERVER_FIGURES,
         counts_label="wrk errors",
     ),
-    # Later: the same with `--workers 2` (server on both cores) is one more entry here,
-    # with a `workers` argument passed through Bench.server to peers/server.* (README).
+    Scenario(
+        "server-tls-2w",
+        "the same with 2 worker processes on one port (node: cluster), free to use both"
+        " cores, wrk's too",
+        "req/s",
+        "-",
+        partial(server_keepalive, mode="tls", workers=2),
+        ("wrk",),
+        figures=SERVER_FIGURES,
+        counts_label="wrk errors",
+    ),
     Scenario(
         "server-plain",
         "server keep-alive over plain HTTP: hello world, wrk -t1 -c50 -d{seconds}s",
