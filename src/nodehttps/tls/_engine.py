@@ -128,6 +128,16 @@ class EngineOwner(TransportUser, Protocol):
         """A step ended while :attr:`TLSEngine.report_steps` is set."""
 
 
+class _Records(Protocol):
+    """The calls made per record: ``ssl.SSLObject``'s, or its C object's."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def write(self, data: bytes | memoryview, /) -> int: ...
+
+    def pending(self) -> int: ...
+
+
 class TLSEngine:
     """One connection's TLS records: :class:`TransportUser` of the transport below,
     :class:`Transport` of the :class:`EngineOwner` above."""
@@ -142,6 +152,7 @@ class TLSEngine:
         "_out",
         "_out_held",
         "_owner",
+        "_records",
         "_then",
         "reached",
         "report_steps",
@@ -152,6 +163,7 @@ class TLSEngine:
         self._owner = owner
         self._lower: Transport | None = None
         self._obj: ssl.SSLObject | None = None
+        self._records: _Records | None = None
         self._in = ssl.MemoryBIO()
         self._out = ssl.MemoryBIO()
         self._out_held = 0
@@ -186,6 +198,9 @@ class TLSEngine:
         """Handshake with ``obj`` from now on: a client says hello at once; ``held`` is
         a server's ClientHello bytes kept while the server answered."""
         self._obj = obj
+        # The C object behind ``SSLObject`` (CPython keeps it in ``_sslobj``): the same
+        # methods and errors, without a Python frame around each record's call.
+        self._records = getattr(obj, "_sslobj", obj)
         self._to(HANDSHAKING)
         if held:
             self._in.write(held)
@@ -280,7 +295,7 @@ class TLSEngine:
         self._owner._tls_handshake_done()
 
     def _read(self) -> None:
-        obj = self._obj
+        obj = self._records
         assert obj is not None
         owner = self._owner
         incoming = self._in
@@ -353,7 +368,7 @@ class TLSEngine:
         self._encrypt(data)
 
     def _encrypt(self, data: bytes | memoryview) -> None:
-        obj = self._obj
+        obj = self._records
         assert obj is not None
         try:
             obj.write(data)
