@@ -210,29 +210,38 @@ def headers_distinct_from_raw(raw: list[str], pairs: int | None = None) -> dict[
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_date_cache: list[Any] = [-1, ""]
 
 
-_date_line: list[Any] = [-1, ""]
+class _DateCache:
+    """The ``Date`` value and its header line for one second (typed fields: the compiled
+    build reads them without boxing)."""
+
+    second = -1
+    value = ""
+    line = ""
+
+    def refresh(self) -> None:
+        now = int(time.time())
+        if now != self.second:
+            t = time.gmtime(now)
+            self.second = now
+            self.value = (
+                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} "
+                f"{t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+            )
+            self.line = f"Date: {self.value}\r\n"
+
+
+_date = _DateCache()
 
 
 def date_header_line() -> str:
     """``Date: <value>\\r\\n``, rebuilt at most once a second."""
-    now = int(time.time())
-    if now != _date_line[0]:
-        _date_line[0] = now
-        _date_line[1] = f"Date: {date_header_value()}\r\n"
-    return str(_date_line[1])
+    _date.refresh()
+    return _date.line
 
 
 def date_header_value() -> str:
     """The ``Date`` header value (RFC 7231), rebuilt at most once a second."""
-    now = int(time.time())
-    if now != _date_cache[0]:
-        t = time.gmtime(now)
-        _date_cache[0] = now
-        _date_cache[1] = (
-            f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} "
-            f"{t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-        )
-    return str(_date_cache[1])
+    _date.refresh()
+    return _date.value
