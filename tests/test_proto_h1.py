@@ -238,6 +238,38 @@ def test_a_status_text_split_across_reads_arrives_whole() -> None:
         assert feed_response(pieces)[0][1:3] == (404, "Not Found Here")
 
 
+_CONNECTION_LINES = [
+    b"",
+    b"Connection: keep-alive\r\n",
+    b"connection: close\r\n",
+    b"User-Agent: x\r\n",
+    b"CONNECTION: Keep-Alive, Upgrade-Insecure\r\n",
+]
+
+
+@pytest.mark.parametrize("insecure", [False, True])
+@pytest.mark.parametrize("extra", _CONNECTION_LINES)
+@pytest.mark.parametrize("version", ["0.9", "1.0", "1.1", "2.0"])
+def test_every_head_carries_its_own_http_version(
+    version: str, extra: bytes, insecure: bool
+) -> None:
+    """The version read (or, on the common HTTP/1.1 path, known without asking
+    httptools) is the request's and the response's, whatever their Connection header."""
+    numbers = (int(version[0]), int(version[2]))
+    request = b"GET / HTTP/" + version.encode() + b"\r\nHost: a\r\n" + extra + b"\r\n"
+    for pieces in ([request], [request[i : i + 1] for i in range(len(request))]):
+        parser = RequestParser(insecure=insecure)
+        events = [e for piece in pieces for e in parser.feed(piece)]
+        head = events[0]
+        assert isinstance(head, RequestHead)
+        assert (head.http_version, head.http_major, head.http_minor) == (version, *numbers)
+    response = b"HTTP/" + version.encode() + b" 200 OK\r\nContent-Length: 0\r\n" + extra + b"\r\n"
+    events = ResponseParser(insecure=insecure).feed(response)
+    head = events[0]
+    assert isinstance(head, ResponseHead)
+    assert (head.http_version, head.http_major, head.http_minor) == (version, *numbers)
+
+
 def test_header_values_lose_trailing_whitespace_as_in_node() -> None:
     events = feed_request([b"GET / HTTP/1.1\r\nHost: a \t\r\nX: \t b  c \t \r\n\r\n"])
     assert events[0][4] == ("Host", "a", "X", "b  c")

@@ -116,6 +116,7 @@ class _Parser:
         "_body_left",
         "_body_quiet",
         "_chunk_marks",
+        "_connection",
         "_counter",
         "_events",
         "_fed",
@@ -152,6 +153,7 @@ class _Parser:
         self._progress = False
         self._fed = 0
         self._framed = False  # the head has a header that may frame the body
+        self._connection = False  # the head may have a Connection header
         self._body_left = 0  # Content-Length bytes still to come
         self._tail = b""  # the last bytes of a head split across reads
         self._framings: list[Framing] = []
@@ -276,6 +278,7 @@ class _Parser:
         self.in_head = True
         self.in_message = True
         self._framed = False
+        self._connection = False
         self._header_bytes = 0
         self._head_quiet = 0
 
@@ -287,6 +290,8 @@ class _Parser:
             target = self._raw
             if size == 14 or size == 17:  # perhaps Content-Length, Transfer-Encoding
                 self._framed = True
+            elif size == 10 and name[0] | 0x20 == 0x63:  # perhaps Connection
+                self._connection = True
         else:
             target = self._trailers
         target.append(name.decode("latin-1"))
@@ -299,12 +304,19 @@ class _Parser:
         self._header_bytes = 0
         self._head_quiet = 0
         self._tail = b""
-        version = parser.get_http_version()
-        head.http_version = version
-        numbers = _VERSIONS.get(version)
-        if numbers is None:
-            numbers = _VERSIONS[version] = (int(version[0]), int(version[2]))
-        head.http_major, head.http_minor = numbers
+        keep_alive = head.should_keep_alive = parser.should_keep_alive()
+        if keep_alive and not self._connection and not self._insecure:
+            # llhttp keeps a connection that says nothing about it only on HTTP/1.1 (the
+            # one version it accepts with a minor above 0), which spares the call below:
+            # httptools formats the version as a string, a twentieth of a request's work.
+            head.http_version, head.http_major, head.http_minor = "1.1", 1, 1
+        else:
+            version = parser.get_http_version()
+            head.http_version = version
+            numbers = _VERSIONS.get(version)
+            if numbers is None:
+                numbers = _VERSIONS[version] = (int(version[0]), int(version[2]))
+            head.http_major, head.http_minor = numbers
         raw = self._raw
         pairs = len(raw) // 2
         limit = self.max_header_pairs
@@ -313,7 +325,6 @@ class _Parser:
         else:
             kept, head.header_pairs = header_cap(pairs, limit)
             head.raw_headers = raw if 2 * kept == len(raw) else raw[: 2 * kept]
-        head.should_keep_alive = parser.should_keep_alive()
         self._body_left = framing.length
         self._head_marks.append(len(self._events))
         self._framings.append(framing)
