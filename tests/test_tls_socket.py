@@ -642,6 +642,35 @@ def test_session_as_bytes(run: Run, certs: PKI, version: str) -> None:
     run(main())
 
 
+@pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
+@pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
+def test_a_fresh_session_is_offered_as_a_copy_that_leaves_it_fresh(
+    run: Run, certs: PKI, version: str
+) -> None:
+    """A session of the connection's own context goes to OpenSSL as an
+    ``SSL_SESSION_dup`` copy (not through i2d/d2i, as ``wrap_bio(session=)`` would):
+    the copy resumes, and the original stays resumable for the next connection."""
+
+    async def main() -> None:
+        server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
+        first = await dial(port, ca=certs.ca)
+        first.sock.write(b"x")
+        await first.echoed(b"x")  # TLS 1.3 tickets come after the handshake, before this
+        await asyncio.wait_for(first.session, 5)
+        fresh = first.sock.get_session()
+        assert fresh is not None
+        first.sock.destroy()
+        probe = fresh.context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
+        assert _libssl.share_session(probe, fresh.session) is True
+        for _ in range(3):  # each connection a copy: the cached session is never used up
+            again = await dial(port, ca=certs.ca, session=fresh)
+            assert again.sock.is_session_reused() is True and again.sock.authorized is True
+            again.sock.destroy()
+        server.close()
+
+    run(main())
+
+
 def test_keys_and_certificates_of_the_connection(run: Run, certs: PKI) -> None:
     async def main() -> None:
         server, port, accepted = await serve(certs.leaf.server_options())

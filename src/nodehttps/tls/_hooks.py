@@ -46,6 +46,7 @@ __all__ = [
     "sent_chain",
     "session_to_der",
     "set_ticket_keys",
+    "share_session",
     "standard_cipher_name",
     "use_alpn_callback",
     "use_alpn_protocols",
@@ -168,6 +169,12 @@ def offer_session_der(obj: ssl.SSLObject, der: bytes) -> None:
     """Offer a serialized client session (ignored when it does not parse, as in Node)."""
     if _reports.AVAILABLE:
         _lib.offer_session(obj, der)
+
+
+def share_session(obj: ssl.SSLObject, session: ssl.SSLSession) -> bool:
+    """Offer a resumable session, copied cheaply; False when the bridge cannot (the
+    caller then lets ``wrap_bio`` copy it through its bytes)."""
+    return _reports.AVAILABLE and _lib.share_session(obj, session)
 
 
 def parse_session(der: bytes) -> int:

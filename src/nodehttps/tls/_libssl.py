@@ -110,6 +110,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_sess_set_get_cb": (None, [_P, _GET_SESSION_CB]),
     "SSL_set_session": (ctypes.c_int, [_P, _P]),
     "SSL_SESSION_free": (None, [_P]),
+    "SSL_SESSION_dup": (_P, [_P]),
+    "SSL_SESSION_is_resumable": (ctypes.c_int, [_P]),
     "ERR_clear_error": (None, []),
     "SSL_CTX_set_alpn_select_cb": (None, [_P, _ALPN_SELECT_CB, _P]),
     "SSL_get_finished": (ctypes.c_size_t, [_P, _P, ctypes.c_size_t]),
@@ -495,15 +497,47 @@ def session_to_der(session: ssl.SSLSession) -> bytes:
 
     CPython keeps the ``SSL_SESSION*`` as the first field of the object; the id read
     back through it must be the session's own, else the layout is not the one known."""
-    _need()
-    ptr = ctypes.c_void_p.from_address(id(session) + object.__basicsize__).value or 0
-    session_id, der = _session_bytes(ptr) if ptr else (b"", b"")
-    if session_id != session.id or not der:
+    ptr = _session_ptr(session)
+    der = _session_bytes(ptr)[1] if ptr else b""
+    if not der:
         raise errors.make(
             "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
             "Serializing a TLS session is not supported on this Python build",
         )
     return der
+
+
+def _session_ptr(session: ssl.SSLSession) -> int:
+    """The ``SSL_SESSION*`` of an ``ssl.SSLSession``, or 0 when the layout is not the
+    known one: CPython keeps it as the first field of the object, and the id read back
+    through it must be the session's own."""
+    _need()
+    ptr = ctypes.c_void_p.from_address(id(session) + object.__basicsize__).value or 0
+    if not ptr:
+        return 0
+    length = ctypes.c_uint(0)
+    id_ptr = _lib.SSL_SESSION_get_id(ptr, ctypes.byref(length))
+    own_id = ctypes.string_at(id_ptr, length.value) if id_ptr else b""
+    return ptr if own_id == session.id else 0
+
+
+def share_session(obj: Any, session: ssl.SSLSession) -> bool:
+    """Client side: offer a copy of ``session`` in the coming handshake, made by
+    ``SSL_SESSION_dup``. ``wrap_bio(session=...)`` copies through i2d/d2i instead (a
+    workaround for OpenSSL 1.1.0, which Python 3.11 no longer supports): decoding the
+    peer's certificate again costs about 0.3 ms a connection. False, offering nothing,
+    for a session OpenSSL would not resume as it is (a TLS 1.3 session already used):
+    the caller then offers it as before, through its bytes, which Node resumes too."""
+    ptr = _session_ptr(session)
+    if not ptr or _lib.SSL_SESSION_is_resumable(ptr) != 1:
+        return False
+    copy = _lib.SSL_SESSION_dup(ptr)
+    if not copy:
+        _lib.ERR_clear_error()
+        return False
+    ok = int(_lib.SSL_set_session(_ssl_ptr(obj), copy)) == 1  # takes its own reference
+    _lib.SSL_SESSION_free(copy)
+    return ok
 
 
 def offer_session(obj: Any, der: bytes) -> bool:

@@ -233,11 +233,12 @@ class TLSSocket(net.Socket, TLSInfo):
         engine = self._engine
         offer = self._session_offer
         session = offer.session if isinstance(offer, TLSSession) and offer.context is ctx else None
-        try:
-            obj = engine.new_ssl_object(ctx, self._is_server, self._sni_name, session)
-        except ValueError:  # a raw ssl.SSLSession of another context: offer its bytes
-            session = None
-            obj = engine.new_ssl_object(ctx, self._is_server, self._sni_name, None)
+        obj = engine.new_ssl_object(ctx, self._is_server, self._sni_name, None)
+        if session is not None and not _hooks.share_session(obj, session):
+            try:  # no bridge, or a used TLS 1.3 session: Python's own copy (its bytes)
+                obj = engine.new_ssl_object(ctx, self._is_server, self._sni_name, session)
+            except ValueError:  # a raw ssl.SSLSession of another context: offer its bytes
+                session = None
         if offer is not None and session is None:
             # Python resumes only through the session's own context; OpenSSL takes the
             # serialized session on any (ignored if it does not parse, as in Node).
