@@ -127,6 +127,26 @@ def test_get_name_has_every_tls_option_in_nodes_order() -> None:
     assert agent.get_name(camel) == "h:::::::::true::TLSv1.2" + ":" * 11  # as node 20 prints
 
 
+def test_get_name_answers_each_set_of_options_as_its_own() -> None:
+    """Names are kept by their inputs (a CA bundle hashed once, not joined per request):
+    equal values of other types, hosts that decide the servername, unhashable values
+    and many different sets still get Node's own answer."""
+    agent = https.Agent()
+    base = {"host": "h", "port": 1}
+    tail = ":" * 13  # the 13 fields after reject_unauthorized
+    for _ in range(2):
+        assert agent.get_name({**base, "reject_unauthorized": True}) == "h:1::::::::true" + tail
+        assert agent.get_name({**base, "reject_unauthorized": 1}) == "h:1::::::::1" + tail
+        assert agent.get_name({**base, "ca": ["x", "y"]}) == "h:1::x,y" + ":" * 19
+        assert agent.get_name({**base, "servername": "h"}) == "h:1" + ":" * 21
+        assert (
+            agent.get_name({"port": 1, "servername": "h"})
+            == "localhost:1" + ":" * 9 + "h" + ":" * 12
+        )
+    for port in range(1, 600):  # past the names kept: still right
+        assert agent.get_name({"host": "h", "port": port}).startswith(f"h:{port}:")
+
+
 def test_keylog_on_the_agent_and_the_server(run: Run, pki: PKI) -> None:
     async def main() -> None:
         server, port = await _server(pki)

@@ -55,6 +55,24 @@ _NAME_FIELDS = (
 _DEFINED_FIELDS = frozenset(("reject_unauthorized", "honor_cipher_order", "secure_options"))
 
 
+_NAMES_KEPT = 256
+_names: dict[tuple[Any, ...], str] = {}  # get_name's answers, by its inputs
+
+
+def _tls_name(values: tuple[Any, ...], host: Any) -> str:
+    """The TLS part of ``getName``: each of ``_NAME_FIELDS``'s values, as Node shows it."""
+    parts = [""]
+    for field, value in zip(_NAME_FIELDS, values, strict=True):
+        if field == "servername":
+            value = value if value and value != host else None
+        elif field == "sigalgs":
+            value = json.dumps(value) if value else None
+        elif field in _DEFINED_FIELDS:
+            value = _js_string(value) if value is not None else None
+        parts.append(_js_string(value))
+    return ":".join(parts)
+
+
 def _js_string(value: Any) -> str:
     """How JavaScript's string concatenation shows an option value."""
     if value is None:
@@ -102,16 +120,18 @@ class Agent(HttpAgent):
     def get_name(self, options: dict[str, Any] | None = None) -> str:
         """Node's ``agent.getName(options)``: the http key plus each TLS option, in order."""
         opts = normalize(options)
-        name = self._http_name(opts)
-        for field in _NAME_FIELDS:
-            value = opts.get(field)
-            if field == "servername":
-                value = value if value and value != opts.get("host") else None
-            elif field == "sigalgs":
-                value = json.dumps(value) if value else None
-            elif field in _DEFINED_FIELDS:
-                value = _js_string(value) if value is not None else None
-            name += ":" + _js_string(value)
+        http_name = self._http_name(opts)
+        values = tuple([opts.get(field) for field in _NAME_FIELDS])
+        # types too: True and 1 are equal keys, but Node shows them as true and 1
+        key = (http_name, opts.get("host"), values, tuple([type(v) for v in values]))
+        try:  # the same options come again and again, a CA bundle among them
+            name = _names.get(key)
+        except TypeError:  # an unhashable value (a list of CAs): made each time
+            return http_name + _tls_name(values, opts.get("host"))
+        if name is None:
+            if len(_names) >= _NAMES_KEPT:
+                _names.clear()
+            name = _names[key] = http_name + _tls_name(values, opts.get("host"))
         return name
 
     # -- connections ---------------------------------------------------------------------
