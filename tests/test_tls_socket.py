@@ -603,6 +603,19 @@ def test_session_option_validation(run: Run) -> None:
     run(main())
 
 
+async def first_session(port: int, certs: PKI) -> tls.TLSSession:
+    """The session of a first connection, once the server sent it (TLS 1.3 tickets
+    come after the handshake, before the echo); the connection is closed."""
+    first = await dial(port, ca=certs.ca)
+    first.sock.write(b"x")
+    await first.echoed(b"x")
+    await asyncio.wait_for(first.session, 5)
+    session = first.sock.get_session()
+    assert session is not None
+    first.sock.destroy()
+    return session
+
+
 @pytest.mark.skipif(not _libssl.available(), reason="needs the libssl bridge")
 @pytest.mark.parametrize("version", ["TLSv1.2", "TLSv1.3"])
 def test_session_as_bytes(run: Run, certs: PKI, version: str) -> None:
@@ -612,15 +625,8 @@ def test_session_as_bytes(run: Run, certs: PKI, version: str) -> None:
 
     async def main() -> None:
         server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
-        first = await dial(port, ca=certs.ca)
-        first.sock.write(b"x")
-        await first.echoed(b"x")  # TLS 1.3 tickets come after the handshake, before this
-        await asyncio.wait_for(first.session, 5)
-        session = first.sock.get_session()
-        assert session is not None
-        der = bytes(session)
+        der = bytes(await first_session(port, certs))
         assert der[:1] == b"\x30"  # a DER SEQUENCE
-        first.sock.destroy()
         again = await dial(port, ca=certs.ca, session=der, ciphers="DEFAULT:@SECLEVEL=1")
         assert again.sock.is_session_reused() is True and again.sock.authorized is True
         resumed = again.sock.get_session()
@@ -653,13 +659,7 @@ def test_a_fresh_session_is_offered_as_a_copy_that_leaves_it_fresh(
 
     async def main() -> None:
         server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
-        first = await dial(port, ca=certs.ca)
-        first.sock.write(b"x")
-        await first.echoed(b"x")  # TLS 1.3 tickets come after the handshake, before this
-        await asyncio.wait_for(first.session, 5)
-        fresh = first.sock.get_session()
-        assert fresh is not None
-        first.sock.destroy()
+        fresh = await first_session(port, certs)
         probe = fresh.context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
         assert _libssl.share_session(probe, fresh.session) is True
         for _ in range(3):  # each connection a copy: the cached session is never used up
