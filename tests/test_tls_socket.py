@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -536,6 +537,13 @@ def test_tls_over_an_existing_socket(run: Run, certs: PKI, wait_connected: bool)
         conn.sock.write(b"tunnel")
         await conn.echoed(b"tunnel")
         assert bytes(conn.data) == b"echo:tunnel"
+        conn.sock.pause()  # down to the socket below, and back up
+        assert conn.sock.is_paused() and raw.is_paused()
+        conn.sock.resume()
+        assert not raw.is_paused()
+        conn.sock.write(b"again")
+        await conn.received.reach(len(b"echo:tunnelecho:again"))
+        assert bytes(conn.data) == b"echo:tunnelecho:again"
         conn.sock.end()
         await conn.closed
         await closed(raw)
@@ -660,6 +668,14 @@ def test_a_fresh_session_is_offered_as_a_copy_that_leaves_it_fresh(
     async def main() -> None:
         server, port, _ = await serve({**certs.leaf.server_options(), "max_version": version})
         fresh = await first_session(port, certs)
+        # Node's session facts, read through the wrapper
+        assert fresh.id == fresh.session.id and fresh.der == bytes(fresh)
+        assert fresh.has_ticket is True  # the server keeps no ids: it resumes by ticket
+        assert fresh.timeout > 0 and fresh.ticket_lifetime_hint > 0
+        assert abs(fresh.time - time.time()) < 60
+        twin = tls.TLSSession(fresh.session, fresh.context)
+        assert twin == fresh and hash(twin) == hash(fresh) and fresh != object()
+        assert repr(fresh).startswith(f"<TLSSession id={fresh.id.hex()[:16]}")
         probe = fresh.context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
         assert _libssl.share_session(probe, fresh.session) is True
         for _ in range(3):  # each connection a copy: the cached session is never used up
