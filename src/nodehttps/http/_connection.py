@@ -236,7 +236,12 @@ class Connection:
         sock = self.socket
         if self.idle_armed:  # Node's resetSocketTimeout: a pipelined request ends idleness
             self._end_idle()
-        req: IncomingMessage = server.IncomingMessage(sock)
+        # Node's IncomingMessage/ServerResponse options: the classes are called directly
+        # when they are the default ones (a native call, not a lookup and a generic one).
+        message_class = server.IncomingMessage
+        req: IncomingMessage = (
+            IncomingMessage(sock) if message_class is IncomingMessage else message_class(sock)
+        )
         req.method = head.method
         req.url = head.url
         req._set_head(head)
@@ -244,7 +249,12 @@ class Connection:
         if head.verdict == Verdict.UPGRADE:
             req.upgrade = True
             return  # an Upgrade event follows with the bytes after the head
-        res: ServerResponse = server.ServerResponse(req, self)
+        response_class = server.ServerResponse
+        res: ServerResponse = (
+            ServerResponse(req, self)
+            if response_class is ServerResponse
+            else response_class(req, self)
+        )
         res._request_head = head
         res.should_keep_alive = head.should_keep_alive and bool(server.listening) and not head.last
         responses = self.proto.responses
