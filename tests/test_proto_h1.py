@@ -432,6 +432,31 @@ def test_a_pipelined_request_waits_while_output_is_blocked() -> None:
     assert isinstance(second, RequestHead) and second.url == "/2"
 
 
+def test_a_long_pipeline_comes_out_whole_and_in_order() -> None:
+    """Hundreds of requests in one read, taken one event at a time (with a pause on the
+    way, and more bytes arriving once all were taken): every head and end, in order."""
+    conn: ServerConnection[object] = ServerConnection()
+    conn.receive_data(b"".join(b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(300)))
+    urls: list[str] = []
+    ends = 0
+    while (event := conn.next_event(output_blocked=len(urls) == 100 and ends == 100)) is not None:
+        if isinstance(event, RequestHead):
+            urls.append(event.url)
+        else:
+            assert isinstance(event, End)
+            ends += 1
+    assert (urls, ends, conn.held) == ([f"/{i}" for i in range(100)], 100, True)
+    while (event := conn.next_event()) is not None:
+        if isinstance(event, RequestHead):
+            urls.append(event.url)
+        else:
+            ends += 1
+    assert (urls, ends, conn.held) == ([f"/{i}" for i in range(300)], 300, False)
+    conn.receive_data(b"GET /last HTTP/1.1\r\nHost: a\r\n\r\n")
+    last = conn.next_event()
+    assert isinstance(last, RequestHead) and last.url == "/last"
+
+
 def test_requests_after_connection_close_are_ignored() -> None:
     conn: ServerConnection[object] = ServerConnection()
     conn.receive_data(

@@ -69,6 +69,7 @@ class ServerConnection(Generic[R]):
     __slots__ = (
         "_events",
         "_failed",
+        "_first",
         "_fresh",
         "_hint_lines",
         "_last_complete",
@@ -96,7 +97,10 @@ class ServerConnection(Generic[R]):
         self._require_host = require_host
         self._max_requests = max_requests
         self.keep_alive_timeout = keep_alive_timeout
-        self._events: deque[Event] = deque()
+        # the parsed events not yet taken: a list read from ``_first`` (deque operations
+        # are generic calls in the compiled build; the list is emptied once read through)
+        self._events: list[Event] = []
+        self._first = 0
         self._last_complete = True  # no request in progress (the next bytes start one)
         self._failed = False
         self.responses: deque[R] = deque()
@@ -169,12 +173,20 @@ class ServerConnection(Generic[R]):
         the connection's output is no longer ``output_blocked`` (Node stops reading a
         connection whose unsent output is above its high-water mark)."""
         events = self._events
-        if not events:
+        first = self._first
+        if first >= len(events):
             return None
-        event = events[0]
+        event = events[first]
         if output_blocked and type(event) is RequestHead:
             return None
-        events.popleft()
+        first += 1
+        if first == len(events):
+            events.clear()
+            first = 0
+        elif first > 64 and 2 * first > len(events):
+            del events[:first]  # a long pipeline: keep the list from growing
+            first = 0
+        self._first = first
         return event
 
     @property
@@ -190,7 +202,7 @@ class ServerConnection(Generic[R]):
     @property
     def held(self) -> bool:
         """Events are waiting (the caller should stop reading until it can take them)."""
-        return bool(self._events)
+        return self._first < len(self._events)
 
     # -- responses ----------------------------------------------------------------------
     def keep_alive_lines(self, default_hint: bool) -> str:
@@ -224,4 +236,4 @@ class ServerConnection(Generic[R]):
     @property
     def idle(self) -> bool:
         """No request in progress and no response in flight (Node's idle connection)."""
-        return not self.in_request and not self.responses and not self._events
+        return not self.in_request and not self.responses and not self.held
