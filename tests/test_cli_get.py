@@ -13,8 +13,9 @@ import select
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -387,30 +388,36 @@ def test_in_process_o_and_progress_on_a_terminal(
 ) -> None:
     data = os.urandom(300_000)
     (tmp_path / "f.bin").write_bytes(data)
-    master, slave = pty.openpty()
-    terminal = os.fdopen(slave, "w")
     target = tmp_path / "copy.bin"
 
     async def scenario() -> None:
         server, url, _pin = await start_serve(str(tmp_path), "--quiet")
-        saved, sys.stderr = sys.stderr, terminal
         try:
             status, _, _ = await in_process(capsys, "get", "-k", "-o", str(target), url + "f.bin")
         finally:
-            sys.stderr = saved
             stop(server)
         assert status == 0
 
-    try:
-        run(scenario())
-        drawn = read_terminal(master)
-    finally:
-        terminal.close()
-        os.close(master)
+    drawn = drawn_on_a_terminal(run, scenario)
     assert target.read_bytes() == data
     assert drawn.endswith(b"\x1b[K\r\n")
     frames = drawn.removesuffix(b"\r\n").split(b"\r")[1:]
     assert frames[-1] == b"[" + b"#" * 30 + b"] 100% 293.0 KiB of 293.0 KiB\x1b[K"
+
+
+def drawn_on_a_terminal(run: Run, scenario: Callable[[], Coroutine[Any, Any, None]]) -> bytes:
+    """What ``scenario`` writes to ``sys.stderr`` while that is a terminal (a pty)."""
+    master, slave = pty.openpty()
+    terminal = os.fdopen(slave, "w")
+    saved, sys.stderr = sys.stderr, terminal
+    try:
+        run(scenario())
+        terminal.flush()
+        return read_terminal(master)
+    finally:
+        sys.stderr = saved
+        terminal.close()
+        os.close(master)
 
 
 def read_terminal(master: int) -> bytes:
@@ -536,8 +543,6 @@ def test_in_process_progress_without_a_length(
     tmp_path: Path,
 ) -> None:
     """A chunked body: the bar shows the size so far, redrawn per tenth of a unit."""
-    master, slave = pty.openpty()
-    terminal = os.fdopen(slave, "w")
 
     def chunked(req: http.IncomingMessage, res: http.ServerResponse) -> None:
         for _ in range(3):
@@ -546,22 +551,15 @@ def test_in_process_progress_without_a_length(
 
     async def scenario() -> None:
         server, port = await https_server(pki.leaf, chunked)
-        saved, sys.stderr = sys.stderr, terminal
         try:
             status = await https_get_status(
                 ["--cacert", pem_files["ca"], "-o", str(tmp_path / "c")], port
             )
         finally:
-            sys.stderr = saved
             stop(server)
         assert status == 0
 
-    try:
-        run(scenario())
-        drawn = read_terminal(master)
-    finally:
-        terminal.close()
-        os.close(master)
+    drawn = drawn_on_a_terminal(run, scenario)
     assert (tmp_path / "c").read_bytes() == b"z" * 300_000
     frames = drawn.removesuffix(b"\r\n").split(b"\r")[1:]
     assert frames[-1] == b"293.0 KiB\x1b[K"
