@@ -83,19 +83,19 @@ def summary(events: list[Event]) -> list[tuple[object, ...]]:
 def feed_request(
     pieces: list[bytes], eof: bool = False, **options: Any
 ) -> list[tuple[object, ...]]:
-    parser = RequestParser(**options)
-    events: list[Event] = []
-    for piece in pieces:
-        events += parser.feed(piece)
-    if eof:
-        events += parser.feed_eof()
-    return summary(events)
+    return feed(RequestParser(**options), pieces, eof)
 
 
 def feed_response(
     pieces: list[bytes], eof: bool = True, **options: Any
 ) -> list[tuple[object, ...]]:
-    parser = ResponseParser(**options)
+    return feed(ResponseParser(**options), pieces, eof)
+
+
+def feed(
+    parser: RequestParser | ResponseParser, pieces: list[bytes], eof: bool
+) -> list[tuple[object, ...]]:
+    """The summary of the events ``parser`` gives for ``pieces`` (then EOF, if ``eof``)."""
     events: list[Event] = []
     for piece in pieces:
         events += parser.feed(piece)
