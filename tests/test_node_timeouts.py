@@ -336,6 +336,39 @@ def test_https_set_timeout_server_idle_keep_alive_timeout_emits_server_timeout(
     run(main(), timeout=10)
 
 
+def test_a_response_timeout_as_long_as_the_idle_timer_still_fires(run: Run, pki: PKI) -> None:
+    """``res.set_timeout(ms)`` on a keep-alive connection's second request, with ``ms``
+    equal to the idle timer's length (keep-alive timeout + 1 s, as Node's): the
+    response's ``'timeout'`` fires, as in Node; the idle timer left over from between
+    the requests is told apart from it by who set it, not by its length."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        fired: asyncio.Future[float] = _future()
+        served = 0
+
+        def handler(req: http.IncomingMessage, res: http.ServerResponse) -> None:
+            nonlocal served
+            served += 1
+            if served == 1:
+                res.end()
+            else:  # left unanswered: only its own timeout ends it
+                res.set_timeout(1100, lambda sock: resolve(fired, loop.time()))
+
+        server, port = await _https_server(pki, handler, keep_alive_timeout=100)
+        client = await _tls_raw(pki, port)
+        await client.send(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        await client.read_response()
+        await client.send(b"GET /2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        start = loop.time()
+        assert 0.9 < await asyncio.wait_for(fired, 4) - start < 2.5
+        client.close()
+        server.close_all_connections()
+        await server.aclose()
+
+    run(main(), timeout=10)
+
+
 def test_https_set_timeout_server_fast_timeout(run: Run, pki: PKI) -> None:
     """test-https-set-timeout-server.js (fastTimeout): with ``server.set_timeout(1, cb)``
     the socket's timeout reaches the server's callback, while the request (answered at

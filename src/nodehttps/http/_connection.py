@@ -79,6 +79,7 @@ class Connection:
     """One HTTP/1 connection on the server: socket events, dispatch, response order."""
 
     __slots__ = (
+        "_idle_timer",
         "error_reply",
         "idle_armed",
         "outgoing_pending",
@@ -105,6 +106,7 @@ class Connection:
         )
         self.request_start = socket._loop.time()
         self.idle_armed = False
+        self._idle_timer = -1  # the socket's timeout_changes when the idle timer was set
         self.paused = False  # reading stopped: the output is above its high-water mark
         self.outgoing_pending = 0  # bytes of pipelined responses waiting for their turn
         self.error_reply: bytes | None = None  # a failure's answer, behind the responses
@@ -421,8 +423,10 @@ class Connection:
         timeout = self.server.keep_alive_timeout
         if proto.idle and not proto.closing and timeout:
             self.idle_armed = True
-            if self.socket.timeout != timeout + 1000:
-                self.socket.set_timeout(timeout + 1000)
+            sock = self.socket
+            if sock.timeout != timeout + 1000 or sock.timeout_changes != self._idle_timer:
+                sock.set_timeout(timeout + 1000)
+                self._idle_timer = sock.timeout_changes
 
     def _end_idle(self) -> None:
         """A request came: back to the server's own socket timeout. With none set (the
@@ -435,13 +439,9 @@ class Connection:
 
     def _stale_idle_timer(self) -> bool:
         """The keep-alive timer fired while a request is in flight and no other timeout
-        was set: not a timeout at all."""
-        server = self.server
-        return (
-            not self.idle_armed
-            and not server.timeout
-            and self.socket.timeout == server.keep_alive_timeout + 1000
-        )
+        was set since it was armed (a user's, even of the same length, is a real one):
+        not a timeout at all."""
+        return not self.idle_armed and self.socket.timeout_changes == self._idle_timer
 
     @property
     def idle(self) -> bool:

@@ -74,6 +74,9 @@ class Socket(Readable, Refable):
         self._peer_ended = False
         self._closed = False
         self._timeout_ms: float | None = None  # None until set_timeout(), as Node's
+        #: set_timeout() calls so far: an owner that set a timeout can tell, from this,
+        #: whether the timeout is still the one it set (not someone else's equal value)
+        self.timeout_changes = 0
         self._timer: asyncio.TimerHandle | None = None
         self._timer_due = 0.0
         self._reading_paused = False
@@ -460,6 +463,7 @@ class Socket(Readable, Refable):
             else:
                 self.once("timeout", callback)
         self._timeout_ms = msecs
+        self.timeout_changes += 1
         if msecs and not self.destroyed:
             self._touch()
         return self
