@@ -122,6 +122,40 @@ def test_removed_framing_headers_end_the_message_by_close(run: Callable[..., Any
     assert _answer(run, handler) == b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody"
 
 
+def test_connection_close_is_a_word_not_a_part_of_one(run: Callable[..., Any]) -> None:
+    """Node's ``RE_CONN_CLOSE``: a user's ``Connection: closed`` keeps the connection
+    (two requests answered on it), ``Connection: Close, TE`` ends it."""
+
+    async def main() -> tuple[bytes, bytes, bytes]:
+        value = "closed"
+
+        def handler(req: IncomingMessage, res: ServerResponse) -> None:
+            res.set_header("Connection", value)
+            res.end("ok")
+
+        server = http.create_server(handler)
+        port = await listening(server)
+        client = await RawClient.connect(port)
+        await client.send(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = await client.read_response()
+        await client.send(b"GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        second = await client.read_response()
+        client.close()
+        value = "Close, TE"
+        client = await RawClient.connect(port)
+        await client.send(b"GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        last = await client.read_all()  # the server closes after it
+        client.close()
+        await server.aclose()
+        return first, second, last
+
+    first, second, last = run(main())
+    for answer in (first, second):
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: closed\r\n" in answer
+        assert answer.endswith(b"\r\n\r\nok")
+    assert b"Connection: Close, TE\r\n" in last and last.endswith(b"\r\n\r\nok")
+
+
 def test_trailers_and_big_chunks(run: Callable[..., Any]) -> None:
     big = b"z" * 70000
 

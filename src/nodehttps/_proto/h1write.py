@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .headers import date_header_line
+from .headers import CHUNKED, CONNECTION_CLOSE, date_header_line
 
 __all__ = ["LAST_CHUNK", "HeadPlan", "MessageShape", "build_head", "chunk_frame"]
 
@@ -92,7 +92,7 @@ def _scan(lines: list[str], pairs: Iterable[tuple[str, Any]], seen: _Seen) -> No
             seen.date = True
         elif key == "connection":
             seen.conn = True
-            if "close" in str(value).lower():
+            if CONNECTION_CLOSE.search(str(value)):
                 seen.close = True
             else:
                 seen.keep_alive = True
@@ -100,7 +100,7 @@ def _scan(lines: list[str], pairs: Iterable[tuple[str, Any]], seen: _Seen) -> No
             seen.length = True
         elif key == "transfer-encoding":
             seen.te = True
-            seen.chunked = "chunked" in str(value).lower()
+            seen.chunked = CHUNKED.search(str(value)) is not None
         elif key == "keep-alive":
             seen.default_hint = False  # the user's own hint replaces Node's
 

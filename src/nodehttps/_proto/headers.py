@@ -13,6 +13,8 @@ from typing import Any
 from .. import errors
 
 __all__ = [
+    "CHUNKED",
+    "CONNECTION_CLOSE",
     "METHODS",
     "STATUS_CODES",
     "date_header_line",
@@ -126,6 +128,11 @@ METHODS: list[str] = [
     "UNLOCK",
     "UNSUBSCRIBE",
 ]
+
+#: Node's ``RE_CONN_CLOSE`` and ``chunkExpression``: the word, not a part of one
+#: (``Connection: closed`` keeps the connection, as in Node).
+CONNECTION_CLOSE = re.compile(r"(?:^|\W)close(?:$|\W)", re.IGNORECASE)
+CHUNKED = re.compile(r"(?:^|\W)chunked(?:$|\W)", re.IGNORECASE)
 
 _TOKEN = re.compile(r"^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$")
 _INVALID_VALUE_CHAR = re.compile(r"[^\t\x20-\x7e\x80-\xff]")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mypy_extensions import mypyc_attr
 
 from .. import errors
-from .._proto.headers import STATUS_CODES, validate_header_name, validate_header_value
+from .._proto.headers import CHUNKED, STATUS_CODES, validate_header_name, validate_header_value
 from ._outgoing import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class ServerResponse(OutgoingMessage):
         # Node's test, minor version alone included: "HTTP/2.0" is answered as 1.0 is
         if req.http_version_major < 1 or req.http_version_minor < 1:
             te = req.headers.get("te")
-            self._shape.chunked_by_default = bool(te and "chunked" in te.lower())
+            self._shape.chunked_by_default = bool(te and CHUNKED.search(te))
         if conn is not None:
             self.socket = conn.socket
 
