@@ -53,11 +53,19 @@ __all__ = [
     "ResponseParser",
     "Upgrade",
     "header_cap",
+    "max_header_pairs",
     "parse_error",
 ]
 
 #: Node's default ``maxHeaderPairs`` (names and values counted: 1000 header lines).
 DEFAULT_MAX_HEADER_PAIRS = 2000
+
+
+def max_header_pairs(max_headers_count: int | None) -> int:
+    """Node's ``maxHeaderPairs`` for a ``maxHeadersCount`` (None: the default)."""
+    return DEFAULT_MAX_HEADER_PAIRS if max_headers_count is None else 2 * max_headers_count
+
+
 _FLUSH_GROUP = 31  # Node's binding hands header lines to JavaScript 31 at a time
 
 _VERSIONS: dict[str, tuple[int, int]] = {}  # "1.1" -> (1, 1)
@@ -577,7 +585,7 @@ class ResponseParser(_Parser):
         self.in_message = False
         if not head.informational:
             self.dead = True  # one response per request: what follows is not ours
-            self._events.append(End([]))
+            self._events.append(_END)
         raise _Restart
 
     def on_message_complete(self) -> None:

@@ -18,7 +18,6 @@ __all__ = [
     "METHODS",
     "STATUS_CODES",
     "date_header_line",
-    "date_header_value",
     "headers_distinct_from_raw",
     "headers_from_raw",
     "validate_header_name",
@@ -220,11 +219,10 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 class _DateCache:
-    """The ``Date`` value and its header line for one second (typed fields: the compiled
-    build reads them without boxing)."""
+    """The ``Date`` header line for one second (typed fields: the compiled build reads
+    them without boxing)."""
 
     second = -1
-    value = ""
     line = ""
 
     def refresh(self) -> None:
@@ -232,23 +230,16 @@ class _DateCache:
         if now != self.second:
             t = time.gmtime(now)
             self.second = now
-            self.value = (
-                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} "
-                f"{t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+            self.line = (
+                f"Date: {_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} "
+                f"{t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT\r\n"
             )
-            self.line = f"Date: {self.value}\r\n"
 
 
 _date = _DateCache()
 
 
 def date_header_line() -> str:
-    """``Date: <value>\\r\\n``, rebuilt at most once a second."""
+    """``Date: <value>\\r\\n`` (RFC 7231), rebuilt at most once a second."""
     _date.refresh()
     return _date.line
-
-
-def date_header_value() -> str:
-    """The ``Date`` header value (RFC 7231), rebuilt at most once a second."""
-    _date.refresh()
-    return _date.value

@@ -30,7 +30,6 @@ from .. import _loop, errors
 from .._abort import destroy_on_abort
 from .._options import validate_number
 from .._proto.h1parse import (
-    DEFAULT_MAX_HEADER_PAIRS,
     Body,
     End,
     Event,
@@ -38,6 +37,7 @@ from .._proto.h1parse import (
     ResponseHead,
     ResponseParser,
     Upgrade,
+    max_header_pairs,
 )
 from .._proto.headers import headers_from_raw
 from ._agent import Agent
@@ -213,7 +213,7 @@ class ClientRequest(OutgoingMessage):
         mhc = self.max_headers_count
         self._parser = ResponseParser(
             max_header_size=self.max_header_size or 16384,
-            max_header_pairs=DEFAULT_MAX_HEADER_PAIRS if mhc is None else 2 * mhc,
+            max_header_pairs=max_header_pairs(mhc),
             insecure=self.insecure_http_parser,
             head_request=self.method == "HEAD",
         )
@@ -377,11 +377,6 @@ class ClientRequest(OutgoingMessage):
         if head.status_code == 100:
             self.emit("continue")
         self.emit("information", _Info(info))
-
-    def on_body(self, chunk: bytes) -> None:
-        res = self.res
-        if res is not None:
-            res.push(chunk)
 
     def on_response_complete(self, raw_trailers: list[str]) -> None:
         res = self.res

@@ -15,7 +15,7 @@ from typing import Any, Self
 
 from .. import errors, net
 from .._options import normalize, validate_boolean, validate_integer, validate_number
-from .._proto.h1parse import DEFAULT_MAX_HEADER_PAIRS
+from .._proto.h1parse import max_header_pairs
 from ..events import EventEmitter
 from ._connection import Connection
 from ._incoming import IncomingMessage
@@ -92,7 +92,7 @@ class _HttpServer(EventEmitter):
     def max_headers_count(self, count: int | None) -> None:
         self._max_headers_count = count
         # Node's parser.maxHeaderPairs: names and values counted
-        self.max_header_pairs = DEFAULT_MAX_HEADER_PAIRS if count is None else 2 * count
+        self.max_header_pairs = max_header_pairs(count)
 
     def _connection_listener(self, socket: net.Socket) -> None:
         self._connections_http.add(Connection(self, socket))
