@@ -73,6 +73,7 @@ from typing import Any, Protocol
 
 from .. import _loop
 from ..net._transport import Transport, TransportUser
+from ._libssl import record_layer
 from ._sslerrors import from_ssl_error
 
 __all__ = ["HELLO", "READ_SIZE", "EngineOwner", "TLSEngine", "TLSState"]
@@ -198,9 +199,7 @@ class TLSEngine:
         """Handshake with ``obj`` from now on: a client says hello at once; ``held`` is
         a server's ClientHello bytes kept while the server answered."""
         self._obj = obj
-        # The C object behind ``SSLObject`` (CPython keeps it in ``_sslobj``): the same
-        # methods and errors, without a Python frame around each record's call.
-        self._records = getattr(obj, "_sslobj", obj)
+        self._records = record_layer(obj)
         self._to(HANDSHAKING)
         if held:
             self._in.write(held)

@@ -48,6 +48,7 @@ __all__ = [
     "get_verify_result",
     "offer_session",
     "parse_session",
+    "record_layer",
     "session_to_der",
     "set_alpn_select_callback",
     "set_ciphersuites",
@@ -176,6 +177,13 @@ def connection_id(obj: ssl.SSLObject) -> int:
     """The key OpenSSL's callbacks name a connection by (the id of the ``_ssl`` object
     its ``SSL*`` app-data points at); 0 when the layout is not the one known."""
     return id(obj._sslobj) if _SSLOBJ else 0  # type: ignore[attr-defined]
+
+
+def record_layer(obj: ssl.SSLObject) -> Any:
+    """What reads and writes ``obj``'s records: CPython's ``_ssl._SSLSocket`` behind it
+    (the same methods and errors, without ``ssl.py``'s Python frame around each call),
+    or ``obj`` itself where the layout is not the known one."""
+    return obj._sslobj if _SSLOBJ else obj  # type: ignore[attr-defined]
 
 
 def verified_chain(obj: ssl.SSLObject) -> tuple[bytes, ...]:
